@@ -1,0 +1,25 @@
+"""sklearn_stream: learn from data streams that do not fit in memory, the scikit-learn way.
+
+The data layer: :class:`Streamer` (a restartable data source), :class:`Mux` and :func:`mux`
+(stochastic multiplexing of many sources), :func:`buffer_batch` and :func:`buffer_streamer`
+(re-cutting streams into batches of a fixed size) and :func:`batch_length`.
+"""
+
+from . import exceptions, util
+from .buffer import batch_length, buffer_batch, buffer_streamer
+from .core import Streamer
+from .mux import Mux, mux
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "Mux",
+    "Streamer",
+    "__version__",
+    "batch_length",
+    "buffer_batch",
+    "buffer_streamer",
+    "exceptions",
+    "mux",
+    "util",
+]

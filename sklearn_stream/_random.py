@@ -1,0 +1,51 @@
+"""Random number generators for data sources.
+
+Data sources keep ``random_state`` as the user gave it and turn it into a fresh
+:class:`numpy.random.Generator` each time they start a stream. An integer seed gives the
+same sequence of streams in every process; successive streams (epochs) of one object differ.
+"""
+
+from numbers import Integral
+
+import numpy as np
+
+__all__ = ["epoch_rng", "spawn_seeds"]
+
+_SEED_WORDS = 4
+
+
+def epoch_rng(random_state, epoch: int) -> np.random.Generator:
+    """Return the generator for one epoch of a data source.
+
+    Parameters
+    ----------
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator
+        The data source's ``random_state`` parameter, unresolved.
+    epoch : int
+        How many streams this object started before this one.
+
+    Returns
+    -------
+    numpy.random.Generator
+        With an integer seed, a function of ``(random_state, epoch)`` only. With a
+        ``RandomState`` or ``Generator`` the given object is advanced, as scikit-learn does.
+        With None, fresh entropy.
+    """
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        sequence = np.random.SeedSequence(int(random_state), spawn_key=(int(epoch),))
+        return np.random.default_rng(sequence)
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**32, size=_SEED_WORDS))
+    if isinstance(random_state, np.random.Generator):
+        return np.random.default_rng(random_state.integers(0, 2**32, size=_SEED_WORDS))
+    raise TypeError(
+        "random_state must be None, an int, a numpy.random.RandomState or a "
+        f"numpy.random.Generator; got {random_state!r} of type {type(random_state).__name__}."
+    )
+
+
+def spawn_seeds(rng: np.random.Generator, n: int) -> list[int]:
+    """Draw ``n`` independent integer seeds from ``rng`` for child streams."""
+    return [int(s) for s in rng.integers(0, 2**63 - 1, size=n, dtype=np.int64)]

@@ -1,0 +1,337 @@
+"""Batches: measure them, join them, cut them, and re-cut whole streams of them.
+
+A *batch* is a ``dict`` whose values share their first-axis length: numpy arrays (at least
+one-dimensional), scipy sparse matrices or arrays, lists or tuples. Every module of the
+package that looks inside batches uses the helpers defined here.
+"""
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .exceptions import BatchError, BatchLengthError
+
+__all__ = [
+    "batch_length",
+    "buffer_batch",
+    "buffer_streamer",
+    "concat_batches",
+    "slice_batch",
+]
+
+# Sparse formats that support row slicing directly; others go through CSR and back.
+_ROW_SLICEABLE = frozenset({"csr", "csc", "lil"})
+
+
+def _field_length(key: Any, value: Any) -> int:
+    try:
+        return len(value)
+    except TypeError:
+        if sp.issparse(value):
+            return value.shape[0]
+        if isinstance(value, np.ndarray):
+            raise BatchError(
+                f"field {key!r} of the batch is a 0-d array; batch values need a first axis."
+            ) from None
+        raise BatchError(
+            f"field {key!r} of the batch has no length: got a {type(value).__name__}. "
+            "Batch values must be arrays, sparse matrices, lists or tuples."
+        ) from None
+
+
+def batch_length(batch: Mapping) -> int | None:
+    """Return the number of samples in a batch.
+
+    Parameters
+    ----------
+    batch : dict
+        A batch: each value must have a length (its first axis for arrays and sparse
+        matrices), and all values must share it.
+
+    Returns
+    -------
+    n : int >= 0 or None
+        The common length, or None when the batch has no fields.
+
+    Raises
+    ------
+    BatchError
+        If ``batch`` is not a dict, or one of its values has no length. A subclass of
+        ``TypeError``.
+    BatchLengthError
+        If two values have different lengths; the message lists every key with its length.
+        A subclass of ``RuntimeError``.
+
+    Examples
+    --------
+    >>> from sklearn_stream import batch_length
+    >>> batch_length({"X": np.zeros((5, 3)), "Y": [0, 1, 0, 1, 1]})
+    5
+    >>> batch_length({}) is None
+    True
+    """
+    if not isinstance(batch, Mapping):
+        raise BatchError(f"a batch must be a dict of arrays; got a {type(batch).__name__}.")
+    lengths = {key: _field_length(key, value) for key, value in batch.items()}
+    if not lengths:
+        return None
+    values = iter(lengths.values())
+    n = next(values)
+    for m in values:
+        if m != n:
+            listing = ", ".join(f"{key!r}: {length}" for key, length in lengths.items())
+            raise BatchLengthError(
+                f"the fields of a batch must share their length; got lengths {{{listing}}}."
+            )
+    return n
+
+
+def _concat_values(key: Any, values: Sequence) -> Any:
+    first = values[0]
+    if sp.issparse(first):
+        if not all(sp.issparse(v) for v in values):
+            raise BatchError(f"field {key!r} mixes sparse and dense values across batches.")
+        return sp.vstack(values, format=first.format)
+    if isinstance(first, np.ndarray):
+        if any(sp.issparse(v) for v in values):
+            raise BatchError(f"field {key!r} mixes dense and sparse values across batches.")
+        return np.concatenate(values)
+    if isinstance(first, list):
+        return list(chain.from_iterable(values))
+    if isinstance(first, tuple):
+        return tuple(chain.from_iterable(values))
+    raise BatchError(
+        f"cannot join field {key!r}: values of type {type(first).__name__} are not supported; "
+        "use numpy arrays, scipy sparse matrices, lists or tuples."
+    )
+
+
+def concat_batches(batches: Sequence[Mapping]) -> dict:
+    """Join batches with the same keys into one, in order.
+
+    Parameters
+    ----------
+    batches : sequence of dict
+        At least one batch; all must have the keys of the first.
+
+    Returns
+    -------
+    dict
+        A batch whose every field is the concatenation of that field across ``batches``
+        (arrays with :func:`numpy.concatenate`, sparse matrices stacked as sparse in the
+        format of the first, lists and tuples chained).
+
+    Raises
+    ------
+    ValueError
+        If ``batches`` is empty.
+    BatchError
+        If the batches' keys differ, or a field mixes sparse and dense values or holds a type
+        that cannot be joined.
+
+    Examples
+    --------
+    >>> from sklearn_stream.buffer import concat_batches
+    >>> joined = concat_batches([{"X": np.arange(2)}, {"X": np.arange(3)}])
+    >>> joined["X"]
+    array([0, 1, 0, 1, 2])
+    """
+    if not batches:
+        raise ValueError("concat_batches needs at least one batch; got none.")
+    keys = batches[0].keys()
+    for index, batch in enumerate(batches):
+        if batch.keys() != keys:
+            raise BatchError(_key_change_message(keys, batch.keys(), index))
+    return {key: _concat_values(key, [batch[key] for batch in batches]) for key in keys}
+
+
+def _slice_value(value: Any, start: int, stop: int) -> Any:
+    if sp.issparse(value) and value.format not in _ROW_SLICEABLE:
+        return value.tocsr()[start:stop].asformat(value.format)
+    return value[start:stop]
+
+
+def slice_batch(batch: Mapping, start: int, stop: int) -> dict:
+    """Return rows ``start:stop`` of every field of a batch.
+
+    Arrays are sliced as views (no copy); sparse matrices keep their format.
+
+    Parameters
+    ----------
+    batch : dict
+        The batch to cut.
+    start, stop : int
+        Row bounds, as in ``value[start:stop]``.
+
+    Returns
+    -------
+    dict
+        A batch with the same keys.
+
+    Examples
+    --------
+    >>> from sklearn_stream.buffer import slice_batch
+    >>> slice_batch({"X": np.arange(5), "Y": list("abcde")}, 1, 3)
+    {'X': array([1, 2]), 'Y': ['b', 'c']}
+    """
+    return {key: _slice_value(value, start, stop) for key, value in batch.items()}
+
+
+def _key_change_message(expected: Any, got: Any, index: int) -> str:
+    return (
+        f"batch {index} of the stream has keys {sorted(map(str, got))}, but the stream started "
+        f"with keys {sorted(map(str, expected))}; every batch of a stream needs the same keys."
+    )
+
+
+def _check_buffer_size(buffer_size: Any) -> int:
+    if isinstance(buffer_size, bool) or not isinstance(buffer_size, Integral):
+        raise TypeError(
+            f"buffer_size must be an int >= 1; got {buffer_size!r} of type "
+            f"{type(buffer_size).__name__}."
+        )
+    if buffer_size < 1:
+        raise ValueError(f"buffer_size must be an int >= 1; got {buffer_size!r}.")
+    return int(buffer_size)
+
+
+def _rebatch(stream: Iterable, buffer_size: int) -> Iterator[dict]:
+    """The lazy part of :func:`buffer_batch`; its arguments are already checked."""
+    pending: list = []  # batches (or their tails) holding fewer than buffer_size rows
+    held = 0
+    keys = None
+    for index, batch in enumerate(stream):
+        if not isinstance(batch, Mapping):
+            raise BatchError(
+                f"item {index} of the stream is a {type(batch).__name__}, not a batch (a dict "
+                "of arrays)."
+            )
+        n = batch_length(batch)
+        if n is None:
+            raise BatchError(f"batch {index} of the stream has no fields.")
+        if keys is None:
+            keys = batch.keys()
+        elif batch.keys() != keys:
+            raise BatchError(_key_change_message(keys, batch.keys(), index))
+        if n == 0:
+            continue
+        if not pending and n == buffer_size:
+            yield batch
+            continue
+        pending.append(batch)
+        held += n
+        if held < buffer_size:
+            continue
+        merged = pending[0] if len(pending) == 1 else concat_batches(pending)
+        start = 0
+        while held - start >= buffer_size:
+            yield slice_batch(merged, start, start + buffer_size)
+            start += buffer_size
+        pending = [slice_batch(merged, start, held)] if start < held else []
+        held -= start
+    if pending:
+        yield pending[0] if len(pending) == 1 else concat_batches(pending)
+
+
+def buffer_batch(generator: Iterable[Mapping], buffer_size: int) -> Iterator[dict]:
+    """Re-cut a stream of batches into batches of exactly ``buffer_size`` samples.
+
+    Samples keep their order; only the last batch may be shorter. At most
+    ``buffer_size - 1`` samples plus one input batch are held back at any time, so memory
+    stays bounded on infinite streams. An input batch that already has ``buffer_size``
+    samples while nothing is held back passes through without a copy.
+
+    Parameters
+    ----------
+    generator : iterable of dict
+        The stream to re-cut: any iterable of batches, or a data source such as
+        :class:`~sklearn_stream.Streamer` (which starts a fresh stream).
+    buffer_size : int >= 1
+        The number of samples per output batch.
+
+    Yields
+    ------
+    batch : dict
+        Batches of ``buffer_size`` samples (the last one possibly fewer), with the keys of
+        the input batches.
+
+    Raises
+    ------
+    TypeError
+        At the call, if ``buffer_size`` is not an int or ``generator`` is not iterable.
+    ValueError
+        At the call, if ``buffer_size < 1``.
+    BatchError
+        While iterating, if an item is not a dict, has no fields, or has other keys than
+        the first batch.
+    BatchLengthError
+        While iterating, if the fields of an input batch differ in length.
+
+    See Also
+    --------
+    buffer_streamer : the same, starting from a data source.
+
+    Examples
+    --------
+    >>> from sklearn_stream import buffer_batch
+    >>> stream = ({"X": np.full((3, 2), i)} for i in range(3))
+    >>> [batch["X"].shape for batch in buffer_batch(stream, 4)]
+    [(4, 2), (4, 2), (1, 2)]
+    """
+    size = _check_buffer_size(buffer_size)
+    if not isinstance(generator, Iterable):
+        raise TypeError(
+            f"generator must be an iterable of batches or a data source; got a "
+            f"{type(generator).__name__}."
+        )
+    return _rebatch(generator, size)
+
+
+def buffer_streamer(streamer: Any, buffer_size: int, *args: Any, **kwargs: Any) -> Iterator[dict]:
+    """Start a stream from a data source and re-cut it into batches of ``buffer_size``.
+
+    Parameters
+    ----------
+    streamer : Streamer or other data source
+        Anything with a ``generate`` method, such as :class:`~sklearn_stream.Streamer`.
+    buffer_size : int >= 1
+        The number of samples per output batch.
+    *args, **kwargs
+        Passed to ``streamer.generate``, e.g. ``max_batches``.
+
+    Yields
+    ------
+    batch : dict
+        Batches of ``buffer_size`` samples (the last one possibly fewer).
+
+    Raises
+    ------
+    TypeError
+        At the call, if ``streamer`` has no ``generate`` method or ``buffer_size`` is not
+        an int.
+    ValueError
+        At the call, if ``buffer_size < 1``.
+
+    See Also
+    --------
+    buffer_batch : the same, for any iterable of batches.
+
+    Examples
+    --------
+    >>> from sklearn_stream import Streamer, buffer_streamer
+    >>> source = Streamer([{"X": np.arange(3)}, {"X": np.arange(3, 5)}])
+    >>> [batch["X"].tolist() for batch in buffer_streamer(source, 2)]
+    [[0, 1], [2, 3], [4]]
+    """
+    size = _check_buffer_size(buffer_size)
+    generate = getattr(streamer, "generate", None)
+    if not callable(generate):
+        raise TypeError(
+            f"streamer must be a data source with a generate() method, such as "
+            f"sklearn_stream.Streamer; got a {type(streamer).__name__}."
+        )
+    return _rebatch(generate(*args, **kwargs), size)

@@ -1,0 +1,376 @@
+"""The :class:`Streamer`: a data source that can start a fresh stream of batches on demand."""
+
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import islice
+from numbers import Integral
+from types import GeneratorType
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone
+
+from .exceptions import EmptyStreamError
+
+__all__ = ["Streamer", "check_max_batches", "is_data_source"]
+
+
+def is_data_source(obj: Any) -> bool:
+    """Return True if ``obj`` can start a fresh stream on demand (has ``generate``).
+
+    Examples
+    --------
+    >>> from sklearn_stream import Streamer
+    >>> from sklearn_stream.core import is_data_source
+    >>> is_data_source(Streamer([{"X": [1]}])), is_data_source(iter([]))
+    (True, False)
+    """
+    return not inspect.isclass(obj) and callable(getattr(obj, "generate", None))
+
+
+def check_max_batches(value: Any, name: str = "max_batches") -> int | None:
+    """Validate a bound on a number of batches: None or an int >= 0.
+
+    Parameters
+    ----------
+    value : object
+        The bound to check.
+    name : str, default="max_batches"
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither None nor an int.
+    ValueError
+        If ``value`` is negative.
+
+    Examples
+    --------
+    >>> from sklearn_stream.core import check_max_batches
+    >>> check_max_batches(np.int64(3))
+    3
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(
+            f"{name} must be None or an int >= 0; got {value!r} of type {type(value).__name__}."
+        )
+    if value < 0:
+        raise ValueError(f"{name} must be None or an int >= 0; got {value!r}.")
+    return int(value)
+
+
+def _describe(value: Any) -> str:
+    """A short, readable stand-in for a value inside a repr."""
+    if isinstance(value, np.ndarray):
+        return f"<ndarray shape={value.shape} dtype={value.dtype}>"
+    if sp.issparse(value):
+        return f"<sparse {value.format} shape={value.shape}>"
+    if isinstance(value, (list, tuple)) and len(value) > 6:
+        return f"<{type(value).__name__} of {len(value)}>"
+    if inspect.isfunction(value) or inspect.isbuiltin(value) or inspect.isclass(value):
+        return value.__qualname__
+    return repr(value)
+
+
+def _keyword_names(func: Callable) -> tuple[frozenset[str], bool]:
+    """Names ``func`` accepts as keywords, and whether it takes ``**kwargs``."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return frozenset(), True
+    names = set()
+    var_keyword = False
+    for parameter in signature.parameters.values():
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            var_keyword = True
+        elif parameter.kind in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter.KEYWORD_ONLY,
+        ):
+            names.add(parameter.name)
+    return frozenset(names), var_keyword
+
+
+class Streamer:
+    """A data source: starts a fresh stream of batches each time it is asked.
+
+    A generator object runs once; a ``Streamer`` holds what is needed to start it again
+    (a generator function and its arguments, or an iterable that can be iterated again),
+    so one object serves many epochs, many processes and many folds of a search.
+
+    Parameters
+    ----------
+    streamer : callable, re-iterable or data source
+        - a generator function, or any callable returning an iterable of batches: it is
+          called as ``streamer(*args, **kwargs)`` to start each stream;
+        - an iterable that can be iterated more than once (a list of batches, an array);
+        - another data source (an object with ``generate``, e.g. a ``Streamer`` or
+          :class:`~sklearn_stream.Mux`), whose ``generate()`` starts each stream.
+    *args, **kwargs
+        Arguments for a callable ``streamer``. The keyword arguments are this object's
+        parameters: :meth:`get_params` returns them and :meth:`set_params` changes them,
+        so :func:`sklearn.base.clone` and scikit-learn's searches (``stream__sigma``)
+        work on them.
+
+    Raises
+    ------
+    TypeError
+        If ``streamer`` is a generator object or another one-shot iterator (it cannot be
+        restarted: pass the generator function and its arguments instead), a single batch
+        (a dict), or neither callable nor iterable; or if arguments are given with a
+        ``streamer`` that is not callable.
+
+    See Also
+    --------
+    Mux : a data source that multiplexes a pool of data sources.
+
+    Examples
+    --------
+    >>> from sklearn_stream import Streamer
+    >>> def counter(n, step=1):
+    ...     for i in range(0, n, step):
+    ...         yield {"X": np.array([i])}
+    >>> source = Streamer(counter, 6, step=2)
+    >>> [int(batch["X"][0]) for batch in source.generate()]
+    [0, 2, 4]
+    >>> [int(batch["X"][0]) for batch in source.generate(max_batches=2)]
+    [0, 2]
+    >>> source.set_params(step=3).get_params()
+    {'step': 3}
+    >>> source
+    Streamer(counter, 6, step=3)
+    """
+
+    def __init__(self, streamer: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(streamer, GeneratorType) or inspect.isasyncgen(streamer):
+            raise TypeError(
+                "Streamer cannot restart a generator object: it runs only once. Pass the "
+                "generator function and its arguments instead, e.g. "
+                "Streamer(noisy_samples, X, Y) rather than Streamer(noisy_samples(X, Y))."
+            )
+        if isinstance(streamer, Iterator):
+            raise TypeError(
+                f"Streamer cannot restart a one-shot iterator ({type(streamer).__name__}). "
+                "Pass a function that creates the iterator, or a list of batches."
+            )
+        if isinstance(streamer, Mapping):
+            raise TypeError(
+                "Streamer got a dict, which is a single batch, not a stream of batches; "
+                "wrap it in a list: Streamer([batch])."
+            )
+        source = is_data_source(streamer)
+        if not (source or callable(streamer) or isinstance(streamer, Iterable)):
+            raise TypeError(
+                "streamer must be a generator function (or other callable returning an "
+                "iterable of batches), a re-iterable such as a list of batches, or a data "
+                f"source; got a {type(streamer).__name__}."
+            )
+        if (args or kwargs) and (source or not callable(streamer)):
+            raise TypeError(
+                f"arguments were given, but streamer ({type(streamer).__name__}) is not a "
+                "function to call with them."
+            )
+        self.streamer = streamer
+        self.args = args
+        self.kwargs = kwargs
+
+    # -- starting streams -------------------------------------------------------------------
+    def _start(self) -> Iterable:
+        """Start one fresh, unbounded stream."""
+        streamer = self.streamer
+        if is_data_source(streamer):
+            return streamer.generate()
+        if callable(streamer):
+            stream = streamer(*self.args, **self.kwargs)
+            if not isinstance(stream, Iterable):
+                raise TypeError(
+                    f"{_describe(streamer)} returned a {type(stream).__name__}, not an "
+                    "iterable of batches."
+                )
+            return stream
+        return streamer
+
+    def generate(self, max_batches: int | None = None) -> Iterator:
+        """Start a fresh stream.
+
+        Parameters
+        ----------
+        max_batches : int >= 0 or None, default=None
+            The most batches to yield; None for no bound.
+
+        Returns
+        -------
+        iterator of batches
+            Equivalent to iterating ``streamer(*args, **kwargs)`` (or the wrapped
+            iterable), stopped after ``max_batches``. Closing it closes the underlying
+            generator.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``max_batches`` is not None or an int >= 0.
+        """
+        max_batches = check_max_batches(max_batches)
+        stream = self._start()
+        if max_batches is None and isinstance(stream, GeneratorType):
+            return stream  # nothing to add: hand the generator over unchanged
+        return _bounded(stream, max_batches)
+
+    def iterate(self, max_iter: int | None = None) -> Iterator:
+        """Start a fresh stream of at most ``max_iter`` batches (same as :meth:`generate`).
+
+        Parameters
+        ----------
+        max_iter : int >= 0 or None, default=None
+
+        Returns
+        -------
+        iterator of batches
+        """
+        return self.generate(check_max_batches(max_iter, "max_iter"))
+
+    def cycle(self, max_iter: int | None = None) -> Iterator:
+        """Yield batches forever, restarting the stream each time it ends.
+
+        Parameters
+        ----------
+        max_iter : int >= 0 or None, default=None
+            The most batches to yield in total; None for no bound.
+
+        Returns
+        -------
+        iterator of batches
+
+        Raises
+        ------
+        EmptyStreamError
+            While iterating, if a fresh stream yields no batch at all: repeating it would
+            loop forever without producing anything.
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> source = Streamer([{"X": [0]}, {"X": [1]}])
+        >>> [int(batch["X"][0]) for batch in source.cycle(max_iter=5)]
+        [0, 1, 0, 1, 0]
+        """
+        return _bounded(self._cycle(), check_max_batches(max_iter, "max_iter"))
+
+    def _cycle(self) -> Iterator:
+        while True:
+            empty = True
+            for batch in self.generate():
+                empty = False
+                yield batch
+            if empty:
+                raise EmptyStreamError(
+                    f"{self!r} started a stream that yielded no batch; cycle() cannot repeat "
+                    "an empty stream."
+                )
+
+    def __iter__(self) -> Iterator:
+        return self.generate()
+
+    # -- scikit-learn parameter protocol ------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict:
+        """Return the keyword arguments given to the generator function.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of arguments that have ``get_params`` (estimators,
+            data sources), as ``name__param``.
+
+        Returns
+        -------
+        dict
+        """
+        params = dict(self.kwargs)
+        if deep:
+            for name, value in self.kwargs.items():
+                if hasattr(value, "get_params") and not inspect.isclass(value):
+                    for sub, sub_value in value.get_params(deep=True).items():
+                        params[f"{name}__{sub}"] = sub_value
+        return params
+
+    def set_params(self, **params: Any) -> "Streamer":
+        """Set keyword arguments of the generator function; ``name__param`` sets nested ones.
+
+        Parameters
+        ----------
+        **params
+            Keyword arguments the generator function accepts.
+
+        Returns
+        -------
+        self : Streamer
+
+        Raises
+        ------
+        ValueError
+            If the generator function takes no keyword argument of that name, or this
+            ``Streamer`` wraps an iterable or a data source rather than a function.
+        """
+        if not params:
+            return self
+        if not callable(self.streamer) or is_data_source(self.streamer):
+            raise ValueError(
+                f"{self!r} wraps a {type(self.streamer).__name__}, which takes no parameters; "
+                f"cannot set {sorted(params)}."
+            )
+        names, any_name = _keyword_names(self.streamer)
+        nested: dict[str, dict] = {}
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in names and not any_name and name not in self.kwargs:
+                raise ValueError(
+                    f"invalid parameter {name!r} for {self!r}: "
+                    f"{_describe(self.streamer)} accepts the keywords {sorted(names)}."
+                )
+            if sub:
+                if name not in self.kwargs or not hasattr(self.kwargs[name], "set_params"):
+                    raise ValueError(
+                        f"cannot set {key!r}: {name!r} is not a parameter with parameters of "
+                        f"its own in {self!r}."
+                    )
+                nested.setdefault(name, {})[sub] = value
+            else:
+                self.kwargs[name] = value
+        for name, sub_params in nested.items():
+            self.kwargs[name].set_params(**sub_params)
+        return self
+
+    def __sklearn_clone__(self) -> "Streamer":
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.args = tuple(clone(arg, safe=False) for arg in self.args)
+        copy.kwargs = {name: clone(value, safe=False) for name, value in self.kwargs.items()}
+        return copy
+
+    def __repr__(self) -> str:
+        parts = [_describe(self.streamer)]
+        parts += [_describe(arg) for arg in self.args]
+        parts += [f"{name}={_describe(value)}" for name, value in self.kwargs.items()]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _bounded(stream: Iterable, max_batches: int | None) -> Iterator:
+    """Yield at most ``max_batches`` items of ``stream``, then close it."""
+    iterator = iter(stream)
+    try:
+        if max_batches is None:
+            yield from iterator
+        else:
+            yield from islice(iterator, max_batches)
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
