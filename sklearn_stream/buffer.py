@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ._validation import is_data_source
 from .exceptions import BatchError, BatchLengthError
 
 __all__ = [
@@ -328,10 +329,9 @@ def buffer_streamer(streamer: Any, buffer_size: int, *args: Any, **kwargs: Any) 
     [[0, 1], [2, 3], [4]]
     """
     size = _check_buffer_size(buffer_size)
-    generate = getattr(streamer, "generate", None)
-    if not callable(generate):
+    if not is_data_source(streamer):
         raise TypeError(
             f"streamer must be a data source with a generate() method, such as "
             f"sklearn_stream.Streamer; got a {type(streamer).__name__}."
         )
-    return _rebatch(generate(*args, **kwargs), size)
+    return _rebatch(streamer.generate(*args, **kwargs), size)

@@ -1,0 +1,69 @@
+"""Tests of the package as a whole: its namespace, its style rules and its demo."""
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sklearn_stream
+from sklearn_stream import util
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_MODULE_LINES = 400
+
+
+def test_public_names_are_exported_explicitly():
+    assert isinstance(sklearn_stream.__version__, str)
+    for name in sklearn_stream.__all__:
+        assert hasattr(sklearn_stream, name), name
+    assert sorted(sklearn_stream.__all__) == sorted(set(sklearn_stream.__all__))
+
+
+@pytest.mark.parametrize("name", ["mux", "buffer_batch", "buffer_streamer", "batch_length"])
+def test_util_namespace_matches_pescador_0_1_3(name):
+    assert getattr(util, name) is getattr(sklearn_stream, name)
+    assert name in util.__all__
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "sklearn_stream").glob("*.py")), ids=lambda p: p.name
+)
+def test_modules_stay_small(path):
+    n_lines = len(path.read_text().splitlines())
+    assert n_lines <= MAX_MODULE_LINES, f"{path.name} has {n_lines} lines; split it by job"
+
+
+def _layer_imports(path):
+    tree = ast.parse(path.read_text())
+    return {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
+    }
+
+
+@pytest.mark.parametrize(
+    ("lower", "higher"),
+    [("buffer", "core"), ("buffer", "mux"), ("core", "mux"), ("_validation", "core")],
+)
+def test_lower_modules_never_import_higher_ones(lower, higher):
+    assert higher not in _layer_imports(ROOT / "sklearn_stream" / f"{lower}.py")
+
+
+RUFF = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    "command", [["check"], ["format", "--check"]], ids=["ruff-check", "ruff-format"]
+)
+def test_code_is_lint_clean(command):
+    if not Path(RUFF).exists():
+        pytest.skip("ruff is not installed (it comes with the 'test' extra)")
+    paths = ["sklearn_stream", "tests", "benchmarks", "examples", "conftest.py", "setup.py"]
+    paths = [p for p in paths if (ROOT / p).exists()]
+    result = subprocess.run([RUFF, *command, *paths], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
