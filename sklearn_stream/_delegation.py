@@ -1,0 +1,252 @@
+"""Methods and attributes a ``StreamLearner`` hands over to its fitted estimator.
+
+Each method exists exactly when the wrapped estimator has it (``available_if``), so
+``hasattr(learner, "predict_proba")`` tells the truth, and each returns what the same
+method of ``estimator_`` returns.
+"""
+
+from typing import Any
+
+from sklearn.utils._available_if import available_if
+from sklearn.utils.validation import _estimator_has, check_is_fitted
+
+__all__ = ["DelegatedMethods"]
+
+
+def _can_set_output(learner: Any) -> bool:
+    return _estimator_has("set_output")(learner) and _estimator_has("transform")(learner)
+
+
+class DelegatedMethods:
+    """Mixin: prediction, transformation and fitted attributes from ``estimator_``."""
+
+    # -- fitted attributes that follow the estimator -----------------------------------------
+    @property
+    def classes_(self) -> Any:
+        """The class labels of ``estimator_``."""
+        return self.estimator_.classes_
+
+    @property
+    def n_features_in_(self) -> int:
+        """The number of features ``estimator_`` was trained on."""
+        return self.estimator_.n_features_in_
+
+    @property
+    def feature_names_in_(self) -> Any:
+        """The feature names ``estimator_`` was trained on (only for named features)."""
+        return self.estimator_.feature_names_in_
+
+    # -- prediction ------------------------------------------------------------------------
+    @available_if(_estimator_has("predict"))
+    def predict(self, X: Any, **params: Any) -> Any:
+        """Predict with ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        **params
+            Passed to ``estimator_.predict``.
+
+        Returns
+        -------
+        ndarray
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict(X, **params)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X: Any, **params: Any) -> Any:
+        """Class probabilities from ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        **params
+            Passed to ``estimator_.predict_proba``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(X, **params)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X: Any, **params: Any) -> Any:
+        """Log class probabilities from ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        **params
+            Passed to ``estimator_.predict_log_proba``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_log_proba(X, **params)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X: Any, **params: Any) -> Any:
+        """Decision function of ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        **params
+            Passed to ``estimator_.decision_function``.
+
+        Returns
+        -------
+        ndarray
+        """
+        check_is_fitted(self)
+        return self.estimator_.decision_function(X, **params)
+
+    @available_if(_estimator_has("score_samples"))
+    def score_samples(self, X: Any, **params: Any) -> Any:
+        """Per-sample scores of ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        **params
+            Passed to ``estimator_.score_samples``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.estimator_.score_samples(X, **params)
+
+    @available_if(_estimator_has("score"))
+    def score(self, X: Any, y: Any = None, **params: Any) -> float:
+        """Score of ``estimator_`` on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like or None, default=None
+        **params
+            Passed to ``estimator_.score`` (e.g. ``sample_weight``).
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self)
+        return self.estimator_.score(X, y, **params)
+
+    # -- transformation --------------------------------------------------------------------
+    @available_if(_estimator_has("transform"))
+    def transform(self, X: Any, **params: Any) -> Any:
+        """Transform ``X`` with ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        **params
+            Passed to ``estimator_.transform``.
+
+        Returns
+        -------
+        array-like
+        """
+        check_is_fitted(self)
+        return self.estimator_.transform(X, **params)
+
+    @available_if(_estimator_has("inverse_transform"))
+    def inverse_transform(self, X: Any, **params: Any) -> Any:
+        """Undo the transformation with ``estimator_``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix
+        **params
+            Passed to ``estimator_.inverse_transform``.
+
+        Returns
+        -------
+        array-like
+        """
+        check_is_fitted(self)
+        return self.estimator_.inverse_transform(X, **params)
+
+    @available_if(_estimator_has("get_feature_names_out"))
+    def get_feature_names_out(self, input_features: Any = None) -> Any:
+        """Output feature names of ``estimator_``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+
+        Returns
+        -------
+        ndarray of str
+        """
+        check_is_fitted(self)
+        return self.estimator_.get_feature_names_out(input_features)
+
+    @available_if(_can_set_output)
+    def set_output(self, *, transform: str | None = None) -> Any:
+        """Choose the container ``transform`` returns (``"default"``, ``"pandas"``, ...).
+
+        The choice is kept on the learner (so :func:`~sklearn.base.clone` keeps it) and
+        applied to ``estimator_`` now and whenever it is created; the wrapped ``estimator``
+        is not modified.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            None leaves the configuration unchanged.
+
+        Returns
+        -------
+        self
+        """
+        if transform is None:
+            return self
+        config = dict(getattr(self, "_sklearn_output_config", {}))
+        config["transform"] = transform
+        self._sklearn_output_config = config
+        if hasattr(self, "estimator_"):
+            self.estimator_.set_output(transform=transform)
+        return self
+
+    # -- fit-and-apply ---------------------------------------------------------------------
+    @available_if(_estimator_has("fit_predict"))
+    def fit_predict(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """Stream-fit on ``X`` (see :meth:`fit`), then predict ``X``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like or None, default=None
+        **fit_params
+            Passed to :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.fit(X, y, **fit_params).predict(X)
+
+    @available_if(_estimator_has("fit_transform"))
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """Stream-fit on ``X`` (see :meth:`fit`), then transform ``X``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like or None, default=None
+        **fit_params
+            Passed to :meth:`fit`.
+
+        Returns
+        -------
+        array-like
+        """
+        return self.fit(X, y, **fit_params).transform(X)

@@ -1,0 +1,114 @@
+"""One small ``StreamLearner`` subclass per kind of estimator.
+
+scikit-learn decides what an estimator *is* partly from its tags and partly from its
+classes: ``isinstance(est, ClusterMixin)`` selects the clustering checks, and every mixin
+must stand left of ``BaseEstimator``. A learner therefore takes the class matching the kind
+of the estimator it wraps:
+
+======================  =========================================  =======================
+wrapped estimator       learner class                              mixins
+======================  =========================================  =======================
+classifier              :class:`StreamClassifier`                  ``ClassifierMixin``
+regressor               :class:`StreamRegressor`                   ``RegressorMixin``
+clusterer               :class:`StreamClusterer`                   ``ClusterMixin``,
+                                                                   ``TransformerMixin``
+outlier detector        :class:`StreamOutlierDetector`             ``OutlierMixin``
+other, with transform   :class:`StreamTransformer`                 ``TransformerMixin``
+anything else           :class:`~sklearn_stream.learner.StreamLearner`
+======================  =========================================  =======================
+
+The mixins contribute their kind (for ``isinstance``) and nothing else: the methods they
+would define (``score``, ``fit_predict``, ``fit_transform``, ``set_output``,
+``__sklearn_tags__``) are taken back from ``StreamLearner``, which delegates them to the
+wrapped estimator and exists only when that estimator has them.
+"""
+
+import inspect
+from typing import Any
+
+from sklearn.base import (
+    ClassifierMixin,
+    ClusterMixin,
+    OutlierMixin,
+    RegressorMixin,
+    TransformerMixin,
+)
+
+from .learner import StreamLearner
+
+__all__ = [
+    "StreamClassifier",
+    "StreamClusterer",
+    "StreamOutlierDetector",
+    "StreamRegressor",
+    "StreamTransformer",
+    "kind_for",
+]
+
+_MIXIN_METHODS = ("score", "fit_predict", "fit_transform", "set_output", "__sklearn_tags__")
+
+
+def _learner_methods(cls: type) -> type:
+    """Put StreamLearner's own definitions back in front of the mixins' ones."""
+    for name in _MIXIN_METHODS:
+        setattr(cls, name, inspect.getattr_static(StreamLearner, name))
+    return cls
+
+
+@_learner_methods
+class StreamClassifier(ClassifierMixin, StreamLearner):
+    """A :class:`~sklearn_stream.learner.StreamLearner` wrapping a classifier."""
+
+
+@_learner_methods
+class StreamRegressor(RegressorMixin, StreamLearner):
+    """A :class:`~sklearn_stream.learner.StreamLearner` wrapping a regressor."""
+
+
+@_learner_methods
+class StreamClusterer(ClusterMixin, TransformerMixin, StreamLearner):
+    """A :class:`~sklearn_stream.learner.StreamLearner` wrapping a clusterer.
+
+    After :meth:`fit`, ``labels_`` holds the fitted model's clusters of the training data.
+    """
+
+
+@_learner_methods
+class StreamOutlierDetector(OutlierMixin, StreamLearner):
+    """A :class:`~sklearn_stream.learner.StreamLearner` wrapping an outlier detector."""
+
+
+@_learner_methods
+class StreamTransformer(TransformerMixin, StreamLearner):
+    """A :class:`~sklearn_stream.learner.StreamLearner` wrapping a transformer."""
+
+
+_BY_TYPE = {
+    "classifier": StreamClassifier,
+    "regressor": StreamRegressor,
+    "clusterer": StreamClusterer,
+    "outlier_detector": StreamOutlierDetector,
+}
+KIND_CLASSES = frozenset({StreamLearner, *_BY_TYPE.values(), StreamTransformer})
+
+
+def kind_for(estimator: Any) -> type:
+    """The learner class for ``estimator``'s kind (``StreamLearner`` when unknown).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> from sklearn_stream._learner_kinds import kind_for
+    >>> kind_for(SGDRegressor()).__name__
+    'StreamRegressor'
+    """
+    if inspect.isclass(estimator):
+        return StreamLearner
+    try:
+        estimator_type = estimator.__sklearn_tags__().estimator_type
+    except Exception:  # not an estimator (yet): fit will say what was expected
+        return StreamLearner
+    kind = _BY_TYPE.get(estimator_type)
+    if kind is None and callable(getattr(estimator, "transform", None)):
+        kind = StreamTransformer
+    return kind or StreamLearner

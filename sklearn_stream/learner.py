@@ -1,0 +1,385 @@
+"""``StreamLearner``: train any scikit-learn estimator with ``partial_fit`` from a stream.
+
+Design
+------
+``StreamLearner`` is a meta-estimator in the manner of scikit-learn's own
+(``SelfTrainingClassifier``, ``MultiOutputRegressor``): ``__init__`` only stores
+parameters, which ``_fit_context`` validates once per ``fit``/``iter_fit``/``partial_fit``;
+the user's ``estimator`` is cloned into ``estimator_`` and never modified; prediction and
+transformation methods are delegated with ``available_if`` (see ``_delegation``), and tags
+come from the wrapped estimator.
+
+*Kind follows the estimator.* scikit-learn treats an estimator as a classifier, clusterer,
+... partly by its mixin classes, so a learner must *be* of the kind it wraps. The kinds are
+small subclasses (``StreamClassifier``, ``StreamRegressor``, ``StreamClusterer``,
+``StreamOutlierDetector``, ``StreamTransformer``, in ``_learner_kinds``), and whenever the
+``estimator`` attribute is assigned -- by ``__init__``, ``set_params`` or plain assignment
+-- the instance's class is switched to the kind of the new estimator. Hence
+``StreamLearner(SGDClassifier())`` is a ``StreamClassifier`` (and a ``StreamLearner``),
+``clone`` and pickling keep the kind (the class is recorded, and rebuilding with the same
+parameters picks the same kind), and ``set_params(estimator=SGDRegressor())`` turns a
+classifier learner into a regressor learner. Subclasses a user writes keep their own class.
+
+*One training loop.* ``iter_fit`` feeds a user's stream, and ``fit`` feeds a stream of
+shuffled mini-batches of in-memory data (an ``ArraySource``), to the same loop
+(``_training.train``), so any future source of batches plugs into ``fit`` the same way.
+"""
+
+import copy
+import inspect
+from collections.abc import Iterable, Iterator, Mapping
+from numbers import Integral
+from typing import Any, ClassVar
+
+from sklearn.base import BaseEstimator, ClusterMixin, MetaEstimatorMixin, _fit_context
+from sklearn.utils import check_random_state, get_tags, indexable
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.validation import _num_samples
+
+from ._array_source import ArraySource, split_sample_params
+from ._delegation import DelegatedMethods
+from ._training import TrainingProgress, check_not_empty, find_classes, fresh_estimator, train
+from .core import is_data_source
+
+__all__ = ["StreamLearner"]
+
+_CONSTANT_PARAMS = frozenset({"classes"})
+_BATCH_FIELDS = frozenset({"sample_weight"})
+
+
+class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
+    """Train an estimator with ``partial_fit`` from a stream of batches.
+
+    ``iter_fit(stream)`` trains on the batches of any stream or data source;
+    ``fit(X, y)`` trains on shuffled mini-batches of in-memory data, so the learner works
+    in Pipelines, cross-validation and searches like any scikit-learn estimator. The
+    learner is of the same kind as the estimator it wraps (it is a ``StreamClassifier``
+    for a classifier, a ``StreamRegressor`` for a regressor, and so on), and has its
+    ``predict``, ``transform``, ... methods exactly when the estimator has them.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        Any estimator with ``partial_fit``. It is cloned into ``estimator_``; the object
+        given is never modified.
+    max_batches : int >= 1 or None, default=None
+        The most batches one call of :meth:`fit` or :meth:`iter_fit` trains on. None
+        trains until the stream ends (``fit``: after ``n_epochs`` passes).
+    batch_size : int >= 1, default=256
+        :meth:`fit` only: samples per mini-batch. An epoch's last batch, when shorter, is
+        joined to the batch before it, so every batch has at least
+        ``min(batch_size, n_samples)`` samples.
+    n_epochs : int >= 1, default=5
+        :meth:`fit` only: the number of passes over the data (cut short by
+        ``max_batches``).
+    shuffle : bool, default=True
+        :meth:`fit` only: visit the samples in a fresh random order each epoch.
+    random_state : None, int or numpy.random.RandomState, default=None
+        Controls the shuffling in :meth:`fit` and, when not None, seeds every
+        ``random_state`` parameter of the wrapped estimator that is left at None (those
+        set by the user are kept), so that an int makes :meth:`fit` and :meth:`iter_fit`
+        reproducible: fitting twice gives identical models.
+    warm_start : bool, default=False
+        If True, :meth:`fit` and :meth:`iter_fit` continue training the current
+        ``estimator_`` instead of starting from a fresh clone.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The trained clone of ``estimator``.
+    n_batches_seen_ : int
+        Batches trained on since ``estimator_`` was created.
+    n_samples_seen_ : int
+        Samples trained on since ``estimator_`` was created.
+    classes_ : ndarray
+        ``estimator_.classes_`` (classifiers).
+    n_features_in_ : int
+        ``estimator_.n_features_in_``.
+    feature_names_in_ : ndarray of str
+        ``estimator_.feature_names_in_``, when ``X`` had feature names.
+    labels_ : ndarray of shape (n_samples,)
+        Clusterers, after :meth:`fit` only: the trained model's clusters of the training
+        data.
+
+    See Also
+    --------
+    sklearn_stream.Streamer : a data source that restarts a stream for each fit.
+    sklearn_stream.Mux : a data source that mixes many data sources.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn_stream.learner import StreamLearner
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> batches = [{"X": X[i : i + 20], "Y": y[i : i + 20]} for i in range(0, 200, 20)]
+    >>> model = StreamLearner(SGDClassifier(random_state=0), max_batches=8)
+    >>> model
+    StreamClassifier(estimator=SGDClassifier(random_state=0), max_batches=8)
+    >>> model.iter_fit(batches, classes=[0, 1]).n_batches_seen_
+    8
+    >>> model.predict(X[:4]).tolist() == model.estimator_.predict(X[:4]).tolist()
+    True
+    >>> StreamLearner(SGDClassifier(), random_state=0).fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "estimator": [HasMethods(["partial_fit"])],
+        "max_batches": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        estimator: Any,
+        max_batches: int | None = None,
+        *,
+        batch_size: int = 256,
+        n_epochs: int = 5,
+        shuffle: bool = True,
+        random_state: Any = None,
+        warm_start: bool = False,
+    ) -> None:
+        self.estimator = estimator
+        self.max_batches = max_batches
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name == "estimator":
+            from ._learner_kinds import KIND_CLASSES, kind_for
+
+            if type(self) in KIND_CLASSES:
+                object.__setattr__(self, "__class__", kind_for(value))
+
+    # -- training ------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
+    def iter_fit(self, stream: Any, **partial_fit_params: Any) -> "StreamLearner":
+        """Train on at most ``max_batches`` batches of ``stream``.
+
+        Parameters
+        ----------
+        stream : iterable of batches, or data source
+            Batches are dicts with ``"X"``, ``"Y"`` or ``"y"`` and optionally
+            ``"sample_weight"``, or tuples ``(X,)``, ``(X, y)``, ``(X, y, sample_weight)``.
+            A data source (an object with ``generate()``, such as
+            :class:`~sklearn_stream.Streamer`) is started afresh, and its stream closed when
+            training ends, on success or error; so is the iterator of a re-iterable (a list).
+            An iterator given as such (a generator object) is left open, so the caller can
+            keep reading from it.
+        **partial_fit_params
+            Passed to every ``partial_fit`` call, e.g. ``classes=[0, 1, 2]``.
+
+        Returns
+        -------
+        self : StreamLearner
+
+        Raises
+        ------
+        TypeError
+            If ``stream`` is neither an iterable of batches nor a data source.
+        sklearn_stream.exceptions.BatchError
+            For a batch without ``X``, without a target for a supervised estimator, or with
+            a different number of features than the batches before it.
+        sklearn_stream.exceptions.EmptyStreamError
+            If the stream yields no batch.
+        """
+        iterator, owned = self._open(stream)
+        try:
+            self._train(iterator, dict(partial_fit_params), _BATCH_FIELDS, "the stream")
+        finally:
+            close = getattr(iterator, "close", None) if owned else None
+            if close is not None:
+                close()
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "StreamLearner":
+        """Train on shuffled mini-batches of in-memory data.
+
+        Streams ``n_epochs`` passes of ``batch_size`` mini-batches (at most
+        ``max_batches`` batches) through ``partial_fit``. For a classifier, the classes
+        are found from ``y`` (multilabel indicators included) and passed as ``classes``,
+        unless given in ``fit_params``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Targets; required when the estimator is supervised.
+        **fit_params
+            Passed to ``partial_fit``: arrays with one entry per sample (such as
+            ``sample_weight``) are cut along with ``X``, anything else is passed whole.
+            With metadata routing enabled, only what the estimator requested for
+            ``partial_fit`` is passed.
+
+        Returns
+        -------
+        self : StreamLearner
+
+        Raises
+        ------
+        ValueError
+            If ``X`` has no samples, or the estimator is supervised and ``y`` is None.
+        """
+        X, y = indexable(X, y)
+        n_samples = _num_samples(X)
+        if n_samples == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={getattr(X, 'shape', (0,))}) while a "
+                "minimum of 1 is required."
+            )
+        if y is None and self._target_required():
+            raise ValueError(
+                f"{type(self.estimator).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        params = self._route("fit", fit_params)
+        if y is not None and "classes" not in params and self._wants_classes():
+            params["classes"] = find_classes(y)
+        per_sample, constant = split_sample_params(params, n_samples, _CONSTANT_PARAMS)
+        rng = check_random_state(self.random_state)
+        source = ArraySource(X, y, per_sample, self.batch_size, self.n_epochs, self.shuffle, rng)
+        self._train(source.generate(self.max_batches), constant, frozenset(per_sample), "fit")
+        if isinstance(self, ClusterMixin) and hasattr(self.estimator_, "predict"):
+            self.labels_ = self.estimator_.predict(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def partial_fit(self, X: Any, y: Any = None, **params: Any) -> "StreamLearner":
+        """Continue training on one batch; the first call starts from a fresh clone.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like or None, default=None
+        **params
+            Passed to ``estimator_.partial_fit`` (e.g. ``classes``, ``sample_weight``);
+            with metadata routing enabled, what the estimator requested.
+
+        Returns
+        -------
+        self : StreamLearner
+        """
+        params = self._route("partial_fit", params)
+        first = not hasattr(self, "estimator_")
+        if first:
+            estimator = self._fresh(check_random_state(self.random_state))
+        else:
+            estimator = self.estimator_
+        estimator.partial_fit(X, y, **params)
+        if first:
+            self.estimator_ = estimator
+            self.n_batches_seen_ = self.n_samples_seen_ = 0
+        self.n_batches_seen_ += 1
+        self.n_samples_seen_ += _num_samples(X)
+        return self
+
+    # -- helpers -------------------------------------------------------------------------
+    def _open(self, stream: Any) -> tuple:
+        if is_data_source(stream):
+            return stream.generate(max_batches=self.max_batches), True
+        if isinstance(stream, Iterator):
+            return stream, False
+        if isinstance(stream, Iterable) and not isinstance(stream, (Mapping, str, bytes)):
+            return iter(stream), True
+        raise TypeError(
+            "stream must be an iterable of batches (dicts with 'X' and 'Y', or tuples "
+            "(X, y)) or a data source such as sklearn_stream.Streamer; got a "
+            f"{type(stream).__name__}."
+            + (
+                " To train on a single batch, use partial_fit."
+                if isinstance(stream, Mapping)
+                else ""
+            )
+        )
+
+    def _fresh(self, rng: Any) -> Any:
+        estimator = fresh_estimator(self.estimator, None if self.random_state is None else rng)
+        transform = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if transform is not None and hasattr(estimator, "set_output"):
+            estimator.set_output(transform=transform)
+        return estimator
+
+    def _train(self, stream: Iterable, params: dict, sample_keys: frozenset, what: str) -> None:
+        if self.warm_start and hasattr(self, "estimator_"):
+            estimator = self.estimator_
+            progress = TrainingProgress(
+                self.n_batches_seen_, self.n_samples_seen_, getattr(self, "_n_features_seen", None)
+            )
+        else:
+            estimator = self._fresh(check_random_state(self.random_state))
+            progress = TrainingProgress()
+        before = progress.n_batches
+        train(
+            estimator.partial_fit,
+            stream,
+            max_batches=self.max_batches,
+            params=params,
+            sample_keys=sample_keys,
+            target_required=self._target_required(),
+            progress=progress,
+        )
+        check_not_empty(progress, before, what)
+        self.estimator_ = estimator
+        self.n_batches_seen_ = progress.n_batches
+        self.n_samples_seen_ = progress.n_samples
+        self._n_features_seen = progress.n_features
+
+    def _target_required(self) -> bool:
+        return get_tags(self.estimator).target_tags.required
+
+    def _wants_classes(self) -> bool:
+        if get_tags(self.estimator).estimator_type != "classifier":
+            return False
+        try:
+            return "classes" in inspect.signature(self.estimator.partial_fit).parameters
+        except (TypeError, ValueError):
+            return False
+
+    def _route(self, method: str, params: dict) -> dict:
+        if _routing_enabled():
+            return dict(process_routing(self, method, **params).estimator.partial_fit)
+        return dict(params)
+
+    # -- scikit-learn protocols ----------------------------------------------------------
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        if not hasattr(self.estimator, "__sklearn_tags__") or inspect.isclass(self.estimator):
+            return tags
+        try:
+            tags = copy.deepcopy(get_tags(self.estimator))
+        except Exception:  # an invalid estimator: fit will reject it with a clear message
+            return tags
+        tags.requires_fit = True
+        return tags
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Route metadata of ``fit`` and ``partial_fit`` to the estimator's ``partial_fit``.
+
+        Returns
+        -------
+        sklearn.utils.metadata_routing.MetadataRouter
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping()
+            .add(caller="fit", callee="partial_fit")
+            .add(caller="partial_fit", callee="partial_fit"),
+        )
