@@ -98,9 +98,14 @@ def _concat_values(key: Any, values: Sequence) -> Any:
             raise BatchError(f"field {key!r} mixes sparse and dense values across batches.")
         return sp.vstack(values, format=first.format)
     if isinstance(first, np.ndarray):
-        if any(sp.issparse(v) for v in values):
-            raise BatchError(f"field {key!r} mixes dense and sparse values across batches.")
-        return np.concatenate(values)
+        try:
+            return np.concatenate(values)
+        except (TypeError, ValueError):
+            if any(sp.issparse(v) for v in values):
+                raise BatchError(
+                    f"field {key!r} mixes dense and sparse values across batches."
+                ) from None
+            raise
     if isinstance(first, list):
         return list(chain.from_iterable(values))
     if isinstance(first, tuple):
@@ -147,6 +152,10 @@ def concat_batches(batches: Sequence[Mapping]) -> dict:
     for index, batch in enumerate(batches):
         if batch.keys() != keys:
             raise BatchError(_key_change_message(keys, batch.keys(), index))
+    return _join(batches, keys)
+
+
+def _join(batches: Sequence[Mapping], keys: Iterable) -> dict:
     return {key: _concat_values(key, [batch[key] for batch in batches]) for key in keys}
 
 
@@ -200,42 +209,97 @@ def _check_buffer_size(buffer_size: Any) -> int:
     return int(buffer_size)
 
 
+def _checked_length(batch: Any, index: int) -> int:
+    """Length of item ``index`` of a stream, or the error that says what is wrong with it."""
+    if not isinstance(batch, Mapping):
+        raise BatchError(
+            f"item {index} of the stream is a {type(batch).__name__}, not a batch (a dict of "
+            "arrays)."
+        )
+    n = batch_length(batch)
+    if n is None:
+        raise BatchError(f"batch {index} of the stream has no fields.")
+    return n
+
+
+def _join_pending(pending: list, order: tuple, held: int, first_index: int) -> dict:
+    """Join the held-back batches, checking what the per-batch fast path left unchecked.
+
+    Per batch, :func:`_rebatch` only measures the first field. Here, once per output batch,
+    every batch must have exactly the stream's keys and every joined field ``held`` rows;
+    otherwise the offending batch is found and reported by its position in the stream.
+    """
+    n_keys = len(order)
+    if len(pending) == 1:  # one large batch is cut as it is: slices stay views, no copy
+        batch = pending[0]
+        if batch.keys() != set(order):
+            raise BatchError(_key_change_message(order, batch.keys(), first_index))
+        _checked_length(batch, first_index)
+        return dict(batch)
+    try:
+        joined = _join(pending, order)
+        # No KeyError above means every batch has all n_keys keys; equal sizes mean no extras.
+        valid = sum(map(len, pending)) == n_keys * len(pending) and all(
+            _field_length(key, value) == held for key, value in joined.items()
+        )
+    except KeyError:
+        valid = False
+    if not valid:
+        for offset, batch in enumerate(pending):
+            _checked_length(batch, first_index + offset)
+            if batch.keys() != set(order):
+                raise BatchError(_key_change_message(order, batch.keys(), first_index + offset))
+    return joined
+
+
 def _rebatch(stream: Iterable, buffer_size: int) -> Iterator[dict]:
-    """The lazy part of :func:`buffer_batch`; its arguments are already checked."""
-    pending: list = []  # batches (or their tails) holding fewer than buffer_size rows
-    held = 0
-    keys = None
-    for index, batch in enumerate(stream):
-        if not isinstance(batch, Mapping):
-            raise BatchError(
-                f"item {index} of the stream is a {type(batch).__name__}, not a batch (a dict "
-                "of arrays)."
-            )
-        n = batch_length(batch)
-        if n is None:
-            raise BatchError(f"batch {index} of the stream has no fields.")
-        if keys is None:
-            keys = batch.keys()
-        elif batch.keys() != keys:
-            raise BatchError(_key_change_message(keys, batch.keys(), index))
-        if n == 0:
+    """The lazy part of :func:`buffer_batch`; its arguments are already checked.
+
+    Per input batch, the loop looks up the length of one field and holds the batch back;
+    the full checks (keys, every field's length) run once per output batch, in
+    :func:`_join_pending`. Empty batches are held like the others (they add no rows).
+    """
+    pending: list = []  # batches (or the tail of one) holding fewer than buffer_size rows
+    hold = pending.append
+    room = buffer_size  # rows that can still be held back before an output batch is full
+    first_index = 0  # position in the stream of pending[0]; pending[i] is at first_index + i
+    order: tuple = ()
+    key = None
+    for batch in stream:
+        try:
+            n = len(batch[key])
+        except (KeyError, TypeError, IndexError):
+            n = _checked_length(batch, first_index + len(pending))
+            if not order:
+                order, key = tuple(batch), next(iter(batch))
+        if n < room:  # the usual case: hold it back
+            hold(batch)
+            room -= n
             continue
-        if not pending and n == buffer_size:
+        index = first_index + len(pending)
+        if not pending and n == buffer_size:  # a full batch on its own passes through
+            if batch.keys() != set(order):
+                raise BatchError(_key_change_message(order, batch.keys(), index))
+            _checked_length(batch, index)
             yield batch
+            first_index = index + 1
             continue
-        pending.append(batch)
-        held += n
-        if held < buffer_size:
-            continue
-        merged = pending[0] if len(pending) == 1 else concat_batches(pending)
+        hold(batch)
+        held = buffer_size - room + n
+        merged = _join_pending(pending, order, held, first_index)
+        pending.clear()
         start = 0
         while held - start >= buffer_size:
-            yield slice_batch(merged, start, start + buffer_size)
+            yield (
+                merged if held == buffer_size else slice_batch(merged, start, start + buffer_size)
+            )
             start += buffer_size
-        pending = [slice_batch(merged, start, held)] if start < held else []
-        held -= start
-    if pending:
-        yield pending[0] if len(pending) == 1 else concat_batches(pending)
+        if start < held:
+            hold(slice_batch(merged, start, held))
+        room = buffer_size - (held - start)
+        first_index = index if pending else index + 1
+    if room < buffer_size:
+        yield _join_pending(pending, order, buffer_size - room, first_index)
 
 
 def buffer_batch(generator: Iterable[Mapping], buffer_size: int) -> Iterator[dict]:
