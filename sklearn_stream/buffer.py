@@ -1,20 +1,23 @@
-"""Batches: measure them, join them, cut them, and re-cut whole streams of them.
+"""Re-cutting streams of batches into batches of a fixed size, and the batch helpers.
 
-A *batch* is a ``dict`` whose values share their first-axis length: numpy arrays (at least
-one-dimensional), scipy sparse matrices or arrays, lists or tuples. Every module of the
-package that looks inside batches uses the helpers defined here.
+The helpers for single batches (:func:`batch_length`, :func:`concat_batches`,
+:func:`slice_batch`) live in :mod:`sklearn_stream._batch` and are re-exported here.
 """
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain
+from collections.abc import Iterable, Iterator, Mapping
 from numbers import Integral
 from typing import Any
 
-import numpy as np
-import scipy.sparse as sp
-
+from ._batch import (
+    batch_length,
+    concat_batches,
+    field_length,
+    join_fields,
+    key_change_message,
+    slice_batch,
+)
 from ._validation import is_data_source
-from .exceptions import BatchError, BatchLengthError
+from .exceptions import BatchError
 
 __all__ = [
     "batch_length",
@@ -23,179 +26,6 @@ __all__ = [
     "concat_batches",
     "slice_batch",
 ]
-
-# Sparse formats that support row slicing directly; others go through CSR and back.
-_ROW_SLICEABLE = frozenset({"csr", "csc", "lil"})
-
-
-def _field_length(key: Any, value: Any) -> int:
-    try:
-        return len(value)
-    except TypeError:
-        if sp.issparse(value):
-            return value.shape[0]
-        if isinstance(value, np.ndarray):
-            raise BatchError(
-                f"field {key!r} of the batch is a 0-d array; batch values need a first axis."
-            ) from None
-        raise BatchError(
-            f"field {key!r} of the batch has no length: got a {type(value).__name__}. "
-            "Batch values must be arrays, sparse matrices, lists or tuples."
-        ) from None
-
-
-def batch_length(batch: Mapping) -> int | None:
-    """Return the number of samples in a batch.
-
-    Parameters
-    ----------
-    batch : dict
-        A batch: each value must have a length (its first axis for arrays and sparse
-        matrices), and all values must share it.
-
-    Returns
-    -------
-    n : int >= 0 or None
-        The common length, or None when the batch has no fields.
-
-    Raises
-    ------
-    BatchError
-        If ``batch`` is not a dict, or one of its values has no length. A subclass of
-        ``TypeError``.
-    BatchLengthError
-        If two values have different lengths; the message lists every key with its length.
-        A subclass of ``RuntimeError``.
-
-    Examples
-    --------
-    >>> from sklearn_stream import batch_length
-    >>> batch_length({"X": np.zeros((5, 3)), "Y": [0, 1, 0, 1, 1]})
-    5
-    >>> batch_length({}) is None
-    True
-    """
-    if not isinstance(batch, Mapping):
-        raise BatchError(f"a batch must be a dict of arrays; got a {type(batch).__name__}.")
-    lengths = {key: _field_length(key, value) for key, value in batch.items()}
-    if not lengths:
-        return None
-    values = iter(lengths.values())
-    n = next(values)
-    for m in values:
-        if m != n:
-            listing = ", ".join(f"{key!r}: {length}" for key, length in lengths.items())
-            raise BatchLengthError(
-                f"the fields of a batch must share their length; got lengths {{{listing}}}."
-            )
-    return n
-
-
-def _concat_values(key: Any, values: Sequence) -> Any:
-    first = values[0]
-    if sp.issparse(first):
-        if not all(sp.issparse(v) for v in values):
-            raise BatchError(f"field {key!r} mixes sparse and dense values across batches.")
-        return sp.vstack(values, format=first.format)
-    if isinstance(first, np.ndarray):
-        try:
-            return np.concatenate(values)
-        except (TypeError, ValueError):
-            if any(sp.issparse(v) for v in values):
-                raise BatchError(
-                    f"field {key!r} mixes dense and sparse values across batches."
-                ) from None
-            raise
-    if isinstance(first, list):
-        return list(chain.from_iterable(values))
-    if isinstance(first, tuple):
-        return tuple(chain.from_iterable(values))
-    raise BatchError(
-        f"cannot join field {key!r}: values of type {type(first).__name__} are not supported; "
-        "use numpy arrays, scipy sparse matrices, lists or tuples."
-    )
-
-
-def concat_batches(batches: Sequence[Mapping]) -> dict:
-    """Join batches with the same keys into one, in order.
-
-    Parameters
-    ----------
-    batches : sequence of dict
-        At least one batch; all must have the keys of the first.
-
-    Returns
-    -------
-    dict
-        A batch whose every field is the concatenation of that field across ``batches``
-        (arrays with :func:`numpy.concatenate`, sparse matrices stacked as sparse in the
-        format of the first, lists and tuples chained).
-
-    Raises
-    ------
-    ValueError
-        If ``batches`` is empty.
-    BatchError
-        If the batches' keys differ, or a field mixes sparse and dense values or holds a type
-        that cannot be joined.
-
-    Examples
-    --------
-    >>> from sklearn_stream.buffer import concat_batches
-    >>> joined = concat_batches([{"X": np.arange(2)}, {"X": np.arange(3)}])
-    >>> joined["X"]
-    array([0, 1, 0, 1, 2])
-    """
-    if not batches:
-        raise ValueError("concat_batches needs at least one batch; got none.")
-    keys = batches[0].keys()
-    for index, batch in enumerate(batches):
-        if batch.keys() != keys:
-            raise BatchError(_key_change_message(keys, batch.keys(), index))
-    return _join(batches, keys)
-
-
-def _join(batches: Sequence[Mapping], keys: Iterable) -> dict:
-    return {key: _concat_values(key, [batch[key] for batch in batches]) for key in keys}
-
-
-def _slice_value(value: Any, start: int, stop: int) -> Any:
-    if sp.issparse(value) and value.format not in _ROW_SLICEABLE:
-        return value.tocsr()[start:stop].asformat(value.format)
-    return value[start:stop]
-
-
-def slice_batch(batch: Mapping, start: int, stop: int) -> dict:
-    """Return rows ``start:stop`` of every field of a batch.
-
-    Arrays are sliced as views (no copy); sparse matrices keep their format.
-
-    Parameters
-    ----------
-    batch : dict
-        The batch to cut.
-    start, stop : int
-        Row bounds, as in ``value[start:stop]``.
-
-    Returns
-    -------
-    dict
-        A batch with the same keys.
-
-    Examples
-    --------
-    >>> from sklearn_stream.buffer import slice_batch
-    >>> slice_batch({"X": np.arange(5), "Y": list("abcde")}, 1, 3)
-    {'X': array([1, 2]), 'Y': ['b', 'c']}
-    """
-    return {key: _slice_value(value, start, stop) for key, value in batch.items()}
-
-
-def _key_change_message(expected: Any, got: Any, index: int) -> str:
-    return (
-        f"batch {index} of the stream has keys {sorted(map(str, got))}, but the stream started "
-        f"with keys {sorted(map(str, expected))}; every batch of a stream needs the same keys."
-    )
 
 
 def _check_buffer_size(buffer_size: Any) -> int:
@@ -233,14 +63,14 @@ def _join_pending(pending: list, order: tuple, held: int, first_index: int) -> d
     if len(pending) == 1:  # one large batch is cut as it is: slices stay views, no copy
         batch = pending[0]
         if batch.keys() != set(order):
-            raise BatchError(_key_change_message(order, batch.keys(), first_index))
+            raise BatchError(key_change_message(order, batch.keys(), first_index))
         _checked_length(batch, first_index)
         return dict(batch)
     try:
-        joined = _join(pending, order)
+        joined = join_fields(pending, order)
         # No KeyError above means every batch has all n_keys keys; equal sizes mean no extras.
         valid = sum(map(len, pending)) == n_keys * len(pending) and all(
-            _field_length(key, value) == held for key, value in joined.items()
+            field_length(key, value) == held for key, value in joined.items()
         )
     except KeyError:
         valid = False
@@ -248,7 +78,7 @@ def _join_pending(pending: list, order: tuple, held: int, first_index: int) -> d
         for offset, batch in enumerate(pending):
             _checked_length(batch, first_index + offset)
             if batch.keys() != set(order):
-                raise BatchError(_key_change_message(order, batch.keys(), first_index + offset))
+                raise BatchError(key_change_message(order, batch.keys(), first_index + offset))
     return joined
 
 
@@ -279,7 +109,7 @@ def _rebatch(stream: Iterable, buffer_size: int) -> Iterator[dict]:
         index = first_index + len(pending)
         if not pending and n == buffer_size:  # a full batch on its own passes through
             if batch.keys() != set(order):
-                raise BatchError(_key_change_message(order, batch.keys(), index))
+                raise BatchError(key_change_message(order, batch.keys(), index))
             _checked_length(batch, index)
             yield batch
             first_index = index + 1

@@ -47,7 +47,14 @@ def _layer_imports(path):
 
 @pytest.mark.parametrize(
     ("lower", "higher"),
-    [("buffer", "core"), ("buffer", "mux"), ("core", "mux"), ("_validation", "core")],
+    [
+        ("_batch", "buffer"),
+        ("_batch", "core"),
+        ("buffer", "core"),
+        ("buffer", "mux"),
+        ("core", "mux"),
+        ("_validation", "core"),
+    ],
 )
 def test_lower_modules_never_import_higher_ones(lower, higher):
     assert higher not in _layer_imports(ROOT / "sklearn_stream" / f"{lower}.py")
