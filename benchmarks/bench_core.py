@@ -2,7 +2,8 @@
 
 Run from the repository root with the project's environment::
 
-    python benchmarks/bench_core.py [--n-samples 200000] [--repeats 5] [--pescador-repeats 3]
+    python benchmarks/bench_core.py [--n-samples 200000] [--repeats 7] [--pescador-repeats 3]
+                                     [--parts streamer,mux,exhaustive,buffer]
 
 Every case is timed several times, round-robin with the cases it is compared with, and the
 best time is kept (the machine is shared). The script prints one table per part, then the
@@ -76,42 +77,40 @@ def _count(iterable):
 
 
 def bench_streamer(n, repeats, pescador_repeats):
-    """Streamer iteration against the bare generator it wraps."""
+    """Streamer iteration against the bare generator it wraps (every case is cheap, so all
+    run ``repeats`` times; ``pescador_repeats`` is taken for a uniform signature)."""
+    bare, bare_islice = "bare generator finite_samples(n)", "bare islice(endless_samples(), n)"
+    ours, ours_bounded = "Streamer(finite_samples, n).generate()", "Streamer(endless).generate(n)"
     cases = {
-        "bare generator finite_samples(n)": lambda: consume(finite_samples(n)),
-        "Streamer(finite_samples, n).generate()": lambda: consume(
-            Streamer(finite_samples, n).generate()
-        ),
-        "bare islice(endless_samples(), n)": lambda: consume(islice(endless_samples(), n)),
-        "Streamer(endless_samples).generate(n)": lambda: consume(
-            Streamer(endless_samples).generate(n)
-        ),
+        bare: lambda: consume(finite_samples(n)),
+        ours: lambda: consume(Streamer(finite_samples, n).generate()),
+        bare_islice: lambda: consume(islice(endless_samples(), n)),
+        ours_bounded: lambda: consume(Streamer(endless_samples).generate(n)),
     }
+    reference = {bare: bare, ours: bare, bare_islice: bare_islice, ours_bounded: bare_islice}
     if pescador is not None:
-        cases["pescador Streamer(finite_samples, n).iterate()"] = lambda: consume(
-            pescador.Streamer(finite_samples, n).iterate()
-        )
-        cases["pescador Streamer(endless_samples).iterate(n)"] = lambda: consume(
-            pescador.Streamer(endless_samples).iterate(max_iter=n)
-        )
+        name = "pescador Streamer(finite_samples, n).iterate()"
+        cases[name] = lambda: consume(pescador.Streamer(finite_samples, n).iterate())
+        reference[name] = bare
+        name = "pescador Streamer(endless).iterate(n)"
+        cases[name] = lambda: consume(pescador.Streamer(endless_samples).iterate(max_iter=n))
+        reference[name] = bare_islice
     best = best_times(cases, repeats)
-    names = list(cases)
-    bare_for = {name: names[0] if "finite" in name else names[2] for name in names}
     rows = [
-        Row(name, n, best[name], f"{format_ratio(best[name], best[bare_for[name]])} bare")
-        for name in names
+        Row(name, n, best[name], f"{format_ratio(best[name], best[reference[name]])} bare")
+        for name in cases
     ]
     print_table(f"Streamer iteration of {n} single samples (time ratio to bare)", rows)
     return [
         verdict(
             "Streamer.generate() time / bare generator",
-            best[names[1]] / best[names[0]],
+            best[ours] / best[bare],
             1.10,
             at_most=True,
         ),
         verdict(
             "Streamer.generate(max_batches=n) time / bare islice",
-            best[names[3]] / best[names[2]],
+            best[ours_bounded] / best[bare_islice],
             1.10,
             at_most=True,
         ),
@@ -237,7 +236,8 @@ def bench_exhaustive(n, repeats, pescador_repeats):
                 print(f"WARNING: {name} N={n_seeds} yielded {got} samples, expected {n_items}")
     _, checks = _race(
         f"Exhaustive mux (lam=None, with_replacement=False) over N seeds of "
-        f"{FINITE_SEED_LENGTH} samples, k=min({K}, N), passes repeated up to ~{n // 2} samples",
+        f"{FINITE_SEED_LENGTH} samples, k=min({K}, N);\n   "
+        f"whole passes over the pool, as many as fit in ~{n // 2} samples (at least one)",
         "exhaustive mux",
         pairs,
         repeats,
@@ -261,22 +261,21 @@ def _check_same_batches(n):
 
 
 def bench_buffer(n, repeats, pescador_repeats):
-    """buffer_batch of single samples against pescador's buffer_stream."""
+    """buffer_batch of single samples against pescador's buffer_stream (cheap: every case runs
+    ``repeats`` times)."""
     cases = {
         "bare islice(endless_samples(), n)": lambda: consume(islice(endless_samples(), n)),
         f"buffer_batch(..., {BUFFER_SIZE})": lambda: consume(
             buffer_batch(islice(endless_samples(), n), BUFFER_SIZE)
         ),
     }
-    counts = dict.fromkeys(cases, repeats)
     theirs = f"pescador buffer_stream(..., {BUFFER_SIZE}, partial=True, axis=0)"
     if pescador is not None:
         _check_same_batches(10 * BUFFER_SIZE + 3)
         cases[theirs] = lambda: consume(
             pescador.buffer_stream(islice(endless_samples(), n), BUFFER_SIZE, partial=True, axis=0)
         )
-        counts[theirs] = max(repeats, pescador_repeats)  # cheap: as many runs as ours
-    best = best_times(cases, counts)
+    best = best_times(cases, repeats)  # pescador's buffer is cheap: as many runs as ours
     names = list(cases)
     rows = [
         Row(name, n, best[name], f"{format_ratio(best[name], best[names[0]])} bare")
@@ -306,7 +305,7 @@ PARTS = {
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-samples", type=int, default=200_000, help="samples per stream")
-    parser.add_argument("--repeats", type=int, default=5, help="runs per case; best is kept")
+    parser.add_argument("--repeats", type=int, default=7, help="runs per case; best is kept")
     parser.add_argument(
         "--pescador-repeats", type=int, default=3, help="runs per slow pescador mux case"
     )
