@@ -1,0 +1,270 @@
+"""The consumer side of ``zmq_stream``: bind a socket, start the workers, receive batches.
+
+One PULL socket, bound to the loopback interface (or to a socket file in a private
+directory), receives the batches of every worker. Each worker puts its secret token in
+every message, so messages from any other peer are dropped unread. The consumer grants each
+worker a window of credits and returns them, through the worker's private pipe, as it
+takes batches: a slow consumer makes the workers wait instead of filling memory. Worker
+exits are watched through their process sentinels, so a dead worker is noticed within a
+fraction of a second.
+"""
+
+import builtins
+import math
+import random
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from . import _decode, _wire
+from ._workers import WorkerGroup, import_zmq
+from .exceptions import StreamError
+
+__all__ = ["BindError", "WorkerError", "run_stream"]
+
+_DRAIN = 0.3  # after a worker exits, how long its last messages may take to arrive
+_CHECK = 0.1  # how often the fast path looks at worker exits
+_POLL_MS = 1000
+_DEFAULT_GRACE = 0.4  # how long stopped workers may take to exit before they are ended
+# prefetch=None: each worker may have this many batches, and this many bytes, in flight
+# (at least one batch, however large).
+_DEFAULT_WINDOW = 256
+_DEFAULT_WINDOW_BYTES = 64 << 20
+_NOT_RERAISED = (StopIteration, StopAsyncIteration, OSError)
+
+
+class WorkerError(StreamError, RuntimeError):
+    """A ``zmq_stream`` worker failed: it died, or raised an exception of a type that is not
+    a built-in one (built-in exceptions are raised again as their own type).
+
+    Attributes
+    ----------
+    worker_traceback : str or None
+        The traceback printed in the worker, when it raised.
+    """
+
+    worker_traceback: str | None = None
+
+
+class WorkerTraceback(StreamError):
+    """Carries the traceback of a worker's exception (set as ``__cause__``)."""
+
+
+class BindError(StreamError, OSError):
+    """``zmq_stream`` found no free port to bind in the range it was given."""
+
+
+def _bind(sock: Any, zmq: Any, options: dict) -> tuple[str, str | None]:
+    """Bind ``sock`` to loopback (or a private socket file); return endpoint and directory."""
+    if options["transport"] == "ipc":
+        directory = tempfile.mkdtemp(prefix="sklearn_stream-")  # mode 0700: only this user
+        endpoint = f"ipc://{directory}/batches"
+        try:
+            sock.bind(endpoint)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        return endpoint, directory
+    low, high, max_tries = options["min_port"], options["max_port"], options["max_tries"]
+    ports = range(low, high + 1)
+    tried = random.sample(ports, min(max_tries, len(ports)))
+    for port in tried:
+        endpoint = f"tcp://127.0.0.1:{port}"
+        try:
+            sock.bind(endpoint)
+        except zmq.ZMQError as exc:
+            if exc.errno in (zmq.EADDRINUSE, zmq.EACCES):
+                continue
+            raise
+        return endpoint, None
+    raise BindError(
+        f"zmq_stream could not bind a port on 127.0.0.1: tried {len(tried)} of the ports "
+        f"{low}..{high} (max_tries={max_tries}) and all were in use. Widen min_port/max_port, "
+        "raise max_tries, or use transport='ipc'."
+    )
+
+
+def worker_exception(report: dict, index: int) -> BaseException:
+    """Rebuild the exception a worker reported: same type if built-in, else WorkerError."""
+    name, message, text = report["type"], report["message"], report["traceback"]
+    cls = getattr(builtins, name, None) if report["module"] == "builtins" else None
+    exc = None
+    if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, _NOT_RERAISED):
+        try:
+            exc = cls(message)
+        except Exception:
+            exc = None
+    if exc is None:
+        exc = WorkerError(f"{report['module']}.{name} in zmq_stream worker {index}: {message}")
+    exc.worker_traceback = text
+    exc.__cause__ = WorkerTraceback(f"traceback in zmq_stream worker {index}:\n{text}")
+    return exc
+
+
+def _death(process: Any, index: int) -> WorkerError:
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            how = f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"was killed by signal {-code}"
+    else:
+        how = f"exited with code {code}"
+    return WorkerError(
+        f"zmq_stream worker {index} {how} before its stream ended; the batches it would "
+        "have sent are lost."
+    )
+
+
+class _Receiver:
+    """Receives the workers' messages and turns them into batches, credits and errors."""
+
+    def __init__(self, zmq: Any, sock: Any, group: WorkerGroup, copy: bool) -> None:
+        self.zmq = zmq
+        self.sock = sock
+        self.group = group
+        self.decoder = _decode.BatchDecoder(copy)
+        self.ids = {token: i for i, token in enumerate(group.tokens)}  # token -> worker
+        self.running = set(range(len(group.tokens)))
+        self.refill = [max(1, window // 2) for window in group.windows]
+        self.refill_bytes = _refill_bytes(group.window_bytes)
+        self.exited: dict = {}
+        self.poller = zmq.Poller()
+        self.poller.register(sock, zmq.POLLIN)
+        self.sentinels = {p.sentinel: i for i, p in enumerate(group.processes)}
+        for sentinel in self.sentinels:
+            self.poller.register(sentinel, zmq.POLLIN)
+
+    def watch(self, timeout_ms: int) -> None:
+        """Wait up to ``timeout_ms`` for activity; raise if a worker died unannounced."""
+        for fd, _ in self.poller.poll(timeout_ms):
+            index = self.sentinels.pop(fd, None)
+            if index is not None:
+                self.poller.unregister(fd)
+                self.exited[index] = time.monotonic()
+        now = time.monotonic()
+        for index, when in self.exited.items():
+            if index in self.running and now - when > _DRAIN:
+                raise _death(self.group.processes[index], index)
+
+    def wait(self) -> None:
+        pending = [when for i, when in self.exited.items() if i in self.running]
+        timeout = _POLL_MS
+        if pending:
+            timeout = max(1, int(1000 * (min(pending) + _DRAIN - time.monotonic())) + 1)
+        self.watch(timeout)
+
+    def batches(self, max_batches: int | None) -> Iterator:
+        zmq, recv = self.zmq, self.sock.recv
+        ids, running, refill = self.ids, self.running, self.refill
+        owed_batches, owed_bytes = [0] * len(ids), [0] * len(ids)
+        refill_bytes = self.refill_bytes
+        pipes, tell, decode = self.group.pipes, self.group.tell, self.decoder.decode
+        start = _wire.DATA_START
+        count = 0
+        next_check = time.monotonic() + _CHECK
+        while running and (max_batches is None or count < max_batches):
+            try:
+                message = recv(zmq.NOBLOCK)
+            except zmq.Again:
+                self.wait()
+                continue
+            index = ids.get(message[1:start])
+            if index is None:
+                self.discard()  # not one of our workers: dropped unread
+                continue
+            tag = message[:1]
+            if tag == _wire.DATA or tag == _wire.MULTIPART:
+                size = len(message)
+                frames = None
+                if tag == _wire.MULTIPART:
+                    frames = self.rest()
+                    for frame in frames:
+                        size += len(frame)
+                try:
+                    batch = decode(message, frames)
+                except _wire.WireError as exc:
+                    raise WorkerError(f"zmq_stream worker {index} sent an invalid batch.") from exc
+                owed_batches[index] += 1
+                owed_bytes[index] += size
+                if owed_batches[index] >= refill[index] or owed_bytes[index] >= refill_bytes:
+                    credit = f"{owed_batches[index]},{owed_bytes[index]}"
+                    tell(pipes[index], _wire.CREDIT + credit.encode())
+                    owed_batches[index] = owed_bytes[index] = 0
+                count += 1
+                yield batch
+                if time.monotonic() >= next_check:
+                    self.watch(0)
+                    next_check = time.monotonic() + _CHECK
+            elif tag == _wire.FINISHED:
+                running.discard(index)
+            elif tag == _wire.ERROR:
+                raise worker_exception(_decode.decode_error(message), index)
+            else:
+                raise WorkerError(f"zmq_stream worker {index} sent a message of unknown kind.")
+
+    def rest(self) -> list:
+        """The remaining frames of the message being received."""
+        sock, frames = self.sock, []
+        while sock.rcvmore:
+            frames.append(sock.recv(copy=False))
+        return frames
+
+    def discard(self) -> None:
+        sock = self.sock
+        while sock.rcvmore:
+            sock.recv(copy=False)
+
+
+def _windows(prefetch: int | None, n_workers: int) -> tuple[list, int | None]:
+    """Each worker's credit window: a number of batches, and a number of bytes (or None)."""
+    if prefetch is None:
+        return [_DEFAULT_WINDOW] * n_workers, _DEFAULT_WINDOW_BYTES
+    return [prefetch // n_workers + (i < prefetch % n_workers) for i in range(n_workers)], None
+
+
+def _refill_bytes(window_bytes: int | None) -> float:
+    return math.inf if window_bytes is None else window_bytes // 2
+
+
+def run_stream(
+    sources: list,
+    seeds: list,
+    *,
+    max_batches: int | None,
+    copy: bool,
+    prefetch: int | None,
+    timeout: float | None,
+    start_method: str | None,
+    bind_options: dict,
+) -> Iterator:
+    """Run one worker per source and yield their batches, merged as they arrive.
+
+    Nothing starts before the first ``next()``; closing the generator (or an error, or
+    reaching ``max_batches``) stops every worker and closes every socket.
+    """
+    zmq = import_zmq()
+    windows, window_bytes = _windows(prefetch, len(sources))
+    group = WorkerGroup(sources, seeds, windows, window_bytes, max_batches, start_method)
+    context = sock = directory = None
+    try:
+        group.start()
+        context = zmq.Context()
+        sock = context.socket(zmq.PULL)
+        sock.setsockopt(zmq.LINGER, 0)
+        endpoint, directory = _bind(sock, zmq, bind_options)
+        group.send_endpoint(endpoint)
+        yield from _Receiver(zmq, sock, group, copy).batches(max_batches)
+    finally:
+        try:
+            group.stop(_DEFAULT_GRACE if timeout is None else timeout)
+        finally:
+            if sock is not None:
+                sock.close(0)
+            if context is not None:
+                context.term()
+            if directory is not None:
+                shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,267 @@
+"""Reading the messages of ``zmq_stream`` workers (the format is described in ``_wire``).
+
+Every header is validated before any buffer is used: only numeric and boolean dtypes,
+shapes of non-negative ints, buffer sizes equal to what the header describes, sparse
+components that scipy accepts. Parsed headers are cached by their bytes.
+"""
+
+import json
+import re
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._wire import (
+    _ALIGN,
+    _ARRAY_KINDS,
+    _CACHE_SIZE,
+    _COMPRESSED,
+    _JSON_SCALARS,
+    _LENGTH,
+    _SPARSE_FORMATS,
+    _START,
+    WireError,
+)
+
+__all__ = ["BatchDecoder", "decode_error"]
+
+_DTYPE_PATTERN = re.compile(r"[<>|=][biufc][0-9]{1,2}")
+_MAX_NDIM = 64
+_ORDERS = ("C", "F")
+
+
+def decode_error(message: bytes) -> dict:
+    """Read an error message; a malformed one raises :class:`WireError`."""
+    try:
+        document = json.loads(message[_START:])
+    except ValueError:
+        raise WireError("a worker sent an unreadable error report.") from None
+    keys = ("type", "module", "message", "traceback")
+    if not isinstance(document, dict) or not all(isinstance(document.get(k), str) for k in keys):
+        raise WireError("a worker sent a malformed error report.")
+    return {k: document[k] for k in keys}
+
+
+def _check_int_list(value: Any, what: str, length: int | None = None) -> list:
+    if (
+        not isinstance(value, list)
+        or len(value) > _MAX_NDIM
+        or (length is not None and len(value) != length)
+        or not all(type(n) is int and n >= 0 for n in value)
+    ):
+        raise WireError(f"invalid {what} in a batch header: {value!r}.")
+    return value
+
+
+def _array_plan(spec: Any) -> tuple:
+    """Validate ``[dtype, shape, order]``; return ``(dtype, shape, order, nbytes)``."""
+    if not (isinstance(spec, list) and len(spec) == 3):
+        raise WireError(f"invalid array description in a batch header: {spec!r}.")
+    dtype_str, shape, order = spec
+    if not (isinstance(dtype_str, str) and _DTYPE_PATTERN.fullmatch(dtype_str)):
+        raise WireError(f"dtype {dtype_str!r} in a batch header is not numeric or boolean.")
+    try:
+        dtype = np.dtype(dtype_str)
+    except (TypeError, ValueError):
+        raise WireError(f"unknown dtype {dtype_str!r} in a batch header.") from None
+    if dtype.kind not in _ARRAY_KINDS:
+        raise WireError(f"dtype {dtype_str!r} in a batch header is not numeric or boolean.")
+    shape = tuple(_check_int_list(shape, "shape"))
+    if order not in _ORDERS:
+        raise WireError(f"invalid memory order {order!r} in a batch header.")
+    return dtype, shape, order, dtype.itemsize * int(np.prod(shape, dtype=object))
+
+
+def _field_plan(field: Any) -> tuple:
+    """Validate one field of a header; return ``(key, kind, details, array_plans)``."""
+    if not (isinstance(field, list) and len(field) >= 2 and isinstance(field[0], str)):
+        raise WireError(f"invalid field in a batch header: {field!r}.")
+    key, kind = field[0], field[1]
+    if kind == "a" and len(field) == 5:
+        return key, kind, None, [_array_plan(field[2:])]
+    if kind == "p" and len(field) == 3 and type(field[2]) in _JSON_SCALARS:
+        return key, kind, field[2], []
+    if kind == "n" and len(field) == 3:
+        return key, kind, None, [_array_plan([field[2], [], "C"])]
+    if kind == "c" and len(field) == 4 and all(type(x) in (int, float) for x in field[2:]):
+        return key, kind, complex(field[2], field[3]), []
+    if kind == "b" and len(field) == 3 and type(field[2]) is int and field[2] >= 0:
+        return key, kind, None, [_array_plan(["|u1", [field[2]], "C"])]
+    if (
+        kind in ("l", "t")
+        and len(field) == 3
+        and isinstance(field[2], list)
+        and all(type(item) in _JSON_SCALARS for item in field[2])
+    ):
+        return key, kind, field[2], []
+    if kind == "s" and len(field) == 7:
+        return _sparse_plan(field)
+    raise WireError(f"invalid field in a batch header: {field!r}.")
+
+
+def _sparse_plan(field: list) -> tuple:
+    key, _, fmt, is_array, shape, specs, extra = field
+    n_parts = 3 if fmt in _COMPRESSED else 1 + (len(shape) if isinstance(shape, list) else 0)
+    if not (
+        fmt in _SPARSE_FORMATS
+        and type(is_array) is bool
+        and isinstance(specs, list)
+        and len(specs) == n_parts
+        and (extra is None or fmt == "bsr")
+    ):
+        raise WireError(f"invalid sparse field in a batch header: {field!r}.")
+    shape = tuple(_check_int_list(shape, "sparse shape"))
+    if not 1 <= len(shape) <= 2:
+        raise WireError(f"invalid sparse shape {shape!r} in a batch header.")
+    if extra is not None:
+        extra = tuple(_check_int_list(extra, "bsr blocksize", 2))
+    plans = [_array_plan(spec) for spec in specs]
+    if any(len(plan[1]) != 1 or plan[0].kind not in "iu" for plan in plans[1:]):
+        raise WireError("sparse indices in a batch header must be 1-d integer arrays.")
+    return key, "s", (fmt, is_array, shape, extra), plans
+
+
+def _parse_header(header: bytes, start: int) -> tuple:
+    """Validate a header; return the field plans, the buffer plans and the packed end."""
+    try:
+        fields = json.loads(header)
+    except (ValueError, UnicodeDecodeError):
+        raise WireError("a batch header is not valid JSON.") from None
+    if not isinstance(fields, list):
+        raise WireError("a batch header must be a JSON list of fields.")
+    plan = [_field_plan(field) for field in fields]
+    keys = [entry[0] for entry in plan]
+    if len(set(keys)) != len(keys):
+        raise WireError(f"a batch header repeats a key: {keys!r}.")
+    buffers = []  # (dtype, count, packed offset, nbytes) of each buffer, in order
+    offset = start
+    for _, _, _, arrays in plan:
+        for dtype, _, _, nbytes in arrays:
+            offset += -offset % _ALIGN
+            buffers.append((dtype, nbytes // dtype.itemsize, offset, nbytes))
+            offset += nbytes
+    fields_plan = tuple((key, kind, details, tuple(arrays)) for key, kind, details, arrays in plan)
+    simple = None  # for batches of C-ordered arrays: (key, dtype, count, offset, shape)
+    if all(kind == "a" and arrays[0][2] == "C" for _, kind, _, arrays in plan):
+        simple = tuple(
+            (key, dtype, count, start, arrays[0][1])
+            for (key, _, _, arrays), (dtype, count, start, _) in zip(plan, buffers)
+        )
+    return fields_plan, tuple(buffers), offset, simple
+
+
+def _shaped(flat: np.ndarray, plan: tuple, copy: bool) -> np.ndarray:
+    _, shape, order, _ = plan
+    array = flat.reshape(shape[::-1]).T if order == "F" else flat.reshape(shape)
+    if copy:
+        return array.copy(order="K")
+    array.flags.writeable = False
+    return array
+
+
+def _build_sparse(details: tuple, parts: list) -> Any:
+    fmt, is_array, shape, extra = details
+    try:
+        if fmt in _COMPRESSED:
+            cls = getattr(sp, f"{fmt}_{'array' if is_array else 'matrix'}")
+            return cls((parts[0], parts[1], parts[2]), shape=shape)
+        coo_cls = sp.coo_array if is_array else sp.coo_matrix
+        coords = tuple(parts[1:])
+        for axis, index in enumerate(coords):
+            if index.size and (index.min() < 0 or index.max() >= shape[axis]):
+                raise WireError("sparse coordinates in a batch lie outside the shape.")
+        coo = coo_cls((parts[0], coords), shape=shape)
+        if fmt == "bsr":
+            return coo.tobsr(blocksize=extra)
+        return coo if fmt == "coo" else coo.asformat(fmt)
+    except WireError:
+        raise
+    except Exception as exc:  # scipy's own checks of the components
+        raise WireError(f"invalid sparse {fmt} components in a batch: {exc}") from None
+
+
+class BatchDecoder:
+    """Turns data messages back into batches, checking every buffer against its header.
+
+    Parsed headers are cached by their bytes: a stream whose batches keep their keys,
+    dtypes and shapes pays for parsing and validating the header once.
+    """
+
+    def __init__(self, copy: bool) -> None:
+        self.copy = copy
+        self._plans: dict = {}
+
+    def decode(self, message: bytes, frames: list | None = None) -> dict:
+        """Decode a data message: ``message`` is its first frame; ``frames`` holds the
+        buffers of a multipart (``M``) message, None for a packed (``D``) one.
+
+        Raises
+        ------
+        WireError
+            If the message does not match the wire format or its own header.
+        """
+        header_start = _START + _LENGTH.size
+        if len(message) < header_start:
+            raise WireError("a data message is too short.")
+        (length,) = _LENGTH.unpack_from(message, _START)
+        header = message[header_start : header_start + length]
+        cached = self._plans.get(header)
+        if cached is None:
+            if len(header) != length:
+                raise WireError("a data message is shorter than its header length.")
+            cached = _parse_header(header, header_start + length)
+            if len(self._plans) >= _CACHE_SIZE:
+                self._plans.clear()
+            self._plans[header] = cached
+        fields, buffers, end, simple = cached
+        if frames is None:
+            if len(message) != end:
+                raise WireError(
+                    f"a packed batch has {len(message)} bytes; its header describes {end}."
+                )
+            if simple is not None and not self.copy:  # read-only views of the bytes
+                return {
+                    key: np.frombuffer(message, dtype, count, offset).reshape(shape)
+                    for key, dtype, count, offset, shape in simple
+                }
+            flat = [
+                np.frombuffer(message, dtype, count, offset) for dtype, count, offset, _ in buffers
+            ]
+        else:
+            if len(frames) != len(buffers):
+                raise WireError(
+                    f"a batch has {len(frames)} buffers; its header describes {len(buffers)}."
+                )
+            flat = []
+            for frame, (dtype, count, _, nbytes) in zip(frames, buffers):
+                view = frame.buffer
+                if view.nbytes != nbytes:
+                    raise WireError(
+                        f"a buffer of {view.nbytes} bytes does not match its header ({nbytes})."
+                    )
+                flat.append(np.frombuffer(view, dtype, count))
+        return self._assemble(fields, flat)
+
+    def _assemble(self, fields: tuple, flat: list) -> dict:
+        copy = self.copy
+        batch = {}
+        position = 0
+        for key, kind, details, arrays in fields:
+            if kind == "a":
+                batch[key] = _shaped(flat[position], arrays[0], copy)
+            elif kind == "p" or kind == "c":
+                batch[key] = details
+            elif kind == "l":
+                batch[key] = list(details)
+            elif kind == "t":
+                batch[key] = tuple(details)
+            elif kind == "n":
+                batch[key] = flat[position][0]
+            elif kind == "b":
+                batch[key] = flat[position].tobytes()
+            else:
+                parts = [_shaped(flat[position + j], plan, copy) for j, plan in enumerate(arrays)]
+                batch[key] = _build_sparse(details, parts)
+            position += len(arrays)
+        return batch

@@ -1,0 +1,98 @@
+"""The copy of a data source that each ``zmq_stream`` worker runs.
+
+With one worker and no ``random_state`` the worker runs the source as it is. Otherwise each
+worker gets its own seed, derived from ``random_state`` (or from the source's own integer
+seed) and the epoch, and:
+
+- a :class:`~sklearn_stream.Mux` that promises to use each seed once
+  (``with_replacement=False``) is split: worker ``j`` gets every ``n``-th seed of the pool
+  (with their weights), so no seed is used by two workers;
+- any other source with a ``random_state`` parameter (a ``Mux`` with replacement, a
+  ``Streamer`` whose function takes ``random_state``) gets a clone with the worker's seed;
+- other sources run unchanged in every worker, which also seeds Python's ``random`` and
+  numpy's global generator with its own seed.
+"""
+
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+
+from ._random import epoch_rng, spawn_seeds
+from .core import Streamer, _keyword_names, is_data_source
+from .mux import Mux
+
+__all__ = ["worker_sources"]
+
+
+def _unwrap(source: Any) -> Any:
+    """A plain ``Streamer`` around another data source streams exactly that source."""
+    while type(source) is Streamer and is_data_source(source.streamer):
+        source = source.streamer
+    return source
+
+
+def _params(source: Any) -> dict:
+    get_params = getattr(source, "get_params", None)
+    if get_params is None:
+        return {}
+    try:
+        return dict(get_params(deep=False))
+    except TypeError:
+        return dict(get_params())
+
+
+def _takes_random_state(source: Any) -> bool:
+    if "random_state" in _params(source):
+        return True
+    if isinstance(source, Streamer) and callable(source.streamer):
+        if is_data_source(source.streamer):
+            return False
+        names, _ = _keyword_names(source.streamer)
+        return "random_state" in names
+    return False
+
+
+def _own_seed(source: Any) -> int | None:
+    seed = _params(source).get("random_state")
+    if isinstance(seed, Integral) and not isinstance(seed, bool):
+        return int(seed)
+    return None
+
+
+def _split_mux(source: Mux, seeds: list) -> tuple[list, list]:
+    weights = source.pool_weights
+    weights = None if weights is None else np.asarray(weights, dtype=float)
+    pool = list(source.seed_pool)
+    usable = [i for i in range(len(pool)) if weights is None or weights[i] > 0]
+    n_shares = min(len(seeds), len(usable))
+    replicas = []
+    for j in range(n_shares):
+        share = usable[j::n_shares]
+        replica = clone(source)
+        replica.set_params(
+            seed_pool=[replica.seed_pool[i] for i in share],
+            pool_weights=None if weights is None else weights[share],
+            random_state=seeds[j],
+        )
+        replicas.append(replica)
+    return replicas, seeds[:n_shares]
+
+
+def worker_sources(
+    source: Any, n_workers: int, random_state: Any, epoch: int
+) -> tuple[list, list]:
+    """Return the source and the seed (None: leave the worker's generators alone) of each
+    worker. A ``Mux`` without replacement and fewer usable seeds than ``n_workers`` gets one
+    worker per seed."""
+    if n_workers == 1 and random_state is None:
+        return [source], [None]
+    inner = _unwrap(source)
+    base = random_state if random_state is not None else _own_seed(inner)
+    seeds = spawn_seeds(epoch_rng(base, epoch), n_workers)
+    if isinstance(inner, Mux) and not inner.with_replacement:
+        return _split_mux(inner, seeds)
+    if _takes_random_state(inner):
+        return [clone(inner, safe=False).set_params(random_state=seed) for seed in seeds], seeds
+    return [source] * n_workers, seeds

@@ -1,0 +1,230 @@
+"""The wire format of :func:`~sklearn_stream.zmq_stream.zmq_stream`: batches as frames, no pickle.
+
+Every message a worker sends starts with one byte that says its kind, the worker's secret
+token (:data:`TOKEN_BYTES` bytes; a message without a known token is dropped unread), and
+for data, a 4-byte length and a JSON header describing every field of the batch: key, kind
+of value, and for arrays the dtype, shape and memory order. The raw array buffers follow,
+packed into the same frame for small batches (``D``) or as one frame each for large ones
+(``M``, sent without a copy). The receiver checks every size against the header before it
+wraps a buffer in an array. Nothing received is ever unpickled.
+
+Other messages: ``F`` (the worker's stream ended) and ``E`` + JSON (an exception in the
+worker). The consumer's messages to a worker go through a private pipe: the endpoint,
+``C`` + a count (credits: how many more batches the worker may send) and ``S`` (stop).
+"""
+
+import json
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .exceptions import StreamError
+
+__all__ = [
+    "CREDIT",
+    "DATA",
+    "DATA_START",
+    "ERROR",
+    "FINISHED",
+    "MULTIPART",
+    "STOP",
+    "TOKEN_BYTES",
+    "BatchEncoder",
+    "WireError",
+    "encode_error",
+]
+
+DATA, MULTIPART, ERROR, FINISHED, CREDIT, STOP = b"D", b"M", b"E", b"F", b"C", b"S"
+TOKEN_BYTES = 16
+_START = DATA_START = 1 + TOKEN_BYTES  # where the header length starts
+_LENGTH = struct.Struct("<I")
+_ALIGN = 16  # packed buffers start at multiples of this many bytes
+_PACK_BYTES = 1 << 16  # batches with fewer bytes of buffers travel in one frame
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+# Numeric and boolean dtypes only: bool, signed/unsigned ints, floats, complex.
+_ARRAY_KINDS = frozenset("biufc")
+_JSON_SCALARS = (int, float, bool, str, type(None))
+# Sparse formats sent with their own components; every other format travels as COO.
+_COMPRESSED = frozenset({"csr", "csc"})
+_SPARSE_FORMATS = frozenset({"csr", "csc", "coo", "bsr", "dia", "lil", "dok"})
+_CACHE_SIZE = 256
+
+
+class WireError(StreamError, ValueError):
+    """A message does not follow the wire format of ``zmq_stream``."""
+
+
+# -- encoding (in the worker) ----------------------------------------------------------------
+def _type_name(value: Any) -> str:
+    cls = type(value)
+    return (
+        cls.__qualname__
+        if cls.__module__ == "builtins"
+        else f"{cls.__module__}.{cls.__qualname__}"
+    )
+
+
+def _unsupported(key: str, value: Any, why: str = "") -> TypeError:
+    return TypeError(
+        f"batch field {key!r} holds a {_type_name(value)}{why}, which zmq_stream cannot send "
+        "between processes. Supported values: numpy arrays and scalars of numeric or "
+        "boolean dtype, scipy sparse matrices and arrays, Python int, float, complex, bool, "
+        "str, bytes and None, and lists or tuples of int, float, bool, str and None."
+    )
+
+
+def _array_field(key: str, array: np.ndarray, buffers: list) -> list:
+    if array.flags.c_contiguous:
+        order, data = "C", array
+    elif array.flags.f_contiguous:
+        order, data = "F", array.T  # a C-contiguous view of the same memory
+    else:
+        order, data = "C", np.ascontiguousarray(array)
+    buffers.append(data.reshape(-1) if data.ndim != 1 else data)
+    return [key, "a", array.dtype.str, list(array.shape), order]
+
+
+def _sparse_field(key: str, matrix: Any, buffers: list) -> list:
+    fmt = matrix.format
+    if fmt not in _SPARSE_FORMATS:
+        raise _unsupported(key, matrix, f" (sparse format {fmt!r})")
+    if matrix.dtype.kind not in _ARRAY_KINDS:
+        raise _unsupported(key, matrix, f" of dtype {matrix.dtype}")
+    if fmt in _COMPRESSED:
+        parts = [matrix.data, matrix.indices, matrix.indptr]
+    else:
+        coo = matrix if fmt == "coo" else matrix.tocoo()
+        parts = [coo.data, *coo.coords]
+    extra = list(matrix.blocksize) if fmt == "bsr" else None
+    is_array = isinstance(matrix, sp.sparray)
+    specs = [_array_field(key, np.asarray(part), buffers)[2:] for part in parts]
+    return [key, "s", fmt, is_array, list(matrix.shape), specs, extra]
+
+
+def _describe_batch(batch: Any) -> tuple[list, list]:
+    """The header fields of a batch and its buffers, or a TypeError naming what is wrong."""
+    if type(batch) is not dict and not isinstance(batch, Mapping):
+        raise TypeError(
+            f"the stream yielded a {_type_name(batch)}; a batch must be a dict of arrays."
+        )
+    fields = []
+    buffers: list = []
+    for key, value in batch.items():
+        if type(key) is not str:
+            raise TypeError(
+                f"batch key {key!r} is a {_type_name(key)}; zmq_stream sends batches whose "
+                "keys are str."
+            )
+        cls = type(value)
+        if cls is np.ndarray:
+            if value.dtype.kind not in _ARRAY_KINDS:
+                raise _unsupported(key, value, f" of dtype {value.dtype}")
+            fields.append(_array_field(key, value, buffers))
+        elif cls in _JSON_SCALARS:
+            fields.append([key, "p", value])
+        elif sp.issparse(value):
+            fields.append(_sparse_field(key, value, buffers))
+        elif isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
+            buffers.append(np.asarray(value).reshape(1))
+            fields.append([key, "n", value.dtype.str])
+        elif cls is complex:
+            fields.append([key, "c", value.real, value.imag])
+        elif cls is bytes:
+            buffers.append(np.frombuffer(value, dtype=np.uint8))
+            fields.append([key, "b", len(value)])
+        elif cls in (list, tuple) and all(type(item) in _JSON_SCALARS for item in value):
+            fields.append([key, "l" if cls is list else "t", list(value)])
+        else:
+            raise _unsupported(key, value)
+    return fields, buffers
+
+
+def _signature(batch: Any) -> tuple | None:
+    """What decides the header of a batch of C-contiguous arrays; None for other batches."""
+    if type(batch) is not dict:
+        return None
+    signature: list = []
+    for key, value in batch.items():
+        if type(value) is not np.ndarray or not value.flags.c_contiguous:
+            return None
+        signature += (key, value.dtype, value.shape)
+    return tuple(signature)
+
+
+class BatchEncoder:
+    """Turns batches into the frames of one message each (see the module docstring).
+
+    The header of a batch made only of C-contiguous arrays is cached by their keys, dtypes
+    and shapes, so a stream of same-shaped batches pays for JSON once.
+    """
+
+    def __init__(self, token: bytes) -> None:
+        self.token = token
+        self._layouts: dict = {}
+
+    def _layout(self, fields: list, buffers: list) -> tuple:
+        header = _dumps(fields).encode()
+        header += b" " * (-(_START + _LENGTH.size + len(header)) % _ALIGN)  # JSON allows it
+        total = 0
+        for buffer in buffers:
+            total += buffer.nbytes
+        multipart = total >= _PACK_BYTES
+        prefix = b"".join(
+            [MULTIPART if multipart else DATA, self.token, _LENGTH.pack(len(header)), header]
+        )
+        paddings = []
+        position = len(prefix)
+        for buffer in buffers:
+            paddings.append(bytes(-position % _ALIGN))
+            position += len(paddings[-1]) + buffer.nbytes
+        return multipart, prefix, paddings
+
+    def encode(self, batch: Any) -> list:
+        """Return the frames of ``batch``.
+
+        Raises
+        ------
+        TypeError
+            If ``batch`` is not a dict with str keys, or a value is of a kind that cannot
+            be sent; the message names the key and the type.
+        """
+        signature = _signature(batch)
+        layout = None if signature is None else self._layouts.get(signature)
+        if layout is None:
+            fields, buffers = _describe_batch(batch)
+            layout = self._layout(fields, buffers)
+            if signature is not None:
+                if len(self._layouts) >= _CACHE_SIZE:
+                    self._layouts.clear()
+                self._layouts[signature] = layout
+        else:
+            buffers = list(batch.values())
+        multipart, prefix, paddings = layout
+        if multipart:
+            return [prefix, *buffers]
+        parts = [prefix]
+        for padding, buffer in zip(paddings, buffers):
+            if padding:
+                parts.append(padding)
+            parts.append(buffer)
+        return [b"".join(parts)]
+
+
+def encode_error(exc: BaseException, traceback_text: str, token: bytes) -> bytes:
+    """The message that reports an exception raised in a worker."""
+    cls = type(exc)
+    try:
+        message = str(exc)
+    except Exception:  # a broken __str__ must not hide the original error
+        message = f"<{cls.__qualname__} whose str() failed>"
+    document = {
+        "type": cls.__qualname__,
+        "module": cls.__module__,
+        "message": message,
+        "traceback": traceback_text,
+    }
+    return ERROR + token + json.dumps(document).encode()

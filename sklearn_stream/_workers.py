@@ -1,0 +1,322 @@
+"""Worker processes of ``zmq_stream``: the loop each worker runs, and how they are started
+and stopped.
+
+A worker waits for the consumer's address on a pipe, connects a DEALER socket to it, and
+sends the batches of its data source while it holds credits: the consumer hands out credits
+as it takes batches, so at most ``window`` batches of a worker are in flight. A worker stops
+when its stream ends (it then says so), when its source raises (it sends the exception's
+type, message and traceback), when the consumer tells it to, or when the consumer process
+is gone.
+"""
+
+import contextlib
+import math
+import os
+import random
+import signal
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+
+from . import _wire
+
+__all__ = ["WorkerGroup"]
+
+_CHECK_MS = 200  # how often a waiting worker checks that its consumer still exists
+_FLUSH_LINGER_MS = 2000  # how long a finishing worker may take to flush its last messages
+_TERMINATE_WAIT = 0.2  # after SIGTERM, how long to wait before SIGKILL
+_ZERO_COPY_BYTES = 1 << 16  # larger buffers are sent without a copy, and tracked
+
+
+def import_zmq() -> Any:
+    """Import pyzmq, or say how to install it."""
+    try:
+        import zmq
+    except ImportError as exc:
+        raise ImportError(
+            "zmq_stream needs pyzmq; install it with: pip install 'sklearn-stream[zmq]'"
+        ) from exc
+    return zmq
+
+
+def _cloudpickle() -> Any:
+    try:
+        import cloudpickle
+    except ImportError:  # older joblib releases ship it inside joblib
+        from joblib.externals import cloudpickle
+    return cloudpickle
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Stopped(Exception):
+    """The consumer asked this worker to stop, or is gone."""
+
+
+class _Link:
+    """The worker's ends of the connection: control messages in (pipe), batches out (zmq)."""
+
+    def __init__(self, zmq: Any, sock: Any, conn: Any, window: tuple, consumer_pid: int) -> None:
+        self.zmq = zmq
+        self.sock = sock
+        self.conn = conn
+        self.credits, self.window_bytes = window  # batches, and bytes (or None)
+        self.byte_credits = math.inf if self.window_bytes is None else self.window_bytes
+        self.consumer_pid = consumer_pid
+        self.trackers: list = []
+        self.next_check = time.monotonic() + _CHECK_MS / 1000
+
+    def drain(self) -> None:
+        """Read every control message already waiting, without blocking."""
+        conn = self.conn
+        try:
+            while conn.poll(0):
+                message = conn.recv_bytes()
+                if message[:1] == _wire.CREDIT:
+                    batches, nbytes = message[1:].split(b",")
+                    self.credits += int(batches)
+                    self.byte_credits += int(nbytes)
+                else:
+                    raise _Stopped
+        except (EOFError, OSError):
+            raise _Stopped from None
+
+    def check(self) -> None:
+        """Look for a stop request now and then, even while credits remain."""
+        now = time.monotonic()
+        if now >= self.next_check:
+            self.next_check = now + _CHECK_MS / 1000
+            self.drain()
+
+    def wait_control(self) -> None:
+        """Block until a control message arrives (or the consumer is gone)."""
+        if self.conn.poll(_CHECK_MS / 1000):
+            self.drain()
+        elif not _alive(self.consumer_pid):
+            raise _Stopped
+
+    def wait_sent(self) -> None:
+        """Wait until libzmq no longer needs the buffers of the last batch.
+
+        Large arrays are sent without a copy; the source may reuse their memory for its next
+        batch, so the next batch is not requested before they have left.
+        """
+        for tracker in self.trackers:
+            while not tracker.done:
+                try:
+                    tracker.wait(_CHECK_MS / 1000)
+                except self.zmq.NotDone:
+                    self.drain()
+                    if not _alive(self.consumer_pid):
+                        raise _Stopped from None
+        self.trackers.clear()
+
+    def _may_send(self, size: int) -> bool:
+        if self.credits <= 0:
+            return False
+        # A batch larger than the whole byte window may go when nothing else is in flight.
+        return size <= self.byte_credits or self.byte_credits == self.window_bytes
+
+    def send_batch(self, frames: list) -> None:
+        size = len(frames[0])
+        for frame in frames[1:]:
+            size += frame.nbytes
+        while not self._may_send(size):
+            self.wait_control()
+        self.byte_credits -= size
+        sock, zmq = self.sock, self.zmq
+        if len(frames) == 1:
+            sock.send(frames[0])
+        else:
+            sock.send(frames[0], zmq.SNDMORE)
+            last = len(frames) - 1
+            for i in range(1, len(frames)):
+                flags = zmq.SNDMORE if i < last else 0
+                if frames[i].nbytes < _ZERO_COPY_BYTES:
+                    sock.send(frames[i], flags)  # a copy costs less than waiting for it to go
+                else:
+                    self.trackers.append(sock.send(frames[i], flags, copy=False, track=True))
+        self.credits -= 1
+
+
+def _serve(link: _Link, stream: Any, token: bytes) -> None:
+    next_batch = stream.__next__
+    encode = _wire.BatchEncoder(token).encode
+    while True:
+        link.check()
+        if link.trackers:
+            link.wait_sent()
+        try:
+            batch = next_batch()
+        except StopIteration:
+            break
+        link.send_batch(encode(batch))
+    link.wait_sent()
+    link.sock.send(_wire.FINISHED + token)
+
+
+def _receive_endpoint(conn: Any, consumer_pid: int) -> str | None:
+    try:
+        while not conn.poll(_CHECK_MS / 1000):
+            if not _alive(consumer_pid):
+                return None
+        endpoint = conn.recv_bytes()
+    except (EOFError, OSError):
+        return None
+    return endpoint.decode() or None
+
+
+def run_worker(
+    payload: Any,
+    pickled: bool,
+    conn: Any,
+    token: bytes,
+    window: tuple,
+    max_batches: int | None,
+    seed: int | None,
+    consumer_pid: int,
+) -> None:
+    """The body of a worker process (module level so that every start method finds it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the consumer's to handle
+    endpoint = _receive_endpoint(conn, consumer_pid)
+    if endpoint is None:
+        return
+    if seed is not None:
+        random.seed(seed)
+        np.random.seed(seed % 2**32)  # noqa: NPY002 (sources that use the global generator)
+    zmq = import_zmq()
+    context = zmq.Context()
+    sock = context.socket(zmq.PUSH)
+    sock.setsockopt(zmq.SNDHWM, 0)  # credits bound what is in flight
+    sock.connect(endpoint)
+    linger = 0
+    stream = None
+    try:
+        source = _cloudpickle().loads(payload) if pickled else payload
+        stream = iter(source.generate(max_batches))
+        _serve(_Link(zmq, sock, conn, window, consumer_pid), stream, token)
+        linger = _FLUSH_LINGER_MS
+    except _Stopped:
+        pass
+    except BaseException as exc:
+        sock.send(_wire.encode_error(exc, traceback.format_exc(), token))
+        linger = _FLUSH_LINGER_MS
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):  # nobody listens to a report any more
+                close()
+        sock.close(linger)
+        context.term()
+        conn.close()
+
+
+class WorkerGroup:
+    """Starts the worker processes, tells them where to connect, and stops them."""
+
+    def __init__(
+        self,
+        sources: list,
+        seeds: list,
+        windows: list,
+        window_bytes: int | None,
+        max_batches: int | None,
+        start_method: str | None,
+    ) -> None:
+        import multiprocessing
+
+        self.context = multiprocessing.get_context(start_method)
+        self.sources = sources
+        self.seeds = seeds
+        self.windows = windows
+        self.window_bytes = window_bytes
+        self.max_batches = max_batches
+        self.tokens = [os.urandom(_wire.TOKEN_BYTES) for _ in sources]  # secret, per worker
+        self.processes: list = []
+        self.pipes: list = []
+        self.connected = False
+
+    def start(self) -> None:
+        pickled = self.context.get_start_method() != "fork"
+        payloads = self.sources
+        if pickled:
+            dumps = _cloudpickle().dumps
+            try:
+                payloads = [dumps(source) for source in self.sources]
+            except Exception as exc:
+                raise TypeError(
+                    f"zmq_stream could not pickle the data source for the "
+                    f"{self.context.get_start_method()!r} start method: {exc}"
+                ) from exc
+        for i, payload in enumerate(payloads):
+            reader, writer = self.context.Pipe(duplex=False)
+            process = self.context.Process(
+                target=run_worker,
+                args=(
+                    payload,
+                    pickled,
+                    reader,
+                    self.tokens[i],
+                    (self.windows[i], self.window_bytes),
+                    self.max_batches,
+                    self.seeds[i],
+                    os.getpid(),
+                ),
+                name=f"zmq_stream-worker-{i}",
+                daemon=True,
+            )
+            self.pipes.append(writer)
+            try:
+                process.start()
+            finally:
+                reader.close()
+            self.processes.append(process)
+
+    def send_endpoint(self, endpoint: str) -> None:
+        """Tell every worker where to connect; an empty endpoint tells them to exit."""
+        self.connected = bool(endpoint)
+        self.broadcast(endpoint.encode())
+
+    def broadcast(self, message: bytes) -> None:
+        for writer in self.pipes:
+            self.tell(writer, message)
+
+    @staticmethod
+    def tell(writer: Any, message: bytes) -> None:
+        with contextlib.suppress(OSError):  # a worker already gone: its exit is noticed
+            writer.send_bytes(message)
+
+    def stop(self, grace: float) -> None:
+        """Wait up to ``grace`` seconds for the workers to exit, then end them."""
+        if self.connected:
+            self.broadcast(_wire.STOP)
+        else:
+            self.send_endpoint("")  # workers still waiting for an address exit at once
+        for writer in self.pipes:
+            writer.close()
+        deadline = time.monotonic() + grace
+        for process in self.processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for signal_method in ("terminate", "kill"):
+            late = [p for p in self.processes if p.exitcode is None]
+            if not late:
+                break
+            for process in late:
+                getattr(process, signal_method)()
+            deadline = time.monotonic() + _TERMINATE_WAIT
+            for process in late:
+                process.join(max(0.0, deadline - time.monotonic()))
+        for process in self.processes:
+            if process.exitcode is not None:
+                process.close()
+        self.pipes.clear()

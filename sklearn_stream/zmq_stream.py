@@ -1,0 +1,407 @@
+"""Run a data source in worker processes and receive its batches over ZeroMQ.
+
+:func:`zmq_stream` is the 0.1.3 function: a generator of the batches of a data source run
+in another process. :class:`ZMQStreamer` is the same as a data source, so it can be given to
+``iter_fit``, used as a seed of a :class:`~sklearn_stream.Mux`, cloned and pickled.
+
+Batches travel as a JSON header plus raw array buffers (never pickled), over a socket bound
+to 127.0.0.1 (or a socket file in a private directory). Requires pyzmq
+(``pip install 'sklearn-stream[zmq]'``); importing this module does not.
+"""
+
+import math
+import multiprocessing
+from collections.abc import Iterator
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+
+from ._consumer import BindError, WorkerError, run_stream
+from ._replicas import worker_sources
+from ._workers import import_zmq
+from .core import Streamer, _describe, check_max_batches, is_data_source
+
+__all__ = ["BindError", "WorkerError", "ZMQStreamer", "zmq_stream"]
+
+_DEFAULTS = {
+    "n_workers": 1,
+    "prefetch": None,
+    "copy": False,
+    "timeout": None,
+    "random_state": None,
+    "start_method": None,
+    "transport": "tcp",
+    "min_port": 49152,
+    "max_port": 65535,
+    "max_tries": 100,
+}
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int; got {value!r} of type {type(value).__name__}.")
+    if value < low or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an int {bound}; got {value!r}.")
+    return int(value)
+
+
+def _check_params(params: dict) -> None:
+    """Validate the parameters of :class:`ZMQStreamer` (all of them, or raise)."""
+    source = params["source"]
+    if not is_data_source(source):
+        raise TypeError(
+            "zmq_stream needs a data source (an object with a generate() method, such as "
+            f"Streamer or Mux); got a {type(source).__name__}. Wrap a generator function as "
+            "Streamer(function, *args)."
+        )
+    n_workers = _check_int("n_workers", params["n_workers"], 1)
+    if params["prefetch"] is not None:
+        _check_int("prefetch", params["prefetch"], 1)
+        if params["prefetch"] < n_workers:
+            raise ValueError(
+                f"prefetch ({params['prefetch']}) must be at least n_workers ({n_workers}): "
+                "each worker needs room for one batch in flight."
+            )
+    if not isinstance(params["copy"], (bool, np.bool_)):
+        raise TypeError(f"copy must be a bool; got {params['copy']!r}.")
+    timeout = params["timeout"]
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, Real):
+            raise TypeError(f"timeout must be None or a number of seconds > 0; got {timeout!r}.")
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise ValueError(f"timeout must be None or a finite number > 0; got {timeout!r}.")
+    random_state = params["random_state"]
+    if not (
+        random_state is None
+        or (isinstance(random_state, Integral) and not isinstance(random_state, bool))
+        or isinstance(random_state, (np.random.RandomState, np.random.Generator))
+    ):
+        raise TypeError(
+            "random_state must be None, an int, a numpy.random.RandomState or a "
+            f"numpy.random.Generator; got {random_state!r}."
+        )
+    if isinstance(random_state, Integral) and random_state < 0:
+        raise ValueError(f"random_state must be a non-negative int; got {random_state!r}.")
+    methods = multiprocessing.get_all_start_methods()
+    if params["start_method"] is not None and params["start_method"] not in methods:
+        raise ValueError(
+            f"start_method must be None or one of {methods}; got {params['start_method']!r}."
+        )
+    if params["transport"] not in ("tcp", "ipc"):
+        raise ValueError(f"transport must be 'tcp' or 'ipc'; got {params['transport']!r}.")
+    low = _check_int("min_port", params["min_port"], 1, 65535)
+    _check_int("max_port", params["max_port"], low, 65535)
+    _check_int("max_tries", params["max_tries"], 1)
+
+
+class ZMQStreamer(Streamer):
+    """A data source that runs another data source in worker processes.
+
+    Each stream it starts launches ``n_workers`` processes that run ``source`` and send its
+    batches to this process, where they arrive merged in the order they are ready. Nothing
+    starts before the first batch is requested; closing the stream (an early ``break``, an
+    exception, garbage collection) stops and joins every worker and closes every socket.
+
+    Parameters
+    ----------
+    source : data source
+        A :class:`~sklearn_stream.Streamer`, :class:`~sklearn_stream.Mux` or any object with
+        ``generate(max_batches=None)``. With the ``spawn`` and ``forkserver`` start methods
+        it is sent to the workers with cloudpickle, so lambdas and functions defined in
+        ``__main__`` work.
+    n_workers : int >= 1, default=1
+        How many copies of the source run at once. With more than one, each worker gets its
+        own seed (see ``random_state``): a source with a ``random_state`` parameter gets a
+        clone with that seed, a ``Mux`` with ``with_replacement=False`` is split so each
+        worker draws from its own share of the pool (never more workers than seeds), and
+        every worker seeds Python's ``random`` and numpy's global generator. A
+        deterministic source yields each of its batches once per worker.
+    prefetch : int >= n_workers or None, default=None
+        The most batches in flight (sent by workers, not yet taken by the consumer), shared
+        among the workers; a slow consumer makes the workers wait. None means, for each
+        worker, at most 64 batches and at most 64 MiB (but always at least one batch).
+    copy : bool, default=False
+        If False, arrays are read-only views of the received messages (no copy). If True,
+        they are writable copies.
+    timeout : float > 0 or None, default=None
+        When a stream stops, how many seconds workers may take to exit on their own (a
+        worker notices the request between two batches) before they are terminated.
+        None means 0.4 s. A worker that dies is noticed within a second whatever this is.
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, \
+default=None
+        Seeds the workers. With one worker and None, the worker runs ``source`` unchanged.
+        Otherwise worker seeds come from ``random_state`` (or, when it is None, from the
+        source's own integer ``random_state`` if it has one) and the epoch, so an int gives
+        reproducible streams whose epochs differ. With several workers the order in which
+        batches arrive still depends on timing.
+    start_method : {'fork', 'spawn', 'forkserver'} or None, default=None
+        How worker processes start; None uses multiprocessing's default.
+    transport : {'tcp', 'ipc'}, default='tcp'
+        'tcp' binds a port of 127.0.0.1 (never another interface); 'ipc' binds a socket file
+        in a new private directory that only this user can open.
+    min_port, max_port : int in [1, 65535], default=49152, 65535
+        The range of ports (both included) tried for 'tcp'.
+    max_tries : int >= 1, default=100
+        How many distinct ports of the range to try before raising :class:`BindError`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``source`` is not a data source or a parameter is invalid.
+    ImportError
+        If pyzmq is not installed.
+
+    See Also
+    --------
+    zmq_stream : the same as a generator function.
+
+    Notes
+    -----
+    Batches must be dicts with str keys whose values are numpy arrays or scalars of a
+    numeric or boolean dtype (any shape, including 0-d and empty, and any memory layout),
+    scipy sparse matrices or arrays, or Python ``int``, ``float``, ``complex``, ``bool``,
+    ``str``, ``bytes``, ``None`` and lists or tuples of those scalars. Anything else
+    raises a ``TypeError`` naming the key and the type. An exception raised by the source
+    is raised again in this process (as its own type if it is built-in, else as
+    :class:`WorkerError`) with the worker's traceback as its cause. Workers are daemon
+    processes, so the source itself cannot start processes.
+
+    Examples
+    --------
+    >>> from sklearn_stream import Streamer
+    >>> from sklearn_stream.zmq_stream import ZMQStreamer
+    >>> def squares(n):
+    ...     for i in range(n):
+    ...         yield {"X": np.full((2, 3), i * i)}
+    >>> source = ZMQStreamer(Streamer(squares, 4))
+    >>> [int(batch["X"][0, 0]) for batch in source.generate()]
+    [0, 1, 4, 9]
+    >>> source.set_params(n_workers=2).get_params()["n_workers"]
+    2
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        n_workers: int = 1,
+        prefetch: int | None = None,
+        copy: bool = False,
+        timeout: float | None = None,
+        random_state: Any = None,
+        start_method: str | None = None,
+        transport: str = "tcp",
+        min_port: int = 49152,
+        max_port: int = 65535,
+        max_tries: int = 100,
+    ) -> None:
+        params = {name: value for name, value in locals().items() if name in _DEFAULTS}
+        params["source"] = source
+        _check_params(params)
+        import_zmq()
+        self.__dict__.update(params)
+        self._epochs = 0
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Return the parameters; with ``deep``, also the source's as ``source__name``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+
+        Returns
+        -------
+        dict
+        """
+        params = {"source": self.source, **{name: getattr(self, name) for name in _DEFAULTS}}
+        if deep and hasattr(self.source, "get_params"):
+            for name, value in self.source.get_params(deep=True).items():
+                params[f"source__{name}"] = value
+        return params
+
+    def set_params(self, **params: Any) -> "ZMQStreamer":
+        """Change parameters (``source__name`` sets the source's); validated first.
+
+        Parameters
+        ----------
+        **params
+            Any of the constructor's parameters, or ``source__name`` for the source's.
+
+        Returns
+        -------
+        self : ZMQStreamer
+
+        Raises
+        ------
+        ValueError, TypeError
+            For an unknown name or an invalid value; nothing is then changed.
+        """
+        own = {name: value for name, value in params.items() if "__" not in name}
+        nested = {name[8:]: v for name, v in params.items() if name.startswith("source__")}
+        unknown = sorted(set(params) - set(own) - {f"source__{n}" for n in nested})
+        unknown += sorted(set(own) - {"source", *_DEFAULTS})
+        if unknown:
+            raise ValueError(
+                f"invalid parameter(s) {unknown} for ZMQStreamer; valid ones are "
+                f"{sorted(['source', *_DEFAULTS])} and source__<name>."
+            )
+        current = self.get_params(deep=False)
+        current.update(own)
+        _check_params(current)
+        self.__dict__.update(own)
+        if nested:
+            self.source.set_params(**nested)
+        return self
+
+    def __sklearn_clone__(self) -> "ZMQStreamer":
+        params = self.get_params(deep=False)
+        source = clone(params.pop("source"), safe=False)
+        return type(self)(source, **{k: clone(v, safe=False) for k, v in params.items()})
+
+    def __repr__(self) -> str:
+        parts = [_describe(self.source)]
+        for name, default in _DEFAULTS.items():
+            value = getattr(self, name)
+            if not (type(value) is type(default) and value == default):
+                parts.append(f"{name}={_describe(value)}")
+        return f"ZMQStreamer({', '.join(parts)})"
+
+    def generate(self, max_batches: int | None = None) -> Iterator:
+        """Start the workers (at the first ``next()``) and stream their batches.
+
+        Parameters
+        ----------
+        max_batches : int >= 0 or None, default=None
+            The most batches to yield in total; None for no bound.
+
+        Returns
+        -------
+        generator of batches
+            Closing it stops and joins the workers.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``max_batches`` is not None or an int >= 0 (at the call).
+        WorkerError
+            While iterating, if a worker dies or raises a non-built-in exception.
+        BindError
+            While iterating, if no port of the range could be bound.
+        """
+        max_batches = check_max_batches(max_batches)
+        _check_params(self.get_params(deep=False))
+        sources, seeds = worker_sources(
+            self.source, int(self.n_workers), self.random_state, self._epochs
+        )
+        self._epochs += 1
+        return run_stream(
+            sources,
+            seeds,
+            max_batches=max_batches,
+            copy=bool(self.copy),
+            prefetch=None if self.prefetch is None else max(int(self.prefetch), len(sources)),
+            timeout=None if self.timeout is None else float(self.timeout),
+            start_method=self.start_method,
+            bind_options={
+                "transport": self.transport,
+                "min_port": int(self.min_port),
+                "max_port": int(self.max_port),
+                "max_tries": int(self.max_tries),
+            },
+        )
+
+
+def zmq_stream(
+    streamer: Any,
+    max_batches: int | None = None,
+    min_port: int = 49152,
+    max_port: int = 65535,
+    max_tries: int = 100,
+    copy: bool = False,
+    timeout: float | None = None,
+    *,
+    n_workers: int = 1,
+    prefetch: int | None = None,
+    random_state: Any = None,
+    start_method: str | None = None,
+    transport: str = "tcp",
+) -> Iterator:
+    """Parallel data streaming over ZeroMQ sockets: run a data source in worker processes.
+
+    ``zmq_stream(streamer, max_batches, ...)`` is
+    ``ZMQStreamer(streamer, ...).generate(max_batches)``: the arguments are checked at the
+    call; the workers start at the first ``next()`` and are stopped and joined when the
+    generator is exhausted, closed or garbage-collected, or raises.
+
+    Parameters
+    ----------
+    streamer : data source
+        The :class:`~sklearn_stream.Streamer` (or ``Mux``, or other data source) to run.
+    max_batches : int >= 0 or None, default=None
+        The most batches to yield in total; None for no bound.
+    min_port, max_port : int in [1, 65535], default=49152, 65535
+        The range of TCP ports (both included) to bind on 127.0.0.1.
+    max_tries : int >= 1, default=100
+        How many ports of the range to try.
+    copy : bool, default=False
+        True for writable copies of the arrays; False for read-only, copy-free views.
+    timeout : float > 0 or None, default=None
+        How long stopped workers may take to exit before they are terminated (None: 0.4 s).
+    n_workers : int >= 1, default=1
+        How many copies of the source run at once; see :class:`ZMQStreamer`.
+    prefetch : int >= n_workers or None, default=None
+        The most batches in flight; None means at most 64 batches and 64 MiB per worker.
+    random_state : None, int, RandomState or Generator, default=None
+        Seeds the workers; see :class:`ZMQStreamer`.
+    start_method : {'fork', 'spawn', 'forkserver'} or None, default=None
+        How worker processes start; None uses multiprocessing's default.
+    transport : {'tcp', 'ipc'}, default='tcp'
+        A loopback port, or a socket file in a private directory.
+
+    Returns
+    -------
+    generator of batches
+        The batches of ``streamer.generate()``, merged across workers.
+
+    Raises
+    ------
+    TypeError, ValueError
+        At the call, for an invalid argument.
+    ImportError
+        At the call, if pyzmq is not installed.
+    WorkerError, BindError
+        While iterating; see :meth:`ZMQStreamer.generate`. An exception raised by the
+        source is raised again here with the worker's traceback.
+
+    Examples
+    --------
+    >>> from sklearn_stream import Streamer
+    >>> from sklearn_stream.zmq_stream import zmq_stream
+    >>> def noisy(n, sigma=1.0, random_state=None):
+    ...     rng = np.random.default_rng(random_state)
+    ...     for _ in range(n):
+    ...         yield {"X": rng.normal(0, sigma, size=(4, 2))}
+    >>> stream = zmq_stream(Streamer(noisy, 3), copy=True)
+    >>> [batch["X"].shape for batch in stream]
+    [(4, 2), (4, 2), (4, 2)]
+    >>> batches = list(zmq_stream(Streamer(noisy, 5), n_workers=2, random_state=0))
+    >>> len(batches)  # each worker runs its own copy, seeded differently
+    10
+    """
+    source = ZMQStreamer(
+        streamer,
+        n_workers=n_workers,
+        prefetch=prefetch,
+        copy=copy,
+        timeout=timeout,
+        random_state=random_state,
+        start_method=start_method,
+        transport=transport,
+        min_port=min_port,
+        max_port=max_port,
+        max_tries=max_tries,
+    )
+    return source.generate(max_batches)
