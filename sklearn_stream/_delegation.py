@@ -21,20 +21,25 @@ class DelegatedMethods:
     """Mixin: prediction, transformation and fitted attributes from ``estimator_``."""
 
     # -- fitted attributes that follow the estimator -----------------------------------------
-    @property
-    def classes_(self) -> Any:
-        """The class labels of ``estimator_``."""
-        return self.estimator_.classes_
-
-    @property
-    def n_features_in_(self) -> int:
-        """The number of features ``estimator_`` was trained on."""
-        return self.estimator_.n_features_in_
-
-    @property
-    def feature_names_in_(self) -> Any:
-        """The feature names ``estimator_`` was trained on (only for named features)."""
-        return self.estimator_.feature_names_in_
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: fitted attributes (``classes_``, ``coef_``,
+        # ``n_features_in_``, ``offset_``, ...) not set on the learner itself are those of
+        # ``estimator_``; before fitting they do not exist.
+        if name.startswith("_") or not name.endswith("_") or name == "estimator_":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        try:
+            estimator = self.__dict__["estimator_"]
+        except KeyError:
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r} (not fitted yet)"
+            ) from None
+        try:
+            return getattr(estimator, name)
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}, and neither has "
+                f"its estimator_ ({type(estimator).__name__})"
+            ) from None
 
     # -- prediction ------------------------------------------------------------------------
     @available_if(_estimator_has("predict"))

@@ -92,8 +92,11 @@ _BY_TYPE = {
 KIND_CLASSES = frozenset({StreamLearner, *_BY_TYPE.values(), StreamTransformer})
 
 
-def kind_for(estimator: Any) -> type:
-    """The learner class for ``estimator``'s kind (``StreamLearner`` when unknown).
+def kind_for(estimator: Any) -> type | None:
+    """The learner class for ``estimator``'s kind; None if ``estimator`` is no estimator.
+
+    An estimator of no known kind gets ``StreamLearner``; for anything that is not an
+    estimator (has no scikit-learn tags) a learner keeps its class, and ``fit`` rejects it.
 
     Examples
     --------
@@ -103,11 +106,11 @@ def kind_for(estimator: Any) -> type:
     'StreamRegressor'
     """
     if inspect.isclass(estimator):
-        return StreamLearner
+        return None
     try:
         estimator_type = estimator.__sklearn_tags__().estimator_type
-    except Exception:  # not an estimator (yet): fit will say what was expected
-        return StreamLearner
+    except Exception:  # not an estimator: fit will say what was expected
+        return None
     kind = _BY_TYPE.get(estimator_type)
     if kind is None and callable(getattr(estimator, "transform", None)):
         kind = StreamTransformer

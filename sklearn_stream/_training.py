@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import _num_samples
+from sklearn.utils.validation import _num_samples, check_array
 
 from ._batches import feature_count, unpack_batch
 from .exceptions import BatchError, EmptyStreamError
@@ -152,7 +152,7 @@ def find_classes(y: Any) -> Any:
     Raises
     ------
     ValueError
-        If ``y`` is continuous (not class labels).
+        If ``y`` holds NaN or infinity, or is continuous (not class labels).
 
     Examples
     --------
@@ -162,6 +162,7 @@ def find_classes(y: Any) -> Any:
     >>> find_classes(np.array([[1, 0], [0, 1], [1, 1]])).tolist()
     [0, 1]
     """
+    check_array(y, ensure_2d=False, dtype=None, input_name="y")  # NaN, inf: a clear error
     kind = type_of_target(y)
     if kind == "multiclass-multioutput":
         array = np.asarray(y)

@@ -104,8 +104,11 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
         ``estimator_.feature_names_in_``, when ``X`` had feature names.
     labels_ : ndarray of shape (n_samples,)
-        Clusterers, after :meth:`fit` only: the trained model's clusters of the training
-        data.
+        Clusterers, after :meth:`fit`: the trained model's clusters of the training data
+        (after :meth:`iter_fit`: ``estimator_.labels_``, if it has them).
+
+    Every other fitted attribute of ``estimator_`` (a name ending in ``_``, such as
+    ``coef_`` or ``cluster_centers_``) is readable on the learner too.
 
     See Also
     --------
@@ -165,8 +168,9 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         if name == "estimator":
             from ._learner_kinds import KIND_CLASSES, kind_for
 
-            if type(self) in KIND_CLASSES:
-                object.__setattr__(self, "__class__", kind_for(value))
+            kind = kind_for(value) if type(self) in KIND_CLASSES else None
+            if kind is not None:
+                object.__setattr__(self, "__class__", kind)
 
     # -- training ------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
@@ -337,6 +341,7 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
             progress=progress,
         )
         check_not_empty(progress, before, what)
+        self.__dict__.pop("labels_", None)  # labels of an earlier fit's data, now stale
         self.estimator_ = estimator
         self.n_batches_seen_ = progress.n_batches
         self.n_samples_seen_ = progress.n_samples
