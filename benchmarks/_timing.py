@@ -32,7 +32,11 @@ def _time_once(run: Callable[[], object]) -> float:
 
 
 def best_times(
-    cases: Mapping[str, Callable[[], object]], repeats: int | Mapping[str, int]
+    cases: Mapping[str, Callable[[], object]],
+    repeats: int | Mapping[str, int],
+    *,
+    min_seconds: float = 0.0,
+    max_rounds: int = 100,
 ) -> dict[str, float]:
     """Return the best wall-clock time (seconds) of each case over several runs.
 
@@ -41,8 +45,15 @@ def best_times(
     cases : mapping of name to zero-argument callable
         Each callable does the whole piece of work to time (e.g. builds and exhausts a stream).
     repeats : int or mapping of name to int
-        How many times to run each case; a mapping gives a count per case (slow baselines can
-        be run fewer times). Cases are run round-robin, one run of each per round.
+        How many times to run each case at least; a mapping gives a count per case (slow
+        baselines can be run fewer times). Cases are run round-robin, one run of each per round.
+    min_seconds : float, default=0.0
+        Keep adding rounds of the cases with the highest count (all of them for an int
+        ``repeats``; slow baselines given fewer runs stop at their count) until this much time
+        has passed, so that cheap cases are sampled over a window long enough to include a
+        quiet moment on a busy machine.
+    max_rounds : int, default=100
+        Never run more rounds than this.
 
     Returns
     -------
@@ -50,11 +61,15 @@ def best_times(
         The minimum time of each case, in seconds.
     """
     counts = {name: repeats if isinstance(repeats, int) else repeats[name] for name in cases}
+    most = max(counts.values(), default=0)
     best = dict.fromkeys(cases, float("inf"))
-    for round_ in range(max(counts.values(), default=0)):
+    start = time.perf_counter()
+    round_ = 0
+    while round_ < max_rounds and (round_ < most or time.perf_counter() - start < min_seconds):
         for name, run in cases.items():
-            if round_ < counts[name]:
+            if round_ < counts[name] or counts[name] == most:
                 best[name] = min(best[name], _time_once(run))
+        round_ += 1
     return best
 
 
