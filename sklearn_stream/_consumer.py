@@ -10,6 +10,7 @@ fraction of a second.
 """
 
 import builtins
+import errno
 import math
 import random
 import shutil
@@ -76,7 +77,7 @@ def _bind(sock: Any, zmq: Any, options: dict) -> tuple[str, str | None]:
         try:
             sock.bind(endpoint)
         except zmq.ZMQError as exc:
-            if exc.errno in (zmq.EADDRINUSE, zmq.EACCES):
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 continue
             raise
         return endpoint, None

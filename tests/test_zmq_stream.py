@@ -1,0 +1,223 @@
+"""zmq_stream end to end: batches, values, copies, prefetch, errors raised in workers."""
+
+import multiprocessing
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_stream import Streamer
+from sklearn_stream.zmq_stream import WorkerError, zmq_stream
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def count_up(n, width=3):
+    for i in range(n):
+        yield {"X": np.full((2, width), i, dtype=np.float64), "y": np.array([i, i])}
+
+
+def values(stream):
+    return [int(batch["X"][0, 0]) for batch in stream]
+
+
+def no_children():
+    return multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("max_batches", [None, 0, 1, 7, 50])
+def test_yields_the_batches_of_the_source_in_order(max_batches):
+    expected = values(Streamer(count_up, 20).generate(max_batches))
+    assert values(zmq_stream(Streamer(count_up, 20), max_batches)) == expected
+    assert no_children()
+
+
+def test_arguments_are_checked_at_the_call_and_nothing_starts_before_next():
+    stream = zmq_stream(Streamer(count_up, 3))
+    assert no_children()
+    assert next(stream)["X"].shape == (2, 3)
+    assert len(multiprocessing.active_children()) == 1
+    stream.close()
+    assert no_children()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"max_batches": -1}, ValueError, "max_batches"),
+        ({"max_batches": 1.5}, TypeError, "max_batches"),
+        ({"min_port": 0}, ValueError, "min_port"),
+        ({"min_port": 5000, "max_port": 4000}, ValueError, "max_port"),
+        ({"max_port": 70000}, ValueError, "max_port"),
+        ({"max_tries": 0}, ValueError, "max_tries"),
+        ({"copy": "yes"}, TypeError, "copy"),
+        ({"timeout": 0}, ValueError, "timeout"),
+        ({"timeout": "1"}, TypeError, "timeout"),
+        ({"n_workers": 0}, ValueError, "n_workers"),
+        ({"n_workers": 2.0}, TypeError, "n_workers"),
+        ({"n_workers": 3, "prefetch": 2}, ValueError, "prefetch"),
+        ({"prefetch": 0}, ValueError, "prefetch"),
+        ({"random_state": "seed"}, TypeError, "random_state"),
+        ({"random_state": -1}, ValueError, "random_state"),
+        ({"start_method": "thread"}, ValueError, "start_method"),
+        ({"transport": "udp"}, ValueError, "transport"),
+    ],
+)
+def test_invalid_arguments_raise_at_the_call(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        zmq_stream(Streamer(count_up, 3), **kwargs)
+    assert no_children()
+
+
+@pytest.mark.parametrize("bad", [count_up, count_up(3), [{"X": [1]}]], ids=["func", "gen", "list"])
+def test_the_streamer_must_be_a_data_source(bad):
+    with pytest.raises(TypeError, match="data source"):
+        zmq_stream(bad)
+
+
+def mixed_values():
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(4, 6))
+    yield {
+        "C": dense,
+        "F": np.asfortranarray(dense),
+        "strided": dense[::2, ::3],
+        "reversed": dense[::-1],
+        "zero_d": np.array(3.5),
+        "empty": np.zeros((0, 4), dtype=np.int16),
+        "bool": dense > 0,
+        "big_endian": dense.astype(">f4"),
+        "complex": dense.astype(np.complex64),
+        "large": np.arange(1 << 18, dtype=np.float32).reshape(512, 512)[:, ::2],
+        "csr": sp.csr_matrix(dense * (dense > 1)),
+        "coo_array": sp.coo_array(dense * (dense < -1)),
+        "n": 3,
+        "x": 2.5,
+        "name": "file_001.wav",
+        "flag": False,
+        "nothing": None,
+        "labels": ["a", "b", "a", "b"],
+    }
+
+
+@pytest.mark.parametrize("copy", [False, True])
+def test_every_kind_of_value_arrives_equal(copy):
+    (expected,) = list(mixed_values())
+    (got,) = list(zmq_stream(Streamer(mixed_values), copy=copy))
+    assert list(got) == list(expected)
+    for key, value in expected.items():
+        assert type(got[key]) is type(value), key
+        if isinstance(value, np.ndarray):
+            assert got[key].dtype == value.dtype and got[key].shape == value.shape, key
+            np.testing.assert_array_equal(got[key], value, err_msg=key)
+            assert got[key].flags.writeable is copy, key
+        elif sp.issparse(value):
+            np.testing.assert_array_equal(got[key].toarray(), value.toarray(), err_msg=key)
+        else:
+            assert got[key] == value, key
+
+
+def test_copy_false_wraps_received_memory_and_copy_true_owns_it():
+    def big():
+        yield {"X": np.arange(1 << 18, dtype=np.float64)}
+
+    (shared,) = list(zmq_stream(Streamer(big)))
+    (owned,) = list(zmq_stream(Streamer(big), copy=True))
+    assert not shared["X"].flags.owndata and not shared["X"].flags.writeable
+    assert owned["X"].flags.owndata and owned["X"].flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        shared["X"][0] = 1
+
+
+def reuses_its_buffer(n, size):
+    buffer = np.empty(size)
+    for i in range(n):
+        buffer[:] = i
+        yield {"X": buffer}
+
+
+@pytest.mark.parametrize("size", [16, 1 << 20])
+def test_a_source_that_reuses_its_buffer_is_not_corrupted(size):
+    got = list(zmq_stream(Streamer(reuses_its_buffer, 12, size), copy=True))
+    assert [np.unique(batch["X"]).tolist() for batch in got] == [[i] for i in range(12)]
+
+
+def unsupported(kind):
+    yield {"X": np.zeros(2)}
+    yield {"X": np.zeros(2), "meta": {"a": 1} if kind == "dict" else np.array(["s"])}
+
+
+@pytest.mark.parametrize(("kind", "type_name"), [("dict", "dict"), ("text", "ndarray")])
+def test_unsupported_values_raise_type_error_in_the_consumer(kind, type_name):
+    stream = zmq_stream(Streamer(unsupported, kind))
+    assert next(stream)["X"].shape == (2,)
+    with pytest.raises(TypeError, match=rf"'meta'.*{type_name}"):
+        next(stream)
+    assert no_children()
+
+
+class SourceFailure(Exception):
+    pass
+
+
+def explode(after, error):
+    for i in range(after):
+        yield {"X": np.array([i])}
+    if error == "builtin":
+        raise ValueError("bad file number 42")
+    raise SourceFailure("custom failure 7")
+
+
+def test_builtin_exception_is_raised_again_with_worker_traceback():
+    stream = zmq_stream(Streamer(explode, 2, "builtin"))
+    with pytest.raises(ValueError, match="bad file number 42") as info:
+        list(stream)
+    assert "explode" in info.value.worker_traceback
+    assert "ValueError: bad file number 42" in str(info.value.__cause__)
+    assert "explode" in str(info.value.__cause__)
+    assert no_children()
+
+
+def test_other_exceptions_become_worker_error_naming_the_type():
+    received = []
+    with pytest.raises(WorkerError, match="SourceFailure.*custom failure 7") as info:
+        for batch in zmq_stream(Streamer(explode, 3, "custom")):
+            received.append(int(batch["X"][0]))
+    assert received == [0, 1, 2]
+    assert "explode" in info.value.worker_traceback
+    assert no_children()
+
+
+def counting_source(counter, size):
+    i = 0
+    while True:
+        with counter.get_lock():
+            counter.value += 1
+        yield {"X": np.full(size, i, dtype=np.uint8)}
+        i += 1
+
+
+@pytest.mark.parametrize(
+    ("prefetch", "size", "bound"),
+    [
+        (1, 10, 1 + 1 + 1),
+        (5, 10, 1 + 5 + 1),
+        (None, 8 << 20, 1 + 8 + 1),  # default: at most 64 MiB of 8 MiB batches in flight
+    ],
+)
+def test_prefetch_bounds_what_workers_produce_ahead(prefetch, size, bound):
+    counter = multiprocessing.get_context("fork").Value("i", 0)
+    stream = zmq_stream(
+        Streamer(counting_source, counter, size), prefetch=prefetch, start_method="fork"
+    )
+    try:
+        next(stream)
+        time.sleep(0.5)  # a slow consumer: workers must wait, not run ahead
+        produced = counter.value
+        # one taken, the window in flight, and one made but waiting for credit
+        assert 2 <= produced <= bound
+        more = [int(next(stream)["X"][0]) for _ in range(20)]
+        assert more == list(range(1, 21))
+    finally:
+        stream.close()

@@ -1,0 +1,318 @@
+"""The zmq_stream wire format, in one process: every supported value survives a round trip,
+anything else is refused with a TypeError naming the key, and every malformed message is
+refused with a WireError (never another exception, never a crash)."""
+
+import contextlib
+import json
+import struct
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sklearn_stream._decode import BatchDecoder, decode_error
+from sklearn_stream._wire import BatchEncoder, WireError, encode_error
+
+TOKEN = bytes(range(16))
+
+NUMERIC_DTYPES = [
+    np.bool_,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint16,
+    np.uint32,
+    np.uint64,
+    np.float16,
+    np.float32,
+    np.float64,
+    np.longdouble,
+    np.complex64,
+    np.complex128,
+    np.clongdouble,
+    ">i4",
+    ">f8",
+    "<c16",
+]
+
+
+def round_trip(batch, copy=False, encoder=None, decoder=None):
+    encoder = encoder or BatchEncoder(TOKEN)
+    decoder = decoder or BatchDecoder(copy)
+    frames = encoder.encode(batch)
+    if len(frames) == 1:
+        return decoder.decode(frames[0])
+    rest = [memoryview(np.ascontiguousarray(f)).cast("B") for f in frames[1:]]
+    return decoder.decode(frames[0], [_Frame(view) for view in rest])
+
+
+class _Frame:
+    """Stands for a received zmq frame (an object with ``buffer``) in one-process tests."""
+
+    def __init__(self, view):
+        self.buffer = view
+
+
+def assert_same(received, sent):
+    assert list(received) == list(sent)
+    for key, value in sent.items():
+        got = received[key]
+        assert type(got) is type(value), key
+        if isinstance(value, np.ndarray):
+            assert got.dtype == value.dtype and got.shape == value.shape
+            np.testing.assert_array_equal(got, value)
+        elif sp.issparse(value):
+            assert got.format == value.format and got.shape == value.shape
+            np.testing.assert_array_equal(got.toarray(), value.toarray())
+        elif isinstance(value, float) and np.isnan(value):
+            assert np.isnan(got)
+        else:
+            assert got == value
+
+
+def layouts(array):
+    """The same values in C, Fortran, strided, reversed and transposed layouts."""
+    yield "C", np.ascontiguousarray(array)
+    yield "F", np.asfortranarray(array)
+    yield "strided", np.repeat(array, 2, axis=0)[::2]
+    yield "reversed", array[::-1]
+    yield "transposed", array.T
+
+
+@pytest.mark.parametrize("dtype", NUMERIC_DTYPES, ids=str)
+@pytest.mark.parametrize("copy", [False, True])
+def test_numeric_dtypes_and_layouts_round_trip(dtype, copy):
+    rng = np.random.default_rng(0)
+    base = (rng.normal(size=(6, 5)) * 50).astype(dtype)
+    for name, array in layouts(base):
+        got = round_trip({"X": array}, copy=copy)["X"]
+        assert got.dtype == array.dtype, name
+        np.testing.assert_array_equal(got, array, err_msg=name)
+        assert got.flags.writeable is copy, name
+
+
+@pytest.mark.parametrize(
+    "shape", [(), (0,), (0, 3), (3, 0), (1,), (2, 3, 4), (1, 1, 1, 1, 2)], ids=str
+)
+@pytest.mark.parametrize("packed", [True, False], ids=["small", "large"])
+def test_zero_d_and_empty_arrays(shape, packed):
+    value = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+    batch = {"X": value}
+    if not packed:
+        batch["big"] = np.zeros(1 << 15)  # pushes the message over the packing limit
+    assert_same(round_trip(batch), batch)
+
+
+def test_large_batches_travel_as_separate_buffers():
+    batch = {"X": np.arange(1 << 17, dtype=np.float32), "y": np.arange(3)}
+    frames = BatchEncoder(TOKEN).encode(batch)
+    assert len(frames) == 3
+    assert_same(round_trip(batch), batch)
+
+
+def test_packed_arrays_are_aligned():
+    batch = {"a": np.arange(3, dtype=np.int8), "b": np.arange(5.0), "c": np.ones(2, complex)}
+    got = round_trip(batch)
+    assert all(value.flags.aligned for value in got.values())
+    assert all(value.ctypes.data % 16 == got["a"].ctypes.data % 16 for value in got.values())
+
+
+SPARSE = [
+    sp.csr_matrix,
+    sp.csc_matrix,
+    sp.coo_matrix,
+    sp.lil_matrix,
+    sp.dok_matrix,
+    sp.dia_matrix,
+    sp.csr_array,
+    sp.csc_array,
+    sp.coo_array,
+    sp.lil_array,
+    sp.dok_array,
+]
+
+
+@pytest.mark.parametrize("cls", SPARSE, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("copy", [False, True])
+def test_sparse_round_trip(cls, copy):
+    dense = np.zeros((5, 7))
+    dense[[0, 2, 4], [1, 3, 6]] = [1.5, -2.0, 3.25]
+    batch = {"X": cls(dense), "empty": cls((3, 4), dtype=np.float32)}
+    assert_same(round_trip(batch, copy=copy), batch)
+
+
+def test_bsr_keeps_its_blocksize():
+    matrix = sp.bsr_matrix(np.kron(np.eye(3), np.ones((2, 2))), blocksize=(2, 2))
+    got = round_trip({"X": matrix})["X"]
+    assert got.format == "bsr" and got.blocksize == (2, 2)
+    np.testing.assert_array_equal(got.toarray(), matrix.toarray())
+
+
+def test_python_and_numpy_scalars_round_trip():
+    batch = {
+        "int": 7,
+        "big": 2**80,
+        "float": 0.1,
+        "nan": float("nan"),
+        "inf": float("-inf"),
+        "bool": True,
+        "none": None,
+        "str": "héllo ✓",
+        "complex": 1.5 - 2j,
+        "bytes": b"\x00\x01raw",
+        "list": [1, 2.5, "a", None, False],
+        "tuple": (1, "b"),
+        "np_float": np.float32(1.25),
+        "np_int": np.int64(-3),
+        "np_bool": np.bool_(True),
+        "np_complex": np.complex128(1 + 1j),
+    }
+    assert_same(round_trip(batch), batch)
+
+
+class Opaque:
+    pass
+
+
+@pytest.mark.parametrize(
+    ("value", "type_name"),
+    [
+        (np.array(["a", "b"]), "ndarray"),
+        (np.array([object(), 1], dtype=object), "ndarray"),
+        (np.array(["2020-01-01"], dtype="datetime64[D]"), "ndarray"),
+        (np.zeros(2, dtype=[("a", "f4")]), "ndarray"),
+        (np.ma.masked_array([1, 2]), "MaskedArray"),
+        (np.matrix([[1, 2]]), "matrix"),
+        ({"nested": 1}, "dict"),
+        ([[1, 2], [3]], "list"),
+        ({1, 2}, "set"),
+        (Opaque(), "Opaque"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_unsupported_values_raise_type_error_naming_key_and_type(value, type_name):
+    with pytest.raises(TypeError, match=rf"'weird'.*{type_name}"):
+        BatchEncoder(TOKEN).encode({"X": np.zeros(2), "weird": value})
+
+
+def test_non_dict_batches_and_non_str_keys_are_refused():
+    with pytest.raises(TypeError, match="yielded a list"):
+        BatchEncoder(TOKEN).encode([np.zeros(2)])
+    with pytest.raises(TypeError, match="batch key 3 is a int"):
+        BatchEncoder(TOKEN).encode({3: np.zeros(2)})
+
+
+def test_cached_header_follows_shape_and_dtype_changes():
+    encoder, decoder = BatchEncoder(TOKEN), BatchDecoder(False)
+    for n in [3, 3, 4, 3, 0]:
+        for dtype in [np.float32, np.int64]:
+            batch = {"X": np.arange(n * 2, dtype=dtype).reshape(n, 2), "y": np.arange(n)}
+            assert_same(round_trip(batch, encoder=encoder, decoder=decoder), batch)
+
+
+def test_writable_copy_does_not_share_memory_with_message():
+    batch = {"X": np.arange(10.0)}
+    frames = BatchEncoder(TOKEN).encode(batch)
+    got = BatchDecoder(True).decode(frames[0])["X"]
+    got[0] = 99
+    assert BatchDecoder(False).decode(frames[0])["X"][0] == 0
+
+
+def test_error_report_round_trip():
+    message = encode_error(KeyError("k"), "Traceback: line 1", TOKEN)
+    report = decode_error(message)
+    assert report == {
+        "type": "KeyError",
+        "module": "builtins",
+        "message": "'k'",
+        "traceback": "Traceback: line 1",
+    }
+    with pytest.raises(WireError):
+        decode_error(b"E" + TOKEN + b"{not json")
+    with pytest.raises(WireError):
+        decode_error(b"E" + TOKEN + json.dumps({"type": 1}).encode())
+
+
+# -- malformed messages ------------------------------------------------------------------
+def message_with_header(fields, payload=b""):
+    header = json.dumps(fields).encode()
+    return b"D" + TOKEN + struct.pack("<I", len(header)) + header + payload
+
+
+@pytest.mark.parametrize(
+    ("fields", "payload"),
+    [
+        ([["X", "a", "|O8", [1], "C"]], bytes(8)),  # object dtype
+        ([["X", "a", "<U1", [1], "C"]], bytes(4)),  # text dtype
+        ([["X", "a", "<f4", [2], "C"]], bytes(4)),  # too few bytes
+        ([["X", "a", "<f4", [1], "C"]], bytes(12)),  # too many bytes
+        ([["X", "a", "<f4", [-1], "C"]], b""),  # negative shape
+        ([["X", "a", "<f4", [True], "C"]], bytes(4)),  # bool as a dimension
+        ([["X", "a", "<f4", [2**40, 2**40], "C"]], bytes(4)),  # absurd size
+        ([["X", "a", "<f4", [1], "Z"]], bytes(4)),  # unknown order
+        ([["X", "a", "<f0", [1], "C"]], bytes(4)),  # not a dtype
+        ([["X", "zz", 1]], b""),  # unknown kind
+        ([["X", "p", {"a": 1}]], b""),  # not a scalar
+        ([["X", "p", 1], ["X", "p", 2]], b""),  # repeated key
+        ([[1, "p", 1]], b""),  # key not a str
+        ({"X": 1}, b""),  # not a list
+        ([["X", "s", "csr", False, [2, 2], [["<f8", [1], "C"]], None]], bytes(8)),
+        ([["X", "s", "csr", False, [2, 2], [["<f8", [1], "C"]] * 3, None]], bytes(40)),
+        ([["X", "b", -1]], b""),
+    ],
+)
+def test_malformed_headers_raise_wire_error(fields, payload):
+    with pytest.raises(WireError):
+        BatchDecoder(False).decode(message_with_header(fields, payload))
+
+
+def test_multipart_buffer_count_and_sizes_are_checked():
+    batch = {"X": np.arange(1 << 15, dtype=np.float64)}
+    frames = BatchEncoder(TOKEN).encode(batch)
+    decoder = BatchDecoder(False)
+    with pytest.raises(WireError, match="buffers"):
+        decoder.decode(frames[0], [])
+    short = _Frame(memoryview(bytes(8)))
+    with pytest.raises(WireError, match="does not match"):
+        decoder.decode(frames[0], [short])
+
+
+def test_sparse_coordinates_outside_the_shape_are_refused():
+    row = np.array([0, 5], dtype=np.int32)
+    col = np.array([0, 1], dtype=np.int32)
+    data = np.array([1.0, 2.0])
+    specs = [["<f8", [2], "C"], ["<i4", [2], "C"], ["<i4", [2], "C"]]
+    fields = [["X", "s", "coo", False, [2, 2], specs, None]]
+    header = json.dumps(fields).encode()
+    header += b" " * (-(21 + len(header)) % 16)
+    body = data.tobytes() + row.tobytes() + bytes(8) + col.tobytes()
+    message = b"D" + TOKEN + struct.pack("<I", len(header)) + header + body
+    with pytest.raises(WireError, match="outside"):
+        BatchDecoder(False).decode(message)
+
+
+@given(st.binary(max_size=200))
+def test_random_bytes_never_raise_anything_but_wire_error(data):
+    decoder = BatchDecoder(False)
+    for message in (data, b"D" + TOKEN + data, b"D" + TOKEN + struct.pack("<I", len(data)) + data):
+        with contextlib.suppress(WireError):
+            decoder.decode(message)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=3), children, max_size=3)
+        ),
+        max_leaves=12,
+    )
+)
+def test_random_json_headers_never_raise_anything_but_wire_error(document):
+    with contextlib.suppress(WireError):
+        BatchDecoder(False).decode(message_with_header(document))
