@@ -46,7 +46,8 @@ def best_times(
         Each callable does the whole piece of work to time (e.g. builds and exhausts a stream).
     repeats : int or mapping of name to int
         How many times to run each case at least; a mapping gives a count per case (slow
-        baselines can be run fewer times). Cases are run round-robin, one run of each per round.
+        baselines can be run fewer times). Cases are run round-robin, one run of each per round,
+        starting each round one case further along.
     min_seconds : float, default=0.0
         Keep adding rounds of the cases with the highest count (all of them for an int
         ``repeats``; slow baselines given fewer runs stop at their count) until this much time
@@ -63,12 +64,18 @@ def best_times(
     counts = {name: repeats if isinstance(repeats, int) else repeats[name] for name in cases}
     most = max(counts.values(), default=0)
     best = dict.fromkeys(cases, float("inf"))
+    names = list(cases)
     start = time.perf_counter()
     round_ = 0
-    while round_ < max_rounds and (round_ < most or time.perf_counter() - start < min_seconds):
-        for name, run in cases.items():
+    while (
+        names
+        and round_ < max_rounds
+        and (round_ < most or time.perf_counter() - start < min_seconds)
+    ):
+        shift = round_ % len(names)  # rotate the order: no case always follows the same one
+        for name in names[shift:] + names[:shift]:
             if round_ < counts[name] or counts[name] == most:
-                best[name] = min(best[name], _time_once(run))
+                best[name] = min(best[name], _time_once(cases[name]))
         round_ += 1
     return best
 
