@@ -6,7 +6,7 @@ package that looks inside batches uses these helpers; :mod:`sklearn_stream.buffe
 re-exports the public ones.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -19,22 +19,46 @@ __all__ = [
     "batch_length",
     "concat_batches",
     "field_length",
-    "join_fields",
     "key_change_message",
+    "row_sliceable",
     "slice_batch",
 ]
 
 
-# Sparse formats that support row slicing directly; others go through CSR and back.
+# Sparse formats that support row slicing directly; others go through CSR once per batch.
 _ROW_SLICEABLE = frozenset({"csr", "csc", "lil"})
 
 
 def field_length(key: Any, value: Any) -> int:
+    """The first-axis length of one value of a batch (sparse matrices included).
+
+    Parameters
+    ----------
+    key : object
+        The field's key, named in error messages.
+    value : array, sparse matrix, list or tuple
+        The field's value.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    BatchError
+        If ``value`` has no first axis (a 0-d array, a scalar, a 1-d sparse array) or no
+        length.
+    """
+    if sp.issparse(value):  # before len(): len() of a dok matrix counts its stored entries
+        if value.ndim != 2:
+            raise BatchError(
+                f"field {key!r} of the batch is a {value.ndim}-d sparse array; sparse values "
+                "must be 2-d, with samples along the first axis."
+            )
+        return value.shape[0]
     try:
         return len(value)
     except TypeError:
-        if sp.issparse(value):
-            return value.shape[0]
         if isinstance(value, np.ndarray):
             raise BatchError(
                 f"field {key!r} of the batch is a 0-d array; batch values need a first axis."
@@ -92,25 +116,37 @@ def batch_length(batch: Mapping) -> int | None:
     return n
 
 
+def _mixed(key: Any, values: Sequence, kind: type) -> BatchError:
+    other = next(type(v).__name__ for v in values if not isinstance(v, kind))
+    return BatchError(
+        f"field {key!r} mixes values of type {type(values[0]).__name__} and {other} across "
+        "batches; every batch of a stream must give a field the same kind of value."
+    )
+
+
 def _concat_values(key: Any, values: Sequence) -> Any:
     first = values[0]
-    if sp.issparse(first):
-        if not all(sp.issparse(v) for v in values):
-            raise BatchError(f"field {key!r} mixes sparse and dense values across batches.")
-        return sp.vstack(values, format=first.format)
     if isinstance(first, np.ndarray):
         try:
-            return np.concatenate(values)
-        except (TypeError, ValueError):
-            if any(sp.issparse(v) for v in values):
-                raise BatchError(
-                    f"field {key!r} mixes dense and sparse values across batches."
-                ) from None
-            raise
-    if isinstance(first, list):
-        return list(chain.from_iterable(values))
-    if isinstance(first, tuple):
-        return tuple(chain.from_iterable(values))
+            joined = np.concatenate(values)
+        except (TypeError, ValueError) as error:
+            if not all(isinstance(v, np.ndarray) for v in values):
+                raise _mixed(key, values, np.ndarray) from None
+            raise BatchError(f"cannot join field {key!r} across batches: {error}") from None
+        # numpy converts lists and scalars silently; arrays of other dtypes promote as usual.
+        if joined.dtype != first.dtype and not all(isinstance(v, np.ndarray) for v in values):
+            raise _mixed(key, values, np.ndarray)
+        return joined
+    if sp.issparse(first):
+        if not all(sp.issparse(v) for v in values):
+            raise _mixed(key, values, type(first))
+        field_length(key, first)  # 2-d only
+        return sp.vstack(values, format=first.format)
+    for kind in (list, tuple):
+        if isinstance(first, kind):
+            if not all(isinstance(v, kind) for v in values):
+                raise _mixed(key, values, kind)
+            return kind(chain.from_iterable(values))
     raise BatchError(
         f"cannot join field {key!r}: values of type {type(first).__name__} are not supported; "
         "use numpy arrays, scipy sparse matrices, lists or tuples."
@@ -153,20 +189,23 @@ def concat_batches(batches: Sequence[Mapping]) -> dict:
     for index, batch in enumerate(batches):
         if batch.keys() != keys:
             raise BatchError(key_change_message(keys, batch.keys(), index))
-    return join_fields(batches, keys)
-
-
-def join_fields(batches: Sequence[Mapping], keys: Iterable) -> dict:
     return {key: _concat_values(key, [batch[key] for batch in batches]) for key in keys}
 
 
-def _slice_value(value: Any, start: int, stop: int) -> Any:
-    if sp.issparse(value) and value.format not in _ROW_SLICEABLE:
-        return value.tocsr()[start:stop].asformat(value.format)
-    return value[start:stop]
+def row_sliceable(batch: Mapping) -> tuple[dict, dict]:
+    """Prepare a batch to be cut many times: sparse fields in formats without row slicing
+    are converted to CSR once. Returns the prepared batch and ``{key: original format}``
+    for the converted fields, to be passed to :func:`slice_batch`."""
+    formats = {}
+    prepared = dict(batch)
+    for key, value in batch.items():
+        if sp.issparse(value) and value.format not in _ROW_SLICEABLE:
+            formats[key] = value.format
+            prepared[key] = value.tocsr()
+    return prepared, formats
 
 
-def slice_batch(batch: Mapping, start: int, stop: int) -> dict:
+def slice_batch(batch: Mapping, start: int, stop: int, formats: Mapping | None = None) -> dict:
     """Return rows ``start:stop`` of every field of a batch.
 
     Arrays are sliced as views (no copy); sparse matrices keep their format.
@@ -177,6 +216,9 @@ def slice_batch(batch: Mapping, start: int, stop: int) -> dict:
         The batch to cut.
     start, stop : int
         Row bounds, as in ``value[start:stop]``.
+    formats : dict or None, default=None
+        From :func:`row_sliceable`: fields already converted to CSR, and the format each
+        slice is given back.
 
     Returns
     -------
@@ -189,7 +231,12 @@ def slice_batch(batch: Mapping, start: int, stop: int) -> dict:
     >>> slice_batch({"X": np.arange(5), "Y": list("abcde")}, 1, 3)
     {'X': array([1, 2]), 'Y': ['b', 'c']}
     """
-    return {key: _slice_value(value, start, stop) for key, value in batch.items()}
+    if formats is None:
+        batch, formats = row_sliceable(batch)
+    cut = {key: value[start:stop] for key, value in batch.items()}
+    for key, fmt in formats.items():
+        cut[key] = cut[key].asformat(fmt)
+    return cut
 
 
 def key_change_message(expected: Any, got: Any, index: int) -> str:

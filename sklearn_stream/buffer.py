@@ -6,18 +6,22 @@ The helpers for single batches (:func:`batch_length`, :func:`concat_batches`,
 
 from collections.abc import Iterable, Iterator, Mapping
 from numbers import Integral
+from operator import itemgetter
 from typing import Any
 
+import numpy as np
+
 from ._batch import (
+    _concat_values,
     batch_length,
     concat_batches,
     field_length,
-    join_fields,
     key_change_message,
+    row_sliceable,
     slice_batch,
 )
 from ._validation import is_data_source
-from .exceptions import BatchError
+from .exceptions import BatchError, BatchLengthError
 
 __all__ = [
     "batch_length",
@@ -26,6 +30,9 @@ __all__ = [
     "concat_batches",
     "slice_batch",
 ]
+
+
+_NO_KEY = object()  # indexes no batch: sends a stream's first batch down the checked path
 
 
 def _check_buffer_size(buffer_size: Any) -> int:
@@ -46,90 +53,142 @@ def _checked_length(batch: Any, index: int) -> int:
             f"item {index} of the stream is a {type(batch).__name__}, not a batch (a dict of "
             "arrays)."
         )
-    n = batch_length(batch)
+    try:
+        n = batch_length(batch)
+    except (BatchError, BatchLengthError) as error:
+        raise type(error)(f"batch {index} of the stream: {error}") from None
     if n is None:
         raise BatchError(f"batch {index} of the stream has no fields.")
     return n
 
 
-def _join_pending(pending: list, order: tuple, held: int, first_index: int) -> dict:
-    """Join the held-back batches, checking what the per-batch fast path left unchecked.
-
-    Per batch, :func:`_rebatch` only measures the first field. Here, once per output batch,
-    every batch must have exactly the stream's keys and every joined field ``held`` rows;
-    otherwise the offending batch is found and reported by its position in the stream.
-    """
-    n_keys = len(order)
-    if len(pending) == 1:  # one large batch is cut as it is: slices stay views, no copy
-        batch = pending[0]
-        if batch.keys() != set(order):
-            raise BatchError(key_change_message(order, batch.keys(), first_index))
-        _checked_length(batch, first_index)
-        return dict(batch)
-    try:
-        joined = join_fields(pending, order)
-        # No KeyError above means every batch has all n_keys keys; equal sizes mean no extras.
-        valid = sum(map(len, pending)) == n_keys * len(pending) and all(
-            field_length(key, value) == held for key, value in joined.items()
-        )
-    except KeyError:
-        valid = False
-    if not valid:
-        for offset, batch in enumerate(pending):
-            _checked_length(batch, first_index + offset)
-            if batch.keys() != set(order):
-                raise BatchError(key_change_message(order, batch.keys(), first_index + offset))
-    return joined
+def _check_batch(batch: Any, keys: frozenset, index: int) -> int:
+    n = _checked_length(batch, index)
+    if batch.keys() != keys:
+        raise BatchError(key_change_message(keys, batch.keys(), index))
+    return n
 
 
-def _rebatch(stream: Iterable, buffer_size: int) -> Iterator[dict]:
+class _Pending:
+    """Batches held back by :func:`_rebatch`, with their positions in the stream."""
+
+    def __init__(self) -> None:
+        self.batches: list = []
+        self.first = 0  # position of batches[0] in the stream
+        self.gaps: list = []  # len(batches) each time an empty batch was skipped
+
+    def position(self, offset: int) -> int:
+        return self.first + offset + sum(gap <= offset for gap in self.gaps)
+
+    def restart(self, first: int) -> None:
+        self.batches.clear()
+        self.gaps.clear()
+        self.first = first
+
+    def join(self, order: tuple, keys: frozenset, held: int) -> dict:
+        """Join the held batches, checking what the per-batch fast path left unchecked.
+
+        Per batch, the loop only measured one field. Here, once per output batch, every
+        batch must have exactly the stream's keys and fields of equal lengths; otherwise the
+        offending batch is found and named by its position in the stream.
+        """
+        batches = self.batches
+        if len(batches) == 1:  # one large batch is cut as it is: slices stay views
+            _check_batch(batches[0], keys, self.position(0))
+            joined = dict(batches[0])
+        else:
+            try:
+                columns = [list(map(itemgetter(key), batches)) for key in order]
+                lengths = [list(map(len, column)) for column in columns]
+                valid = all(row == lengths[0] for row in lengths) and sum(
+                    map(len, batches)
+                ) == len(order) * len(batches)
+            except (KeyError, TypeError):  # a missing key, or sparse values: check each
+                valid = False
+            if not valid:
+                for offset, batch in enumerate(batches):
+                    _check_batch(batch, keys, self.position(offset))
+                columns = [[batch[key] for batch in batches] for key in order]
+            joined = {key: _concat_values(key, column) for key, column in zip(order, columns)}
+        for key, value in joined.items():
+            if field_length(key, value) != held:
+                raise BatchError(
+                    f"field {key!r} changed from dense to sparse values (or back) mid-stream, "
+                    f"near batch {self.position(0)}; keep one kind of value per field."
+                )
+        return joined
+
+
+def _pick_key(batch: Mapping) -> Any:
+    """The field measured per batch on the fast path: a str key with a dense value."""
+    for key, value in batch.items():
+        if isinstance(key, str) and isinstance(value, (np.ndarray, list, tuple)):
+            return key
+    return _NO_KEY
+
+
+def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[dict]:
     """The lazy part of :func:`buffer_batch`; its arguments are already checked.
 
     Per input batch, the loop looks up the length of one field and holds the batch back;
     the full checks (keys, every field's length) run once per output batch, in
-    :func:`_join_pending`. Empty batches are held like the others (they add no rows).
+    :meth:`_Pending.join`. Empty batches are checked and dropped at once.
     """
-    pending: list = []  # batches (or the tail of one) holding fewer than buffer_size rows
+    held_back = _Pending()
+    pending = held_back.batches
     hold = pending.append
     room = buffer_size  # rows that can still be held back before an output batch is full
-    first_index = 0  # position in the stream of pending[0]; pending[i] is at first_index + i
+    keys: frozenset = frozenset()
     order: tuple = ()
-    key = None
-    for batch in stream:
-        try:
-            n = len(batch[key])
-        except (KeyError, TypeError, IndexError):
-            n = _checked_length(batch, first_index + len(pending))
-            if not order:
-                order, key = tuple(batch), next(iter(batch))
-        if n < room:  # the usual case: hold it back
+    key = _NO_KEY
+    iterator = iter(stream)
+    try:
+        for batch in iterator:
+            try:
+                n = len(batch[key])
+            except (KeyError, TypeError, IndexError):
+                index = held_back.position(len(pending))
+                if not order:
+                    _checked_length(batch, index)
+                    order, keys, key = tuple(batch), frozenset(batch), _pick_key(batch)
+                n = _check_batch(batch, keys, index)
+            if 0 < n < room:  # the usual case: hold it back
+                hold(batch)
+                room -= n
+                continue
+            index = held_back.position(len(pending))
+            if n == 0 or not pending:  # on its own: check it fully now
+                _check_batch(batch, keys, index)
+                if n == 0:
+                    held_back.gaps.append(len(pending))
+                    continue
+                if n == buffer_size:  # a full batch passes through untouched
+                    yield batch
+                    held_back.first = index + 1
+                    continue
             hold(batch)
-            room -= n
-            continue
-        index = first_index + len(pending)
-        if not pending and n == buffer_size:  # a full batch on its own passes through
-            if batch.keys() != set(order):
-                raise BatchError(key_change_message(order, batch.keys(), index))
-            _checked_length(batch, index)
-            yield batch
-            first_index = index + 1
-            continue
-        hold(batch)
-        held = buffer_size - room + n
-        merged = _join_pending(pending, order, held, first_index)
-        pending.clear()
-        start = 0
-        while held - start >= buffer_size:
-            yield (
-                merged if held == buffer_size else slice_batch(merged, start, start + buffer_size)
-            )
-            start += buffer_size
-        if start < held:
-            hold(slice_batch(merged, start, held))
-        room = buffer_size - (held - start)
-        first_index = index if pending else index + 1
-    if room < buffer_size:
-        yield _join_pending(pending, order, buffer_size - room, first_index)
+            held = buffer_size - room + n
+            merged = held_back.join(order, keys, held)
+            if held == buffer_size:
+                yield merged
+                held_back.restart(index + 1)
+                room = buffer_size
+                continue
+            merged, formats = row_sliceable(merged)
+            start = 0
+            while held - start >= buffer_size:
+                yield slice_batch(merged, start, start + buffer_size, formats)
+                start += buffer_size
+            held_back.restart(index if start < held else index + 1)
+            if start < held:
+                hold(slice_batch(merged, start, held, formats))
+            room = buffer_size - (held - start)
+        if room < buffer_size:
+            yield held_back.join(order, keys, buffer_size - room)
+    finally:
+        close = getattr(iterator, "close", None)
+        if close_input and close is not None:
+            close()
 
 
 def buffer_batch(generator: Iterable[Mapping], buffer_size: int) -> Iterator[dict]:
@@ -178,12 +237,14 @@ def buffer_batch(generator: Iterable[Mapping], buffer_size: int) -> Iterator[dic
     [(4, 2), (4, 2), (1, 2)]
     """
     size = _check_buffer_size(buffer_size)
+    if is_data_source(generator):
+        return _rebatch(generator.generate(), size, close_input=True)
     if not isinstance(generator, Iterable):
         raise TypeError(
             f"generator must be an iterable of batches or a data source; got a "
             f"{type(generator).__name__}."
         )
-    return _rebatch(generator, size)
+    return _rebatch(generator, size, close_input=False)
 
 
 def buffer_streamer(streamer: Any, buffer_size: int, *args: Any, **kwargs: Any) -> Iterator[dict]:
@@ -228,4 +289,4 @@ def buffer_streamer(streamer: Any, buffer_size: int, *args: Any, **kwargs: Any) 
             f"streamer must be a data source with a generate() method, such as "
             f"sklearn_stream.Streamer; got a {type(streamer).__name__}."
         )
-    return _rebatch(streamer.generate(*args, **kwargs), size)
+    return _rebatch(streamer.generate(*args, **kwargs), size, close_input=True)

@@ -140,10 +140,143 @@ def test_buffer_batch_reports_bad_batches(stream, match):
         list(buffer_batch(stream, 5))
 
 
-def test_buffer_batch_rejects_mixed_sparse_and_dense():
-    stream = [{"X": np.zeros((1, 2))}, {"X": sp.csr_matrix((1, 2))}]
-    with pytest.raises(BatchError, match="mixes dense and sparse"):
-        list(buffer_batch(stream, 2))
+def arr(*values):
+    return np.array(values)
+
+
+@pytest.mark.parametrize(
+    ("stream", "size", "match"),
+    [
+        ([{"X": np.zeros((1, 2))}, {"X": sp.csr_matrix((1, 2))}], 2, "ndarray and csr_matrix"),
+        ([{"X": [1.0]}, {"X": np.zeros(1)}], 2, "list and ndarray"),
+        ([{"X": np.zeros(1)}, {"X": ["a"]}], 2, "ndarray and list"),
+        ([{"X": (1,)}, {"X": [2]}], 2, "tuple and list"),
+        ([{"X": sp.csr_matrix((1, 2))}, {"X": np.zeros((1, 2))}], 2, "csr_matrix and ndarray"),
+    ],
+    ids=["dense-sparse", "list-array", "array-list", "tuple-list", "sparse-dense"],
+)
+def test_buffer_batch_rejects_mixed_value_kinds(stream, size, match):
+    with pytest.raises(BatchError, match=match):
+        list(buffer_batch(stream, size))
+
+
+@pytest.mark.parametrize(
+    ("stream", "match"),
+    [
+        # lengths even out across batches: X and Y rows would be paired wrongly
+        (
+            [
+                {"X": arr(0), "Y": arr(0)},
+                {"X": arr(1, 2), "Y": arr(1)},
+                {"X": arr(3), "Y": arr(2, 3)},
+            ],
+            r"batch 1.*'X': 2, 'Y': 1",
+        ),
+        # a last batch whose first field is empty but the other is not
+        (
+            [{"X": np.arange(4), "Y": np.arange(4)}, {"X": arr(), "Y": arr(4, 5)}],
+            r"'X': 0, 'Y': 2",
+        ),
+        # an empty batch that changes the keys
+        (
+            [{"X": np.arange(2), "Y": np.arange(2)}, {"X": arr(), "W": arr()}],
+            r"batch 1 .*\['W', 'X'\]",
+        ),
+        # an extra key in a held batch
+        ([{"X": arr(0)}, {"X": arr(1), "Y": arr(1)}, {"X": arr(2)}], r"batch 1 .*\['X', 'Y'\]"),
+        # a missing key in a held batch
+        (
+            [{"X": arr(0), "Y": arr(0)}, {"X": arr(1)}, {"X": arr(2), "Y": arr(2)}],
+            r"batch 1 .*\['X'\]",
+        ),
+        # an array where a batch belongs (indexing it with a key must not pass)
+        ([np.zeros((2, 2))], "item 0 of the stream is a ndarray"),
+        ([{"X": arr(0)}, np.zeros((2, 2))], "item 1 of the stream is a ndarray"),
+    ],
+    ids=[
+        "uneven-later",
+        "empty-first-field",
+        "empty-key-change",
+        "extra-key",
+        "missing-key",
+        "array-first",
+        "array-later",
+    ],
+)
+@pytest.mark.parametrize("size", [4, 100])
+def test_buffer_batch_checks_every_batch(stream, match, size):
+    with pytest.raises((BatchError, BatchLengthError), match=match):
+        list(buffer_batch(stream, size))
+
+
+def test_error_positions_count_skipped_empty_batches():
+    stream = [{"X": arr(0)}, {"X": arr()}, {"X": arr()}, {"X": arr(1), "Y": arr(1)}]
+    with pytest.raises(BatchError, match="batch 3 "):
+        list(buffer_batch(stream, 10))
+
+
+def test_empty_batches_are_dropped_not_held():
+    stream = [{"X": arr()}] * 1000 + [{"X": arr(1)}]
+    assert ids_of_x(buffer_batch(stream, 4)) == [1]
+
+
+def ids_of_x(batches):
+    return [int(v) for batch in batches for v in batch["X"]]
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil", "bsr", "dia", "dok"])
+@pytest.mark.parametrize("container", ["matrix", "array"])
+def test_every_sparse_format_and_container_keeps_its_kind(fmt, container):
+    make = sp.coo_matrix if container == "matrix" else sp.coo_array
+    dense = np.arange(1, 21, dtype=float).reshape(10, 2)
+    stream = [
+        {"X": make(dense[i : i + j]).asformat(fmt), "Y": np.arange(i, i + j)}
+        for i, j in [(0, 3), (3, 5), (8, 2)]
+    ]
+    assert batch_length(stream[0]) == 3
+    out = list(buffer_batch(stream, 4))
+    assert [batch_length(b) for b in out] == [4, 4, 2]
+    for batch in out:
+        assert batch["X"].format == fmt
+        assert sp.issparse(batch["X"])
+        assert isinstance(batch["X"], sp.sparray) == (container == "array")
+    np.testing.assert_array_equal(np.vstack([b["X"].toarray() for b in out]), dense)
+
+
+def test_dok_length_is_its_rows_not_its_entries():
+    D = sp.dok_matrix((5, 3))
+    D[0, 0] = 1
+    assert batch_length({"X": D}) == 5
+
+
+def test_one_dimensional_sparse_arrays_are_rejected_clearly():
+    with pytest.raises(BatchError, match="1-d sparse array"):
+        batch_length({"X": sp.coo_array(np.ones(3))})
+
+
+class OnlyGenerate:
+    """A data source with nothing but generate(), which records closing."""
+
+    def __init__(self):
+        self.closed = 0
+
+    def generate(self, max_batches=None):
+        try:
+            yield {"X": arr(0)}
+            yield ("not", "a", "batch")
+            yield {"X": arr(1)}
+        finally:
+            self.closed += 1
+
+
+def test_plain_data_source_is_started_and_closed_on_error():
+    source = OnlyGenerate()
+    with pytest.raises(BatchError, match="item 1"):
+        list(buffer_batch(source, 2))
+    assert source.closed == 1
+    with pytest.raises(BatchError, match="item 1"):
+        list(buffer_streamer(source, 2))
+    assert source.closed == 2
 
 
 def test_buffer_streamer_passes_arguments_to_generate():
