@@ -13,6 +13,7 @@ seed) and the epoch, and:
   numpy's global generator with its own seed.
 """
 
+import inspect
 from numbers import Integral
 from typing import Any
 
@@ -20,7 +21,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._random import epoch_rng, spawn_seeds
-from .core import Streamer, _keyword_names, is_data_source
+from .core import Streamer, is_data_source
 from .mux import Mux
 
 __all__ = ["worker_sources"]
@@ -49,9 +50,20 @@ def _takes_random_state(source: Any) -> bool:
     if isinstance(source, Streamer) and callable(source.streamer):
         if is_data_source(source.streamer):
             return False
-        names, _ = _keyword_names(source.streamer)
-        return "random_state" in names
+        return _accepts_random_state(source.streamer)
     return False
+
+
+def _accepts_random_state(func: Any) -> bool:
+    try:
+        parameters = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # no signature to look at (some builtins)
+        return False
+    parameter = parameters.get("random_state")
+    return parameter is not None and parameter.kind in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
 
 
 def _own_seed(source: Any) -> int | None:
