@@ -197,13 +197,19 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         Raises
         ------
         TypeError
-            If ``stream`` is neither an iterable of batches nor a data source.
+            If ``stream`` is neither an iterable of batches nor a data source, or
+            ``sample_weight`` is given here rather than in the batches.
         sklearn_stream.exceptions.BatchError
             For a batch without ``X``, without a target for a supervised estimator, or with
             a different number of features than the batches before it.
         sklearn_stream.exceptions.EmptyStreamError
             If the stream yields no batch.
         """
+        if "sample_weight" in partial_fit_params:
+            raise TypeError(
+                "iter_fit got sample_weight, which differs from batch to batch: put it in each "
+                "batch instead ({'X': ..., 'Y': ..., 'sample_weight': ...} or (X, y, w))."
+            )
         iterator, owned = self._open(stream)
         try:
             self._train(iterator, dict(partial_fit_params), _BATCH_FIELDS, "the stream")
@@ -331,18 +337,27 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
             estimator = self._fresh(check_random_state(self.random_state))
             progress = TrainingProgress()
         before = progress.n_batches
-        train(
-            estimator.partial_fit,
-            stream,
-            max_batches=self.max_batches,
-            params=params,
-            sample_keys=sample_keys,
-            target_required=self._target_required(),
-            progress=progress,
-        )
-        check_not_empty(progress, before, what)
+        try:
+            train(
+                estimator.partial_fit,
+                stream,
+                max_batches=self.max_batches,
+                params=params,
+                sample_keys=sample_keys,
+                target_required=self._target_required(),
+                progress=progress,
+            )
+            check_not_empty(progress, before, what)
+        finally:
+            # A fresh estimator becomes estimator_ only when training succeeds; a warm one
+            # was updated in place, so its counts must follow even after an error.
+            if estimator is getattr(self, "estimator_", None):
+                self._record(progress)
         self.__dict__.pop("labels_", None)  # labels of an earlier fit's data, now stale
         self.estimator_ = estimator
+        self._record(progress)
+
+    def _record(self, progress: TrainingProgress) -> None:
         self.n_batches_seen_ = progress.n_batches
         self.n_samples_seen_ = progress.n_samples
         self._n_features_seen = progress.n_features

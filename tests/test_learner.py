@@ -466,3 +466,40 @@ def test_unreferenced_learner_leaves_nothing_behind():
     del learner
     gc.collect()
     assert log == ["start", "closed"]
+
+
+def test_sample_weight_belongs_in_the_batches():
+    with pytest.raises(TypeError, match="put it in each batch"):
+        StreamLearner(SGDClassifier()).iter_fit([GOOD], classes=[0, 1], sample_weight=[1, 1])
+
+
+def test_warm_start_counts_what_was_trained_before_an_error():
+    X, y = _blobs()
+    batches = _batches(X, y)
+    learner = StreamLearner(SGDClassifier(random_state=0), warm_start=True)
+    learner.iter_fit(batches[:2], classes=[0, 1, 2])
+    with pytest.raises(BatchError, match="batch 5 of the stream has no 'X'"):
+        learner.iter_fit([*batches[2:5], {"Y": y[:3]}])
+    assert (learner.n_batches_seen_, learner.n_samples_seen_) == (5, 100)
+
+
+def test_int_random_state_makes_iter_fit_reproducible():
+    X, y = _blobs()
+    batches = _batches(X, y)
+    fits = [
+        StreamLearner(SGDClassifier(), random_state=seed).iter_fit(batches, classes=[0, 1, 2])
+        for seed in (0, 0, 1)
+    ]
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    assert not np.array_equal(fits[0].coef_, fits[2].coef_)
+
+
+def test_set_output_reaches_estimator_without_touching_the_user_estimator():
+    scaler = StandardScaler()
+    learner = StreamLearner(scaler)
+    assert learner.set_output(transform="default") is learner
+    learner.fit(np.arange(12.0).reshape(6, 2))
+    assert learner.estimator_._sklearn_output_config["transform"] == "default"
+    assert clone(learner)._sklearn_output_config == {"transform": "default"}
+    assert not hasattr(scaler, "_sklearn_output_config")
+    assert not hasattr(StreamLearner(SGDClassifier()), "set_output")
