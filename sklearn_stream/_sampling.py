@@ -152,12 +152,14 @@ def multiplex(
                 batch = nexts[j]()
             except StopIteration:
                 deactivate(j, exhausted=True)
-                if not prune and len(empty_since_yield) >= n_positive:
-                    return  # every seed came up empty since the last batch: nothing to draw
-                activate()
+                # Once every seed came up empty since the last batch, stop refilling: the
+                # active slots are drained, and the stream ends if none of them yields.
+                if prune or len(empty_since_yield) < n_positive:
+                    activate()
                 continue
-            if empty_since_yield:
+            if empty_since_yield:  # a batch after empty activations: refill any idle slot
                 empty_since_yield.clear()
+                activate()
             produced[j] = True
             yield batch
             lives[j] -= 1

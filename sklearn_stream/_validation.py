@@ -10,6 +10,17 @@ __all__ = ["check_max_batches", "is_data_source"]
 def is_data_source(obj: Any) -> bool:
     """Return True if ``obj`` can start a fresh stream on demand (has ``generate``).
 
+    Parameters
+    ----------
+    obj : object
+        Anything.
+
+    Returns
+    -------
+    bool
+        True for instances with a callable ``generate`` attribute (``Streamer``, ``Mux``,
+        other libraries' data sources); False for classes, iterators and everything else.
+
     Examples
     --------
     >>> from sklearn_stream import Streamer

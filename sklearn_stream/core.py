@@ -1,5 +1,6 @@
 """The :class:`Streamer`: a data source that can start a fresh stream of batches on demand."""
 
+import copy
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
@@ -19,6 +20,8 @@ __all__ = ["Streamer", "check_max_batches", "is_data_source"]
 def _describe(value: Any) -> str:
     """A short, readable stand-in for a value inside a repr."""
     if isinstance(value, np.ndarray):
+        if value.ndim <= 1 and value.size <= 8:
+            return f"array({value.tolist()})"
         return f"<ndarray shape={value.shape} dtype={value.dtype}>"
     if sp.issparse(value):
         return f"<sparse {value.format} shape={value.shape}>"
@@ -29,23 +32,28 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-def _keyword_names(func: Callable) -> tuple[frozenset[str], bool]:
-    """Names ``func`` accepts as keywords, and whether it takes ``**kwargs``."""
+def _bind(func: Callable, args: tuple, kwargs: dict) -> None:
+    """Check that ``func(*args, **kwargs)`` is a valid call, without making it."""
     try:
         signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        return frozenset(), True
-    names = set()
-    var_keyword = False
-    for parameter in signature.parameters.values():
-        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
-            var_keyword = True
-        elif parameter.kind in (
-            inspect.Parameter.POSITIONAL_OR_KEYWORD,
-            inspect.Parameter.KEYWORD_ONLY,
-        ):
-            names.add(parameter.name)
-    return frozenset(names), var_keyword
+    except (TypeError, ValueError):  # no signature to check against (some builtins)
+        return
+    try:
+        signature.bind_partial(*args, **kwargs)
+    except TypeError as error:
+        raise TypeError(f"invalid arguments for {_describe(func)}: {error}.") from None
+
+
+def _clone_argument(value: Any) -> Any:
+    """Copy one argument of a Streamer for :func:`sklearn.base.clone`.
+
+    Data sources are cloned (fresh epoch counters, independent parameters); everything else,
+    fitted models included, is deep-copied, so the copy streams exactly what the original
+    streams.
+    """
+    if is_data_source(value):
+        return clone(value)
+    return copy.deepcopy(value)
 
 
 class Streamer:
@@ -115,6 +123,11 @@ class Streamer:
                 "Streamer got a dict, which is a single batch, not a stream of batches; "
                 "wrap it in a list: Streamer([batch])."
             )
+        if isinstance(streamer, (str, bytes)):
+            raise TypeError(
+                f"Streamer got a {type(streamer).__name__}, not a stream of batches; to read "
+                "a file, pass a generator function and the path: Streamer(read_file, path)."
+            )
         source = is_data_source(streamer)
         if not (source or callable(streamer) or isinstance(streamer, Iterable)):
             raise TypeError(
@@ -127,6 +140,8 @@ class Streamer:
                 f"arguments were given, but streamer ({type(streamer).__name__}) is not a "
                 "function to call with them."
             )
+        if args or kwargs:
+            _bind(streamer, args, kwargs)
         self.streamer = streamer
         self.args = args
         self.kwargs = kwargs
@@ -139,7 +154,7 @@ class Streamer:
             return streamer.generate()
         if callable(streamer):
             stream = streamer(*self.args, **self.kwargs)
-            if not isinstance(stream, Iterable):
+            if not isinstance(stream, Iterable) or isinstance(stream, (Mapping, str, bytes)):
                 raise TypeError(
                     f"{_describe(streamer)} returned a {type(stream).__name__}, not an "
                     "iterable of batches."
@@ -166,6 +181,13 @@ class Streamer:
         ------
         TypeError, ValueError
             If ``max_batches`` is not None or an int >= 0.
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> source = Streamer(range, 3)  # any callable returning an iterable
+        >>> list(source.generate()), list(source.generate(max_batches=2))
+        ([0, 1, 2], [0, 1])
         """
         max_batches = check_max_batches(max_batches)
         stream = self._start()
@@ -183,6 +205,12 @@ class Streamer:
         Returns
         -------
         iterator of batches
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> list(Streamer([{"X": [0]}, {"X": [1]}]).iterate(max_iter=1))
+        [{'X': [0]}]
         """
         return self.generate(check_max_batches(max_iter, "max_iter"))
 
@@ -241,6 +269,14 @@ class Streamer:
         Returns
         -------
         dict
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> def rows(n, scale=1.0):
+        ...     yield from ({"X": [i * scale]} for i in range(n))
+        >>> Streamer(rows, 3, scale=2.0).get_params()
+        {'scale': 2.0}
         """
         params = dict(self.kwargs)
         if deep:
@@ -265,8 +301,18 @@ class Streamer:
         Raises
         ------
         ValueError
-            If the generator function takes no keyword argument of that name, or this
-            ``Streamer`` wraps an iterable or a data source rather than a function.
+            If the generator function takes no keyword argument of that name (or receives it
+            by position already), or this ``Streamer`` wraps an iterable or a data source
+            rather than a function. Nothing is changed then.
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> def rows(n, scale=1.0):
+        ...     yield from ({"X": [i * scale]} for i in range(n))
+        >>> source = Streamer(rows, 3).set_params(scale=10.0)
+        >>> [batch["X"][0] for batch in source]
+        [0.0, 10.0, 20.0]
         """
         if not params:
             return self
@@ -275,34 +321,37 @@ class Streamer:
                 f"{self!r} wraps a {type(self.streamer).__name__}, which takes no parameters; "
                 f"cannot set {sorted(params)}."
             )
-        names, any_name = _keyword_names(self.streamer)
+        kwargs = dict(self.kwargs)
         nested: dict[str, dict] = {}
         for key, value in params.items():
             name, _, sub = key.partition("__")
-            if name not in names and not any_name and name not in self.kwargs:
-                raise ValueError(
-                    f"invalid parameter {name!r} for {self!r}: "
-                    f"{_describe(self.streamer)} accepts the keywords {sorted(names)}."
-                )
-            if sub:
-                if name not in self.kwargs or not hasattr(self.kwargs[name], "set_params"):
-                    raise ValueError(
-                        f"cannot set {key!r}: {name!r} is not a parameter with parameters of "
-                        f"its own in {self!r}."
-                    )
+            if not sub:
+                kwargs[name] = value
+            elif hasattr(kwargs.get(name), "set_params"):
                 nested.setdefault(name, {})[sub] = value
             else:
-                self.kwargs[name] = value
+                raise ValueError(
+                    f"cannot set {key!r}: {name!r} is not an argument with parameters of its "
+                    f"own in {self!r}."
+                )
+        try:
+            _bind(self.streamer, self.args, kwargs)
+        except TypeError as error:
+            raise ValueError(f"invalid parameters for {self!r}: {error}") from None
+        self.kwargs = kwargs
         for name, sub_params in nested.items():
-            self.kwargs[name].set_params(**sub_params)
+            kwargs[name].set_params(**sub_params)
         return self
 
     def __sklearn_clone__(self) -> "Streamer":
-        copy = object.__new__(type(self))
-        copy.__dict__.update(self.__dict__)
-        copy.args = tuple(clone(arg, safe=False) for arg in self.args)
-        copy.kwargs = {name: clone(value, safe=False) for name, value in self.kwargs.items()}
-        return copy
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin.streamer = (
+            _clone_argument(self.streamer) if is_data_source(self.streamer) else (self.streamer)
+        )
+        twin.args = tuple(_clone_argument(arg) for arg in self.args)
+        twin.kwargs = {name: _clone_argument(value) for name, value in self.kwargs.items()}
+        return twin
 
     def __repr__(self) -> str:
         parts = [_describe(self.streamer)]

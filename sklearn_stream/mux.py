@@ -26,10 +26,12 @@ _DEFAULTS = {
 
 
 def _check_seed_pool(seed_pool: Any) -> list:
-    if is_data_source(seed_pool) or isinstance(seed_pool, (str, bytes, dict)):
+    if is_data_source(seed_pool) or isinstance(seed_pool, (str, bytes, dict, set, frozenset)):
+        unordered = " (a set has no fixed order, so draws could not be reproduced)"
         raise TypeError(
             "seed_pool must be a list of data sources (e.g. Streamer objects); got a "
-            f"{type(seed_pool).__name__}."
+            f"{type(seed_pool).__name__}"
+            f"{unordered if isinstance(seed_pool, (set, frozenset)) else ''}."
         )
     try:
         seeds = list(seed_pool)
@@ -72,10 +74,11 @@ def _check_weights(pool_weights: Any, n_seeds: int) -> np.ndarray:
         raise ValueError(f"pool_weights must be finite; got {pool_weights!r}.")
     if np.any(weights < 0):
         raise ValueError(f"pool_weights must be non-negative; got {pool_weights!r}.")
-    total = weights.sum()
-    if total <= 0:
+    largest = weights.max()
+    if largest <= 0:
         raise ValueError("pool_weights must have at least one positive weight; all are zero.")
-    return weights / total
+    weights = weights / largest  # first, so that huge weights cannot overflow the sum
+    return weights / weights.sum()
 
 
 def _check_params(params: dict) -> tuple[list, np.ndarray]:
@@ -221,6 +224,12 @@ default=None
         Returns
         -------
         dict
+
+        Examples
+        --------
+        >>> from sklearn_stream import Mux, Streamer
+        >>> Mux([Streamer([{"X": [0]}])], 1, lam=4.0).get_params()["lam"]
+        4.0
         """
         return {name: getattr(self, name) for name in ("seed_pool", "k", *_DEFAULTS)}
 
@@ -240,6 +249,15 @@ default=None
         ------
         ValueError, TypeError
             For an unknown name or an invalid value; the mux is then left unchanged.
+        EmptyPoolError
+            For an empty ``seed_pool`` (a ``RuntimeError``, as in pescador 0.1.3).
+
+        Examples
+        --------
+        >>> from sklearn_stream import Mux, Streamer
+        >>> source = Mux([Streamer([{"X": [0]}]), Streamer([{"X": [1]}])], 1)
+        >>> source.set_params(lam=None, random_state=0).lam is None
+        True
         """
         current = self.get_params()
         unknown = sorted(set(params) - set(current))
@@ -248,7 +266,9 @@ default=None
                 f"invalid parameter(s) {unknown} for Mux; valid ones are {sorted(current)}."
             )
         current.update(params)
-        _check_params(current)
+        seeds, _ = _check_params(current)
+        if "seed_pool" in params and not isinstance(params["seed_pool"], (list, tuple)):
+            params = {**params, "seed_pool": seeds}  # a one-shot iterable is kept as a list
         self.__dict__.update(params)
         return self
 

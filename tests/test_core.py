@@ -96,9 +96,10 @@ def test_generator_object_is_rejected_with_advice():
         (map(dict, []), "one-shot iterator"),
         ({"X": [1, 2]}, "single batch"),
         (42, "streamer must be"),
+        ("abc", "got a str, not a stream"),
         (None, "streamer must be"),
     ],
-    ids=["iterator", "map", "dict", "int", "none"],
+    ids=["iterator", "map", "dict", "int", "str", "none"],
 )
 def test_non_restartable_or_non_stream_is_rejected(bad, match):
     with pytest.raises(TypeError, match=match):
@@ -115,10 +116,25 @@ def test_arguments_without_callable_are_rejected(source):
         Streamer(source, n=3)
 
 
-def test_callable_returning_non_iterable_fails_at_generate():
-    source = Streamer(lambda: 5)
+@pytest.mark.parametrize("result", [5, {"X": [1]}, "text"], ids=["int", "dict", "str"])
+def test_callable_returning_non_stream_fails_at_generate(result):
+    source = Streamer(lambda: result)
     with pytest.raises(TypeError, match="not an iterable of batches"):
         source.generate()
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        ((3,), {"sigma": 1}, "unexpected keyword argument 'sigma'"),
+        ((3, 0, 1, 2), {}, "too many positional arguments"),
+        ((3,), {"n": 4}, "multiple values for argument 'n'"),
+    ],
+    ids=["unknown-keyword", "too-many", "twice"],
+)
+def test_arguments_are_checked_against_the_signature_at_construction(args, kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        Streamer(count_up, *args, **kwargs)
 
 
 def test_cycle_repeats_and_bounds():
@@ -205,11 +221,13 @@ def test_set_params_accepts_anything_for_var_keyword_functions():
 @pytest.mark.parametrize(
     ("source", "params", "match"),
     [
-        (Streamer(count_up, 3), {"sigma": 1.0}, "invalid parameter 'sigma'.*accepts"),
+        (Streamer(count_up, 3), {"sigma": 1.0}, "unexpected keyword argument 'sigma'"),
+        (Streamer(count_up, 3), {"n": 5}, "multiple values for argument 'n'"),
+        (Streamer(count_up, 3), {"step": 10, "sigma": 1}, "unexpected keyword argument"),
         (Streamer([{"X": [1]}]), {"n": 1}, "takes no parameters"),
         (Streamer(count_up, 3, step=2), {"step__x": 1}, "parameters of its own"),
     ],
-    ids=["unknown", "iterable", "nested-on-plain"],
+    ids=["unknown", "bound-by-position", "atomic", "iterable", "nested-on-plain"],
 )
 def test_set_params_rejects_unknown_names(source, params, match):
     before = source.get_params()
@@ -246,6 +264,33 @@ def test_clone_is_equal_and_independent():
     assert source.get_params() == {"scale": 2}
     assert copy.args[0] is not X  # data arguments are copied, as scikit-learn's clone does
     np.testing.assert_array_equal(copy.args[0], X)
+
+
+def test_clone_of_a_wrapped_data_source_is_independent():
+    from sklearn_stream import Mux
+
+    pool = [Streamer(count_up, 100, start=100 * i) for i in range(3)]
+    source = Streamer(Mux(pool, 2, lam=2, random_state=0))
+    fresh = Streamer(Mux(pool, 2, lam=2, random_state=0))
+    copy = clone(source)
+    values(copy.generate(20))  # using the clone must not move the original's epochs
+    assert values(source.generate(20)) == values(fresh.generate(20))
+
+
+def test_clone_keeps_fitted_arguments_fitted():
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.arange(12, dtype=float).reshape(6, 2)
+
+    def scaled_rows(X, scaler):
+        for row in scaler.transform(X):
+            yield {"X": row[None, :]}
+
+    source = Streamer(scaled_rows, X, StandardScaler().fit(X))
+    copy = clone(source)
+    np.testing.assert_array_equal(
+        np.vstack([b["X"] for b in copy]), np.vstack([b["X"] for b in source])
+    )
 
 
 def test_repr_is_readable():
