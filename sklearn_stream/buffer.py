@@ -85,12 +85,12 @@ class _Pending:
         self.gaps.clear()
         self.first = first
 
-    def join(self, order: tuple, keys: frozenset, held: int) -> dict:
+    def join(self, order: tuple, keys: frozenset, measured: Any, held: int) -> dict:
         """Join the held batches, checking what the per-batch fast path left unchecked.
 
-        Per batch, the loop only measured one field. Here, once per output batch, every
-        batch must have exactly the stream's keys and fields of equal lengths; otherwise the
-        offending batch is found and named by its position in the stream.
+        Per batch, the loop only measured one field (``measured``). Here, once per output
+        batch, every batch must have exactly the stream's keys and fields of equal lengths;
+        otherwise the offending batch is found and named by its position in the stream.
         """
         batches = self.batches
         if len(batches) == 1:  # one large batch is cut as it is: slices stay views
@@ -99,10 +99,17 @@ class _Pending:
         else:
             try:
                 columns = [list(map(itemgetter(key), batches)) for key in order]
-                lengths = [list(map(len, column)) for column in columns]
-                valid = all(row == lengths[0] for row in lengths) and sum(
-                    map(len, batches)
-                ) == len(order) * len(batches)
+                count = len(batches)
+                if held == count:  # the measured field has one row per batch: so must all
+                    valid = all(
+                        list(map(len, column)).count(1) == count
+                        for key, column in zip(order, columns)
+                        if key != measured
+                    )
+                else:
+                    lengths = [list(map(len, column)) for column in columns]
+                    valid = all(row == lengths[0] for row in lengths)
+                valid = valid and sum(map(len, batches)) == len(order) * count
             except (KeyError, TypeError):  # a missing key, or sparse values: check each
                 valid = False
             if not valid:
@@ -168,7 +175,7 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
                     continue
             hold(batch)
             held = buffer_size - room + n
-            merged = held_back.join(order, keys, held)
+            merged = held_back.join(order, keys, key, held)
             if held == buffer_size:
                 yield merged
                 held_back.restart(index + 1)
@@ -184,7 +191,7 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
                 hold(slice_batch(merged, start, held, formats))
             room = buffer_size - (held - start)
         if room < buffer_size:
-            yield held_back.join(order, keys, buffer_size - room)
+            yield held_back.join(order, keys, key, buffer_size - room)
     finally:
         close = getattr(iterator, "close", None)
         if close_input and close is not None:

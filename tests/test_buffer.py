@@ -172,6 +172,11 @@ def test_buffer_batch_rejects_mixed_value_kinds(stream, size, match):
             ],
             r"batch 1.*'X': 2, 'Y': 1",
         ),
+        # one row per batch in the measured field, uneven rows in the other
+        (
+            [{"X": arr(0), "Y": arr(0)}, {"X": arr(1), "Y": arr()}, {"X": arr(2), "Y": arr(1, 2)}],
+            r"batch 1.*'X': 1, 'Y': 0",
+        ),
         # a last batch whose first field is empty but the other is not
         (
             [{"X": np.arange(4), "Y": np.arange(4)}, {"X": arr(), "Y": arr(4, 5)}],
@@ -195,6 +200,7 @@ def test_buffer_batch_rejects_mixed_value_kinds(stream, size, match):
     ],
     ids=[
         "uneven-later",
+        "single-row-uneven",
         "empty-first-field",
         "empty-key-change",
         "extra-key",
