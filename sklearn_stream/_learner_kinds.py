@@ -17,6 +17,12 @@ other, with transform   :class:`StreamTransformer`                 ``Transformer
 anything else           :class:`~sklearn_stream.learner.StreamLearner`
 ======================  =========================================  =======================
 
+The class is chosen when the ``estimator`` attribute is assigned (see
+``StreamLearner.__setattr__``) rather than in ``__new__``, because ``set_params(estimator=...)``
+must be able to change the kind after construction too; one mechanism then covers
+construction, :func:`~sklearn.base.clone` (which rebuilds from the parameters) and
+``set_params``, and pickling records the class as it is.
+
 The mixins contribute their kind (for ``isinstance``) and nothing else: the methods they
 would define (``score``, ``fit_predict``, ``fit_transform``, ``set_output``,
 ``__sklearn_tags__``) are taken back from ``StreamLearner``, which delegates them to the

@@ -5,19 +5,31 @@ parameter validation, only the per-batch checks that give a clear error, and cal
 estimator's bound ``partial_fit`` directly.
 """
 
-from collections.abc import Iterable, Mapping
+import inspect
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils import get_tags
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _num_samples, check_array
 
 from ._batches import feature_count, unpack_batch
+from .core import is_data_source
 from .exceptions import BatchError, EmptyStreamError
 
-__all__ = ["TrainingProgress", "find_classes", "fresh_estimator", "train"]
+__all__ = [
+    "TrainingProgress",
+    "check_not_empty",
+    "find_classes",
+    "fresh_estimator",
+    "open_stream",
+    "target_required",
+    "train",
+    "wants_classes",
+]
 
 _SEED_BOUND = np.iinfo(np.int32).max
 
@@ -168,3 +180,42 @@ def find_classes(y: Any) -> Any:
         array = np.asarray(y)
         return [np.unique(array[:, j]) for j in range(array.shape[1])]
     return unique_labels(y)
+
+
+def open_stream(stream: Any, max_batches: int | None) -> tuple:
+    """Start ``stream``: return ``(iterator, owned)``; ``owned`` iterators are ours to close.
+
+    A data source is started with ``generate(max_batches=...)`` and a re-iterable is
+    iterated afresh (both owned); an iterator given as such is used as it is (not owned).
+
+    Raises
+    ------
+    TypeError
+        If ``stream`` is neither a data source nor an iterable of batches.
+    """
+    if is_data_source(stream):
+        return stream.generate(max_batches=max_batches), True
+    if isinstance(stream, Iterator):
+        return stream, False
+    if isinstance(stream, Iterable) and not isinstance(stream, (Mapping, str, bytes)):
+        return iter(stream), True
+    hint = " To train on a single batch, use partial_fit." if isinstance(stream, Mapping) else ""
+    raise TypeError(
+        "stream must be an iterable of batches (dicts with 'X' and 'Y', or tuples (X, y)) or "
+        f"a data source such as sklearn_stream.Streamer; got a {type(stream).__name__}.{hint}"
+    )
+
+
+def target_required(estimator: Any) -> bool:
+    """Whether ``estimator`` is supervised (its tags say a target is required)."""
+    return get_tags(estimator).target_tags.required
+
+
+def wants_classes(estimator: Any) -> bool:
+    """Whether ``estimator`` is a classifier whose ``partial_fit`` takes ``classes``."""
+    if get_tags(estimator).estimator_type != "classifier":
+        return False
+    try:
+        return "classes" in inspect.signature(estimator.partial_fit).parameters
+    except (TypeError, ValueError):
+        return False

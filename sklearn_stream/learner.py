@@ -10,15 +10,12 @@ transformation methods are delegated with ``available_if`` (see ``_delegation``)
 come from the wrapped estimator.
 
 *Kind follows the estimator.* scikit-learn treats an estimator as a classifier, clusterer,
-... partly by its mixin classes, so a learner must *be* of the kind it wraps. The kinds are
-small subclasses (``StreamClassifier``, ``StreamRegressor``, ``StreamClusterer``,
-``StreamOutlierDetector``, ``StreamTransformer``, in ``_learner_kinds``), and whenever the
-``estimator`` attribute is assigned -- by ``__init__``, ``set_params`` or plain assignment
--- the instance's class is switched to the kind of the new estimator. Hence
-``StreamLearner(SGDClassifier())`` is a ``StreamClassifier`` (and a ``StreamLearner``),
-``clone`` and pickling keep the kind (the class is recorded, and rebuilding with the same
-parameters picks the same kind), and ``set_params(estimator=SGDRegressor())`` turns a
-classifier learner into a regressor learner. Subclasses a user writes keep their own class.
+... partly by its mixin classes, so a learner must *be* of the kind it wraps: whenever the
+``estimator`` attribute is assigned (``__init__``, ``set_params``, plain assignment), the
+instance's class becomes the matching subclass from ``_learner_kinds``
+(``StreamLearner(SGDClassifier())`` is a ``StreamClassifier``). ``clone`` and pickling keep
+the kind; ``set_params(estimator=SGDRegressor())`` changes it; subclasses written by users
+keep their own class.
 
 *One training loop.* ``iter_fit`` feeds a user's stream, and ``fit`` feeds a stream of
 shuffled mini-batches of in-memory data (an ``ArraySource``), to the same loop
@@ -27,7 +24,7 @@ shuffled mini-batches of in-memory data (an ``ArraySource``), to the same loop
 
 import copy
 import inspect
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from numbers import Integral
 from typing import Any, ClassVar
 
@@ -44,8 +41,16 @@ from sklearn.utils.validation import _num_samples
 
 from ._array_source import ArraySource, split_sample_params
 from ._delegation import DelegatedMethods
-from ._training import TrainingProgress, check_not_empty, find_classes, fresh_estimator, train
-from .core import is_data_source
+from ._training import (
+    TrainingProgress,
+    check_not_empty,
+    find_classes,
+    fresh_estimator,
+    open_stream,
+    target_required,
+    train,
+    wants_classes,
+)
 
 __all__ = ["StreamLearner"]
 
@@ -204,13 +209,29 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
             a different number of features than the batches before it.
         sklearn_stream.exceptions.EmptyStreamError
             If the stream yields no batch.
+
+        Examples
+        --------
+        >>> from sklearn.cluster import MiniBatchKMeans
+        >>> from sklearn_stream import Streamer
+        >>> from sklearn_stream.learner import StreamLearner
+        >>> def blobs(n_batches, random_state=0):
+        ...     rng = np.random.default_rng(random_state)
+        ...     for _ in range(n_batches):
+        ...         yield {"X": rng.normal(size=(16, 2)) + rng.choice([-5, 5], size=(16, 1))}
+        >>> model = StreamLearner(MiniBatchKMeans(n_clusters=2, random_state=0), max_batches=20)
+        >>> model = model.iter_fit(Streamer(blobs, 100))
+        >>> model.n_batches_seen_, model.n_samples_seen_
+        (20, 320)
+        >>> np.sort(model.cluster_centers_.round().mean(axis=1))
+        array([-5.,  5.])
         """
         if "sample_weight" in partial_fit_params:
             raise TypeError(
                 "iter_fit got sample_weight, which differs from batch to batch: put it in each "
                 "batch instead ({'X': ..., 'Y': ..., 'sample_weight': ...} or (X, y, w))."
             )
-        iterator, owned = self._open(stream)
+        iterator, owned = open_stream(stream, self.max_batches)
         try:
             self._train(iterator, dict(partial_fit_params), _BATCH_FIELDS, "the stream")
         finally:
@@ -247,6 +268,17 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         ------
         ValueError
             If ``X`` has no samples, or the estimator is supervised and ``y`` is None.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> from sklearn_stream.learner import StreamLearner
+        >>> X, y = load_iris(return_X_y=True)
+        >>> model = StreamLearner(GaussianNB(), batch_size=32, n_epochs=1, random_state=0)
+        >>> model = model.fit(X, y)
+        >>> model.classes_, model.n_batches_seen_, model.n_samples_seen_
+        (array([0, 1, 2]), 4, 150)
         """
         X, y = indexable(X, y)
         n_samples = _num_samples(X)
@@ -255,13 +287,13 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
                 f"Found array with 0 sample(s) (shape={getattr(X, 'shape', (0,))}) while a "
                 "minimum of 1 is required."
             )
-        if y is None and self._target_required():
+        if y is None and target_required(self.estimator):
             raise ValueError(
                 f"{type(self.estimator).__name__} requires y to be passed, but the target y "
                 "is None."
             )
         params = self._route("fit", fit_params)
-        if y is not None and "classes" not in params and self._wants_classes():
+        if y is not None and "classes" not in params and wants_classes(self.estimator):
             params["classes"] = find_classes(y)
         per_sample, constant = split_sample_params(params, n_samples, _CONSTANT_PARAMS)
         rng = check_random_state(self.random_state)
@@ -286,6 +318,17 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         self : StreamLearner
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import SGDRegressor
+        >>> from sklearn_stream.learner import StreamLearner
+        >>> model = StreamLearner(SGDRegressor(random_state=0))
+        >>> for start in range(0, 100, 10):
+        ...     X = np.arange(start, start + 10, dtype=float)[:, None] / 100
+        ...     model = model.partial_fit(X, 2 * X.ravel())
+        >>> model.n_batches_seen_, model.n_samples_seen_
+        (10, 100)
         """
         params = self._route("partial_fit", params)
         first = not hasattr(self, "estimator_")
@@ -302,24 +345,6 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         return self
 
     # -- helpers -------------------------------------------------------------------------
-    def _open(self, stream: Any) -> tuple:
-        if is_data_source(stream):
-            return stream.generate(max_batches=self.max_batches), True
-        if isinstance(stream, Iterator):
-            return stream, False
-        if isinstance(stream, Iterable) and not isinstance(stream, (Mapping, str, bytes)):
-            return iter(stream), True
-        raise TypeError(
-            "stream must be an iterable of batches (dicts with 'X' and 'Y', or tuples "
-            "(X, y)) or a data source such as sklearn_stream.Streamer; got a "
-            f"{type(stream).__name__}."
-            + (
-                " To train on a single batch, use partial_fit."
-                if isinstance(stream, Mapping)
-                else ""
-            )
-        )
-
     def _fresh(self, rng: Any) -> Any:
         estimator = fresh_estimator(self.estimator, None if self.random_state is None else rng)
         transform = getattr(self, "_sklearn_output_config", {}).get("transform")
@@ -344,7 +369,7 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
                 max_batches=self.max_batches,
                 params=params,
                 sample_keys=sample_keys,
-                target_required=self._target_required(),
+                target_required=target_required(self.estimator),
                 progress=progress,
             )
             check_not_empty(progress, before, what)
@@ -361,17 +386,6 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         self.n_batches_seen_ = progress.n_batches
         self.n_samples_seen_ = progress.n_samples
         self._n_features_seen = progress.n_features
-
-    def _target_required(self) -> bool:
-        return get_tags(self.estimator).target_tags.required
-
-    def _wants_classes(self) -> bool:
-        if get_tags(self.estimator).estimator_type != "classifier":
-            return False
-        try:
-            return "classes" in inspect.signature(self.estimator.partial_fit).parameters
-        except (TypeError, ValueError):
-            return False
 
     def _route(self, method: str, params: dict) -> dict:
         if _routing_enabled():
