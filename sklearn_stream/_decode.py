@@ -201,8 +201,9 @@ class BatchDecoder:
         WireError
             If the message does not match the wire format or its own header.
         """
+        size = len(message)
         header_start = _START + _LENGTH.size
-        if len(message) < header_start:
+        if size < header_start:
             raise WireError("a data message is too short.")
         (length,) = _LENGTH.unpack_from(message, _START)
         header = message[header_start : header_start + length]
@@ -216,10 +217,8 @@ class BatchDecoder:
             self._plans[header] = cached
         fields, buffers, end, simple = cached
         if frames is None:
-            if len(message) != end:
-                raise WireError(
-                    f"a packed batch has {len(message)} bytes; its header describes {end}."
-                )
+            if size != end:
+                raise WireError(f"a packed batch has {size} bytes; its header describes {end}.")
             if simple is not None and not self.copy:  # read-only views of the bytes
                 return {
                     key: np.frombuffer(message, dtype, count, offset).reshape(shape)

@@ -14,6 +14,7 @@ import math
 import os
 import random
 import signal
+import sys
 import time
 import traceback
 from typing import Any
@@ -121,8 +122,8 @@ class _Link:
                         raise _Stopped from None
         self.trackers.clear()
 
-    def _may_send(self, size: int) -> bool:
-        if self.credits <= 0:
+    def _may_send(self, size: int, count: int) -> bool:
+        if self.credits < count:
             return False
         # A batch larger than the whole byte window may go when nothing else is in flight.
         return size <= self.byte_credits or self.byte_credits == self.window_bytes
@@ -131,7 +132,7 @@ class _Link:
         size = len(frames[0])
         for frame in frames[1:]:
             size += frame.nbytes
-        while not self._may_send(size):
+        while not self._may_send(size, 1):
             self.wait_control()
         self.byte_credits -= size
         sock, zmq = self.sock, self.zmq
@@ -149,9 +150,37 @@ class _Link:
         self.credits -= 1
 
 
+def _reference_counts(batch: dict, large: int) -> tuple[int, int]:
+    """How many references reach ``batch`` and, at most, one of its arrays of ``large``
+    bytes or more (sent without a copy)."""
+    most = 0
+    for value in batch.values():
+        if type(value) is not np.ndarray or value.base is not None:
+            if _carries_large_buffer(value, large):
+                return sys.maxsize, sys.maxsize  # shared memory, or not an array: unknown
+            continue
+        if value.nbytes >= large:
+            most = max(most, sys.getrefcount(value))
+    return sys.getrefcount(batch), most
+
+
+def _carries_large_buffer(value: Any, large: int) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.nbytes >= large
+    return not isinstance(value, (int, float, complex, str, bytes, type(None), np.generic))
+
+
+def _private_counts() -> tuple[int, int]:
+    """The counts :func:`_reference_counts` gives for a batch nothing else refers to."""
+    batch = {"X": np.empty(1)}
+    return _reference_counts(batch, 0)
+
+
 def _serve(link: _Link, stream: Any, token: bytes) -> None:
     next_batch = stream.__next__
     encode = _wire.BatchEncoder(token).encode
+    private = _private_counts()
+    large = True
     while True:
         link.check()
         if link.trackers:
@@ -160,7 +189,19 @@ def _serve(link: _Link, stream: Any, token: bytes) -> None:
             batch = next_batch()
         except StopIteration:
             break
-        link.send_batch(encode(batch))
+        # Arrays sent without a copy must not change until they have left. If nothing but
+        # this batch refers to them (the source kept no reference, and they own their
+        # memory), the source cannot change them: the next batch may be made at once.
+        owned = False
+        if large and type(batch) is dict:  # worth checking after a batch sent uncopied
+            counts = _reference_counts(batch, _ZERO_COPY_BYTES)
+            owned = counts[0] <= private[0] and counts[1] <= private[1]
+        frames = encode(batch)
+        del batch
+        large = len(frames) > 1
+        link.send_batch(frames)
+        if owned:
+            link.trackers.clear()
     link.wait_sent()
     link.sock.send(_wire.FINISHED + token)
 

@@ -130,16 +130,25 @@ def test_copy_false_wraps_received_memory_and_copy_true_owns_it():
         shared["X"][0] = 1
 
 
-def reuses_its_buffer(n, size):
-    buffer = np.empty(size)
+def reuses_its_buffer(n, size, how):
+    buffer = np.empty(size if how != "views" else 2 * size)
+    batch = {"X": buffer}
     for i in range(n):
         buffer[:] = i
-        yield {"X": buffer}
+        if how == "array":
+            yield {"X": buffer}
+        elif how == "dict":
+            yield batch
+        elif how == "views":
+            yield {"X": buffer[:size]}
+        else:  # a fresh array each time: nothing to protect
+            yield {"X": np.full(size, float(i))}
 
 
+@pytest.mark.parametrize("how", ["array", "dict", "views", "fresh"])
 @pytest.mark.parametrize("size", [16, 1 << 20])
-def test_a_source_that_reuses_its_buffer_is_not_corrupted(size):
-    got = list(zmq_stream(Streamer(reuses_its_buffer, 12, size), copy=True))
+def test_a_source_that_reuses_its_buffer_is_not_corrupted(size, how):
+    got = list(zmq_stream(Streamer(reuses_its_buffer, 12, size, how), copy=True))
     assert [np.unique(batch["X"]).tolist() for batch in got] == [[i] for i in range(12)]
 
 

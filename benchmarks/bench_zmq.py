@@ -1,0 +1,276 @@
+"""Speed of zmq_stream against the transports it competes with (issue 5 targets).
+
+Run from the repository root with the project's environment::
+
+    python benchmarks/bench_zmq.py [--repeats 5] [--scale 1.0]
+
+Every case moves the same batches, ``{"X": float32 array}`` of 1 KiB, 1 MiB and 16 MiB,
+each a new array (copied from a template, as a decoder makes one per batch), from a worker
+process to this one, and includes starting and stopping the worker (as a user pays for
+both). Cases are timed round-robin and the best run is kept (the machine is
+shared). The script prints tables, ratios measured in this run, and the targets with
+MET / NOT MET; it never fails on a missed target.
+
+Cases:
+
+- ``ours``: ``zmq_stream(Streamer(source))`` (fork start method, default prefetch);
+- ``ours, reused array``: the same with a source that yields one array again and again:
+  zmq_stream then waits until each large array has left before asking for the next batch
+  (it cannot know the source will not change it), as a safe transport must;
+- ``pyzmq``: a hand-written PUSH/PULL pair, the floor of this transport: the worker sends the
+  array without a header or flow control, the consumer wraps each message with
+  ``np.frombuffer`` (the shape and dtype are known in advance);
+- ``pescador``: pescador 3's ``ZMQStreamer`` (the ``bench`` extra), which binds every
+  interface: it is only used on this machine, and sends nothing but to localhost;
+- ``mp.Queue``: ``multiprocessing.Queue``, which pickles each batch.
+
+Then: 2 workers against 1 with a CPU-bound source (about 1 ms of numpy work per batch), the
+time to the first batch for each start method, and the time an early ``break`` takes.
+"""
+
+import argparse
+import multiprocessing
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+import zmq
+from _timing import Row, best_times, format_ratio, print_table, verdict
+
+from sklearn_stream import Streamer
+from sklearn_stream.zmq_stream import zmq_stream
+
+try:
+    import pescador
+except ImportError:  # the `bench` extra is not installed
+    pescador = None
+
+FORK = multiprocessing.get_context("fork")
+SIZES = {"1 KiB": 1 << 8, "1 MiB": 1 << 18, "16 MiB": 1 << 22}  # float32 items
+BATCHES = {"1 KiB": 40000, "1 MiB": 1500, "16 MiB": 80}
+
+
+def fresh_arrays(n, items):
+    """The source every case streams: ``n`` batches, each a new float32 array (as a decoder
+    makes one per batch)."""
+    template = np.arange(items, dtype=np.float32)
+    for _ in range(n):
+        yield {"X": template.copy()}
+
+
+def same_array(n, items):
+    """A source that yields the same array again and again (its memory is reused)."""
+    array = np.arange(items, dtype=np.float32)
+    for _ in range(n):
+        yield {"X": array}
+
+
+# -- the cases -------------------------------------------------------------------------------
+def run_ours(n, items, source=fresh_arrays):
+    for batch in zmq_stream(Streamer(source, n, items), start_method="fork"):
+        batch["X"]
+
+
+def run_ours_reused(n, items):
+    run_ours(n, items, same_array)
+
+
+def _push(port, n, items):
+    context = zmq.Context()
+    sock = context.socket(zmq.PUSH)
+    sock.connect(f"tcp://127.0.0.1:{port}")
+    for batch in fresh_arrays(n, items):
+        sock.send(batch["X"], copy=False)
+    sock.close(linger=-1)
+    context.term()
+
+
+def run_pyzmq(n, items):
+    context = zmq.Context()
+    sock = context.socket(zmq.PULL)
+    port = sock.bind_to_random_port("tcp://127.0.0.1")
+    worker = FORK.Process(target=_push, args=(port, n, items), daemon=True)
+    worker.start()
+    for _ in range(n):
+        np.frombuffer(sock.recv(copy=False).buffer, dtype=np.float32)
+    worker.join()
+    sock.close(0)
+    context.term()
+
+
+def run_pescador(n, items):
+    for batch in pescador.ZMQStreamer(pescador.Streamer(fresh_arrays, n, items)).iterate():
+        batch["X"]
+
+
+def _put(queue, n, items):
+    for batch in fresh_arrays(n, items):
+        queue.put(batch)
+    queue.put(None)
+
+
+def run_queue(n, items):
+    queue = FORK.Queue()
+    worker = FORK.Process(target=_put, args=(queue, n, items), daemon=True)
+    worker.start()
+    while queue.get() is not None:
+        pass
+    worker.join()
+    queue.close()
+    queue.join_thread()
+
+
+def transports(repeats, scale):
+    cases = {
+        "ours": run_ours,
+        "ours, reused array": run_ours_reused,
+        "pyzmq": run_pyzmq,
+        "mp.Queue": run_queue,
+    }
+    if pescador is not None:
+        cases["pescador"] = run_pescador
+    results = {}
+    for label, items in SIZES.items():
+        n = max(8, int(BATCHES[label] * scale))
+        best = best_times(
+            {
+                name: (lambda run=run, n=n, items=items: run(n, items))
+                for name, run in cases.items()
+            },
+            repeats,
+        )
+        rows = [
+            Row(name, n, seconds, format_ratio(best["pyzmq"], seconds) + " of pyzmq speed")
+            for name, seconds in best.items()
+        ]
+        mib_s = n * items * 4 / best["ours"] / 2**20
+        print_table(f"{label} float32 batches, {n} per run (ours: {mib_s:.0f} MiB/s)", rows)
+        results[label] = best
+    return results
+
+
+# -- several workers ---------------------------------------------------------------------------
+def _calibrate(target=1e-3):
+    """A size of numpy work that takes about ``target`` seconds on this machine."""
+    rng = np.random.default_rng(0)
+    size = 4096
+    while True:
+        data = rng.random(size)
+        start = time.perf_counter()
+        for _ in range(5):
+            np.sort(data)
+        took = (time.perf_counter() - start) / 5
+        if took >= target or size > 1 << 24:
+            return int(size * target / took)
+        size *= 2
+
+
+def cpu_bound(n, size, random_state=None):
+    rng = np.random.default_rng(random_state)
+    for _ in range(n):
+        yield {"X": np.sort(rng.random(size))[:256].astype(np.float32)}
+
+
+def workers(repeats, scale):
+    size = _calibrate()
+    total = max(40, int(400 * scale))
+
+    def run(n_workers):
+        source = Streamer(cpu_bound, total // n_workers, size)
+        for batch in zmq_stream(source, n_workers=n_workers, start_method="fork"):
+            batch["X"]
+
+    best = best_times({"1 worker": lambda: run(1), "2 workers": lambda: run(2)}, repeats)
+    rows = [
+        Row(name, total, seconds, format_ratio(best["1 worker"], seconds) + " of 1 worker")
+        for name, seconds in best.items()
+    ]
+    print_table(f"CPU-bound source (~1 ms of np.sort of {size} floats per batch)", rows)
+    return best["1 worker"] / best["2 workers"]
+
+
+# -- latency -----------------------------------------------------------------------------------
+def endless(items):
+    array = np.zeros(items, dtype=np.float32)
+    while True:
+        yield {"X": array}
+
+
+def first_batch_ms(make, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        stream = make()
+        next(stream)
+        times.append(time.perf_counter() - start)
+        stream.close()
+    return 1e3 * min(times)
+
+
+def early_break_ms(make, repeats):
+    times = []
+    for _ in range(repeats):
+        stream = make()
+        for _ in range(10):
+            next(stream)
+        start = time.perf_counter()
+        stream.close()  # what `break` does to the generator
+        times.append(time.perf_counter() - start)
+    return 1e3 * min(times)
+
+
+def latency(repeats):
+    makers = {
+        f"ours ({method})": (
+            lambda method=method: zmq_stream(Streamer(endless, 256), start_method=method)
+        )
+        for method in multiprocessing.get_all_start_methods()
+    }
+    if pescador is not None:
+        makers["pescador"] = lambda: pescador.ZMQStreamer(
+            pescador.Streamer(endless, 256)
+        ).iterate()
+    print("\n== latency (best of runs, ms)")
+    print(f"  {'case':<20}  {'first batch':>11}  {'early break':>11}")
+    results = {}
+    for name, make in makers.items():
+        runs = 1 if name == "pescador" else repeats  # pescador's break waits seconds
+        results[name] = (first_batch_ms(make, runs), early_break_ms(make, runs))
+        print(f"  {name:<20}  {results[name][0]:>11.1f}  {results[name][1]:>11.1f}")
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies batch counts")
+    args = parser.parse_args()
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, pyzmq {zmq.__version__}"
+        f" (libzmq {zmq.zmq_version()}), pescador "
+        f"{pescador.__version__ if pescador else 'not installed'}, {os.cpu_count()} CPUs"
+    )
+    started = time.perf_counter()
+    results = transports(args.repeats, args.scale)
+    speedup = workers(args.repeats, args.scale)
+    delays = latency(args.repeats)
+
+    print("\n== targets")
+    for label, best in results.items():
+        ratio = best["pyzmq"] / best["ours"]
+        print(verdict(f"ours vs hand-written pyzmq, {label}", ratio, 0.9, at_most=False))
+    if pescador is not None:
+        ratio = results["1 KiB"]["pescador"] / results["1 KiB"]["ours"]
+        print(verdict("ours vs pescador ZMQStreamer, 1 KiB", ratio, 2.0, at_most=False))
+    print(verdict("2 workers vs 1, CPU-bound source", speedup, 1.6, at_most=False))
+    fork = delays.get("ours (fork)")
+    if fork is not None:
+        print(f"[   info] ours (fork): first batch {fork[0]:.1f} ms, early break {fork[1]:.1f} ms")
+    print(f"\ntotal run time {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
