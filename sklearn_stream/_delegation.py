@@ -1,13 +1,17 @@
-"""Methods and attributes a ``StreamLearner`` hands over to its fitted estimator.
+"""Methods and attributes a ``StreamLearner`` hands over to its (fitted) estimator.
 
 Each method exists exactly when the wrapped estimator has it (``available_if``), so
 ``hasattr(learner, "predict_proba")`` tells the truth, and each returns what the same
-method of ``estimator_`` returns.
+method of ``estimator_`` returns. Tags and metadata routing come from the estimator too.
 """
 
+import copy
+import inspect
 from typing import Any
 
+from sklearn.utils import get_tags
 from sklearn.utils._available_if import available_if
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import _estimator_has, check_is_fitted
 
 __all__ = ["DelegatedMethods"]
@@ -18,7 +22,33 @@ def _can_set_output(learner: Any) -> bool:
 
 
 class DelegatedMethods:
-    """Mixin: prediction, transformation and fitted attributes from ``estimator_``."""
+    """Mixin: prediction, transformation, fitted attributes, tags and routing."""
+
+    # -- scikit-learn protocols ------------------------------------------------------------
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        if not hasattr(self.estimator, "__sklearn_tags__") or inspect.isclass(self.estimator):
+            return tags
+        try:
+            tags = copy.deepcopy(get_tags(self.estimator))
+        except Exception:  # an invalid estimator: fit will reject it with a clear message
+            return tags
+        tags.requires_fit = True
+        return tags
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Route metadata of ``fit`` and ``partial_fit`` to the estimator's ``partial_fit``.
+
+        Returns
+        -------
+        sklearn.utils.metadata_routing.MetadataRouter
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping()
+            .add(caller="fit", callee="partial_fit")
+            .add(caller="partial_fit", callee="partial_fit"),
+        )
 
     # -- fitted attributes that follow the estimator -----------------------------------------
     def __getattr__(self, name: str) -> Any:

@@ -22,18 +22,14 @@ shuffled mini-batches of in-memory data (an ``ArraySource``), to the same loop
 (``_training.train``), so any future source of batches plugs into ``fit`` the same way.
 """
 
-import copy
-import inspect
 from collections.abc import Iterable
 from numbers import Integral
 from typing import Any, ClassVar
 
 from sklearn.base import BaseEstimator, ClusterMixin, MetaEstimatorMixin, _fit_context
-from sklearn.utils import check_random_state, get_tags, indexable
+from sklearn.utils import check_random_state, indexable
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
     _routing_enabled,
     process_routing,
 )
@@ -391,29 +387,3 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         if _routing_enabled():
             return dict(process_routing(self, method, **params).estimator.partial_fit)
         return dict(params)
-
-    # -- scikit-learn protocols ----------------------------------------------------------
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        if not hasattr(self.estimator, "__sklearn_tags__") or inspect.isclass(self.estimator):
-            return tags
-        try:
-            tags = copy.deepcopy(get_tags(self.estimator))
-        except Exception:  # an invalid estimator: fit will reject it with a clear message
-            return tags
-        tags.requires_fit = True
-        return tags
-
-    def get_metadata_routing(self) -> MetadataRouter:
-        """Route metadata of ``fit`` and ``partial_fit`` to the estimator's ``partial_fit``.
-
-        Returns
-        -------
-        sklearn.utils.metadata_routing.MetadataRouter
-        """
-        return MetadataRouter(owner=self).add(
-            estimator=self.estimator,
-            method_mapping=MethodMapping()
-            .add(caller="fit", callee="partial_fit")
-            .add(caller="partial_fit", callee="partial_fit"),
-        )
