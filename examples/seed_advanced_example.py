@@ -24,7 +24,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import ShuffleSplit
 
 import sklearn_stream
-from sklearn_stream.learner import StreamLearner
+from sklearn_stream import StreamLearner
 
 
 def main() -> float:

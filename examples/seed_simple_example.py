@@ -19,7 +19,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import ShuffleSplit
 
-from sklearn_stream.learner import StreamLearner
+from sklearn_stream import StreamLearner
 
 
 def noisy_samples(X, Y, batch_size=16, sigma=1.0, random_state=None):

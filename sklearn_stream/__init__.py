@@ -3,17 +3,21 @@
 The data layer: :class:`Streamer` (a restartable data source), :class:`Mux` and :func:`mux`
 (stochastic multiplexing of many sources), :func:`buffer_batch` and :func:`buffer_streamer`
 (re-cutting streams into batches of a fixed size) and :func:`batch_length`.
+Learning: :class:`StreamLearner` trains any estimator with ``partial_fit`` from a stream, and
+is itself a scikit-learn estimator of the same kind.
 """
 
 from . import exceptions, util
 from .buffer import batch_length, buffer_batch, buffer_streamer
 from .core import Streamer
+from .learner import StreamLearner
 from .mux import Mux, mux
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Mux",
+    "StreamLearner",
     "Streamer",
     "__version__",
     "batch_length",

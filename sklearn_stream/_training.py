@@ -16,7 +16,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _num_samples, check_array
 
-from ._batches import feature_count, unpack_batch
+from ._unpack import feature_count, unpack_batch
 from .core import is_data_source
 from .exceptions import BatchError, EmptyStreamError
 

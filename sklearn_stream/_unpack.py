@@ -79,7 +79,7 @@ def unpack_batch(batch: Any, index: int, allowed: frozenset) -> tuple:
 
     Examples
     --------
-    >>> from sklearn_stream._batches import unpack_batch
+    >>> from sklearn_stream._unpack import unpack_batch
     >>> unpack_batch({"X": [[1.0]], "Y": [0]}, 0, frozenset({"sample_weight"}))
     ([[1.0]], [0], {})
     >>> unpack_batch(([[1.0]], [0], [2.0]), 0, frozenset({"sample_weight"}))
@@ -119,7 +119,7 @@ def feature_count(X: Any) -> int | None:
 
     Examples
     --------
-    >>> from sklearn_stream._batches import feature_count
+    >>> from sklearn_stream._unpack import feature_count
     >>> feature_count(np.zeros((4, 3))), feature_count([[1, 2]]), feature_count(np.zeros(3))
     (3, 2, None)
     """
