@@ -173,6 +173,11 @@ def cpu_bound(n, size, random_state=None):
         yield {"X": np.sort(rng.random(size))[:256].astype(np.float32)}
 
 
+def _exhaust(n, size, seed):
+    for _ in cpu_bound(n, size, seed):
+        pass
+
+
 def workers(repeats, scale):
     size = _calibrate()
     total = max(40, int(400 * scale))
@@ -182,13 +187,34 @@ def workers(repeats, scale):
         for batch in zmq_stream(source, n_workers=n_workers, start_method="fork"):
             batch["X"]
 
-    best = best_times({"1 worker": lambda: run(1), "2 workers": lambda: run(2)}, repeats)
+    def bare(n_processes):
+        """The same work in plain processes, nothing sent: what the machine allows."""
+        processes = [
+            FORK.Process(target=_exhaust, args=(total // n_processes, size, seed))
+            for seed in range(n_processes)
+        ]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+
+    best = best_times(
+        {
+            "1 worker": lambda: run(1),
+            "2 workers": lambda: run(2),
+            "bare, 1 process": lambda: bare(1),
+            "bare, 2 processes": lambda: bare(2),
+        },
+        repeats,
+    )
     rows = [
         Row(name, total, seconds, format_ratio(best["1 worker"], seconds) + " of 1 worker")
         for name, seconds in best.items()
     ]
     print_table(f"CPU-bound source (~1 ms of np.sort of {size} floats per batch)", rows)
-    return best["1 worker"] / best["2 workers"]
+    ceiling = best["bare, 1 process"] / best["bare, 2 processes"]
+    print(f"  the machine allows {ceiling:.2f}x with 2 processes and no transport at all")
+    return best["1 worker"] / best["2 workers"], ceiling
 
 
 # -- latency -----------------------------------------------------------------------------------
@@ -254,7 +280,7 @@ def main():
     )
     started = time.perf_counter()
     results = transports(args.repeats, args.scale)
-    speedup = workers(args.repeats, args.scale)
+    speedup, ceiling = workers(args.repeats, args.scale)
     delays = latency(args.repeats)
 
     print("\n== targets")
@@ -265,6 +291,7 @@ def main():
         ratio = results["1 KiB"]["pescador"] / results["1 KiB"]["ours"]
         print(verdict("ours vs pescador ZMQStreamer, 1 KiB", ratio, 2.0, at_most=False))
     print(verdict("2 workers vs 1, CPU-bound source", speedup, 1.6, at_most=False))
+    print(f"[   info] 2 plain processes vs 1 on this machine, same work: {ceiling:.2f}x")
     fork = delays.get("ours (fork)")
     if fork is not None:
         print(f"[   info] ours (fork): first batch {fork[0]:.1f} ms, early break {fork[1]:.1f} ms")

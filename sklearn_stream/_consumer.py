@@ -130,7 +130,7 @@ class _Receiver:
         self.decoder = _decode.BatchDecoder(copy)
         self.ids = {token: i for i, token in enumerate(group.tokens)}  # token -> worker
         self.running = set(range(len(group.tokens)))
-        self.refill = [max(1, window // 2) for window in group.windows]
+        self.refill = [max(1, window // 4) for window in group.windows]
         self.refill_bytes = _refill_bytes(group.window_bytes)
         self.exited: dict = {}
         self.poller = zmq.Poller()
@@ -228,7 +228,7 @@ def _windows(prefetch: int | None, n_workers: int) -> tuple[list, int | None]:
 
 
 def _refill_bytes(window_bytes: int | None) -> float:
-    return math.inf if window_bytes is None else window_bytes // 2
+    return math.inf if window_bytes is None else window_bytes // 4
 
 
 def run_stream(

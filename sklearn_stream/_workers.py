@@ -128,7 +128,7 @@ class _Link:
         # A batch larger than the whole byte window may go when nothing else is in flight.
         return size <= self.byte_credits or self.byte_credits == self.window_bytes
 
-    def send_batch(self, frames: list) -> None:
+    def send_batch(self, frames: list, owned: bool = False) -> None:
         size = len(frames[0])
         for frame in frames[1:]:
             size += frame.nbytes
@@ -145,6 +145,8 @@ class _Link:
                 flags = zmq.SNDMORE if i < last else 0
                 if frames[i].nbytes < _ZERO_COPY_BYTES:
                     sock.send(frames[i], flags)  # a copy costs less than waiting for it to go
+                elif owned:  # nothing else can change it: no need to know when it has left
+                    sock.send(frames[i], flags, copy=False)
                 else:
                     self.trackers.append(sock.send(frames[i], flags, copy=False, track=True))
         self.credits -= 1
@@ -199,9 +201,7 @@ def _serve(link: _Link, stream: Any, token: bytes) -> None:
         frames = encode(batch)
         del batch
         large = len(frames) > 1
-        link.send_batch(frames)
-        if owned:
-            link.trackers.clear()
+        link.send_batch(frames, owned)
     link.wait_sent()
     link.sock.send(_wire.FINISHED + token)
 
