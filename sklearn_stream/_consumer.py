@@ -71,7 +71,7 @@ def _bind(sock: Any, zmq: Any, options: dict) -> tuple[str, str | None]:
         return endpoint, directory
     low, high, max_tries = options["min_port"], options["max_port"], options["max_tries"]
     ports = range(low, high + 1)
-    tried = random.sample(ports, min(max_tries, len(ports)))
+    tried = random.Random().sample(ports, min(max_tries, len(ports)))  # not the global RNG
     for port in tried:
         endpoint = f"tcp://127.0.0.1:{port}"
         try:
@@ -248,6 +248,8 @@ def run_stream(
     reaching ``max_batches``) stops every worker and closes every socket.
     """
     zmq = import_zmq()
+    if max_batches == 0:
+        return  # nothing to stream: no process is started
     windows, window_bytes = _windows(prefetch, len(sources))
     group = WorkerGroup(sources, seeds, windows, window_bytes, max_batches, start_method)
     context = sock = directory = None

@@ -1,6 +1,7 @@
 """zmq_stream end to end: batches, values, copies, prefetch, errors raised in workers."""
 
 import multiprocessing
+import random
 import time
 
 import numpy as np
@@ -230,3 +231,20 @@ def test_prefetch_bounds_what_workers_produce_ahead(prefetch, size, bound):
         assert more == list(range(1, 21))
     finally:
         stream.close()
+
+
+def test_max_batches_zero_starts_nothing():
+    # the source would fail at once in a worker: with max_batches=0 none is started
+    assert list(zmq_stream(Streamer(explode, 0, "builtin"), max_batches=0)) == []
+
+
+def test_the_consumer_global_random_generators_are_left_alone():
+    random.seed(3)
+    np.random.seed(3)  # noqa: NPY002 (the global generator is what this test guards)
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    assert len(list(zmq_stream(Streamer(count_up, 4), n_workers=2, random_state=1))) == 8
+    assert random.getstate() == python_state
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(np.random.get_state(), numpy_state)  # noqa: NPY002
+    )
