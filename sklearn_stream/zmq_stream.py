@@ -9,92 +9,18 @@ to 127.0.0.1 (or a socket file in a private directory). Requires pyzmq
 (``pip install 'sklearn-stream[zmq]'``); importing this module does not.
 """
 
-import math
-import multiprocessing
 from collections.abc import Iterator
-from numbers import Integral, Real
 from typing import Any
 
-import numpy as np
 from sklearn.base import clone
 
 from ._consumer import BindError, WorkerError, run_stream
 from ._replicas import worker_sources
 from ._workers import import_zmq
-from .core import Streamer, _describe, check_max_batches, is_data_source
+from ._zmq_params import DEFAULTS, check_params
+from .core import Streamer, _describe, check_max_batches
 
 __all__ = ["BindError", "WorkerError", "ZMQStreamer", "zmq_stream"]
-
-_DEFAULTS = {
-    "n_workers": 1,
-    "prefetch": None,
-    "copy": False,
-    "timeout": None,
-    "random_state": None,
-    "start_method": None,
-    "transport": "tcp",
-    "min_port": 49152,
-    "max_port": 65535,
-    "max_tries": 100,
-}
-
-
-def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int; got {value!r} of type {type(value).__name__}.")
-    if value < low or (high is not None and value > high):
-        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"{name} must be an int {bound}; got {value!r}.")
-    return int(value)
-
-
-def _check_params(params: dict) -> None:
-    """Validate the parameters of :class:`ZMQStreamer` (all of them, or raise)."""
-    source = params["source"]
-    if not is_data_source(source):
-        raise TypeError(
-            "zmq_stream needs a data source (an object with a generate() method, such as "
-            f"Streamer or Mux); got a {type(source).__name__}. Wrap a generator function as "
-            "Streamer(function, *args)."
-        )
-    n_workers = _check_int("n_workers", params["n_workers"], 1)
-    if params["prefetch"] is not None:
-        _check_int("prefetch", params["prefetch"], 1)
-        if params["prefetch"] < n_workers:
-            raise ValueError(
-                f"prefetch ({params['prefetch']}) must be at least n_workers ({n_workers}): "
-                "each worker needs room for one batch in flight."
-            )
-    if not isinstance(params["copy"], (bool, np.bool_)):
-        raise TypeError(f"copy must be a bool; got {params['copy']!r}.")
-    timeout = params["timeout"]
-    if timeout is not None:
-        if isinstance(timeout, bool) or not isinstance(timeout, Real):
-            raise TypeError(f"timeout must be None or a number of seconds > 0; got {timeout!r}.")
-        if not (math.isfinite(timeout) and timeout > 0):
-            raise ValueError(f"timeout must be None or a finite number > 0; got {timeout!r}.")
-    random_state = params["random_state"]
-    if not (
-        random_state is None
-        or (isinstance(random_state, Integral) and not isinstance(random_state, bool))
-        or isinstance(random_state, (np.random.RandomState, np.random.Generator))
-    ):
-        raise TypeError(
-            "random_state must be None, an int, a numpy.random.RandomState or a "
-            f"numpy.random.Generator; got {random_state!r}."
-        )
-    if isinstance(random_state, Integral) and random_state < 0:
-        raise ValueError(f"random_state must be a non-negative int; got {random_state!r}.")
-    methods = multiprocessing.get_all_start_methods()
-    if params["start_method"] is not None and params["start_method"] not in methods:
-        raise ValueError(
-            f"start_method must be None or one of {methods}; got {params['start_method']!r}."
-        )
-    if params["transport"] not in ("tcp", "ipc"):
-        raise ValueError(f"transport must be 'tcp' or 'ipc'; got {params['transport']!r}.")
-    low = _check_int("min_port", params["min_port"], 1, 65535)
-    _check_int("max_port", params["max_port"], low, 65535)
-    _check_int("max_tries", params["max_tries"], 1)
 
 
 class ZMQStreamer(Streamer):
@@ -198,9 +124,9 @@ default=None
         max_port: int = 65535,
         max_tries: int = 100,
     ) -> None:
-        params = {name: value for name, value in locals().items() if name in _DEFAULTS}
+        params = {name: value for name, value in locals().items() if name in DEFAULTS}
         params["source"] = source
-        _check_params(params)
+        check_params(params)
         import_zmq()
         self.__dict__.update(params)
         self._epochs = 0
@@ -216,7 +142,7 @@ default=None
         -------
         dict
         """
-        params = {"source": self.source, **{name: getattr(self, name) for name in _DEFAULTS}}
+        params = {"source": self.source, **{name: getattr(self, name) for name in DEFAULTS}}
         if deep and hasattr(self.source, "get_params"):
             for name, value in self.source.get_params(deep=True).items():
                 params[f"source__{name}"] = value
@@ -242,15 +168,15 @@ default=None
         own = {name: value for name, value in params.items() if "__" not in name}
         nested = {name[8:]: v for name, v in params.items() if name.startswith("source__")}
         unknown = sorted(set(params) - set(own) - {f"source__{n}" for n in nested})
-        unknown += sorted(set(own) - {"source", *_DEFAULTS})
+        unknown += sorted(set(own) - {"source", *DEFAULTS})
         if unknown:
             raise ValueError(
                 f"invalid parameter(s) {unknown} for ZMQStreamer; valid ones are "
-                f"{sorted(['source', *_DEFAULTS])} and source__<name>."
+                f"{sorted(['source', *DEFAULTS])} and source__<name>."
             )
         current = self.get_params(deep=False)
         current.update(own)
-        _check_params(current)
+        check_params(current)
         self.__dict__.update(own)
         if nested:
             self.source.set_params(**nested)
@@ -263,7 +189,7 @@ default=None
 
     def __repr__(self) -> str:
         parts = [_describe(self.source)]
-        for name, default in _DEFAULTS.items():
+        for name, default in DEFAULTS.items():
             value = getattr(self, name)
             if not (type(value) is type(default) and value == default):
                 parts.append(f"{name}={_describe(value)}")
@@ -292,7 +218,7 @@ default=None
             While iterating, if no port of the range could be bound.
         """
         max_batches = check_max_batches(max_batches)
-        _check_params(self.get_params(deep=False))
+        check_params(self.get_params(deep=False))
         sources, seeds = worker_sources(
             self.source, int(self.n_workers), self.random_state, self._epochs
         )
