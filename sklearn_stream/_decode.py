@@ -144,8 +144,8 @@ def _parse_header(header: bytes, start: int) -> tuple:
     fields_plan = tuple((key, kind, details, tuple(arrays)) for key, kind, details, arrays in plan)
     simple = None  # for batches of C-ordered arrays: (key, dtype, count, offset, shape)
     if all(kind == "a" and arrays[0][2] == "C" for _, kind, _, arrays in plan):
-        simple = tuple(
-            (key, dtype, count, start, arrays[0][1])
+        simple = tuple(  # shape None: frombuffer already gives the 1-d shape
+            (key, dtype, count, start, None if len(arrays[0][1]) == 1 else arrays[0][1])
             for (key, _, _, arrays), (dtype, count, start, _) in zip(plan, buffers)
         )
     return fields_plan, tuple(buffers), offset, simple
@@ -220,10 +220,11 @@ class BatchDecoder:
             if size != end:
                 raise WireError(f"a packed batch has {size} bytes; its header describes {end}.")
             if simple is not None and not self.copy:  # read-only views of the bytes
-                return {
-                    key: np.frombuffer(message, dtype, count, offset).reshape(shape)
-                    for key, dtype, count, offset, shape in simple
-                }
+                batch = {}
+                for key, dtype, count, offset, shape in simple:
+                    array = np.frombuffer(message, dtype, count, offset)
+                    batch[key] = array if shape is None else array.reshape(shape)
+                return batch
             flat = [
                 np.frombuffer(message, dtype, count, offset) for dtype, count, offset, _ in buffers
             ]

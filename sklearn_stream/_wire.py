@@ -145,13 +145,11 @@ def _describe_batch(batch: Any) -> tuple[list, list]:
 
 def _signature(batch: Any) -> tuple | None:
     """What decides the header of a batch of C-contiguous arrays; None for other batches."""
-    if type(batch) is not dict:
-        return None
     signature: list = []
     for key, value in batch.items():
         if type(value) is not np.ndarray or not value.flags.c_contiguous:
             return None
-        signature += (key, value.dtype, value.shape)
+        signature.append((key, value.dtype, value.shape))
     return tuple(signature)
 
 
@@ -192,7 +190,7 @@ class BatchEncoder:
             If ``batch`` is not a dict with str keys, or a value is of a kind that cannot
             be sent; the message names the key and the type.
         """
-        signature = _signature(batch)
+        signature = _signature(batch) if type(batch) is dict else None
         layout = None if signature is None else self._layouts.get(signature)
         if layout is None:
             fields, buffers = _describe_batch(batch)

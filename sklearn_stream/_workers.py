@@ -94,10 +94,8 @@ class _Link:
 
     def check(self) -> None:
         """Look for a stop request now and then, even while credits remain."""
-        now = time.monotonic()
-        if now >= self.next_check:
-            self.next_check = now + _CHECK_MS / 1000
-            self.drain()
+        self.next_check = time.monotonic() + _CHECK_MS / 1000
+        self.drain()
 
     def wait_control(self) -> None:
         """Block until a control message arrives (or the consumer is gone)."""
@@ -182,9 +180,11 @@ def _serve(link: _Link, stream: Any, token: bytes) -> None:
     next_batch = stream.__next__
     encode = _wire.BatchEncoder(token).encode
     private = _private_counts()
+    send, clock = link.sock.send, time.monotonic
     large = True
     while True:
-        link.check()
+        if clock() >= link.next_check:
+            link.check()
         if link.trackers:
             link.wait_sent()
         try:
@@ -201,7 +201,12 @@ def _serve(link: _Link, stream: Any, token: bytes) -> None:
         frames = encode(batch)
         del batch
         large = len(frames) > 1
-        link.send_batch(frames, owned)
+        if large or link.credits <= 0 or len(frames[0]) > link.byte_credits:
+            link.send_batch(frames, owned)
+        else:  # the common case of a small batch, with credit to spare
+            link.credits -= 1
+            link.byte_credits -= len(frames[0])
+            send(frames[0])
     link.wait_sent()
     link.sock.send(_wire.FINISHED + token)
 

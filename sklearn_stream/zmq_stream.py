@@ -141,6 +141,15 @@ default=None
         Returns
         -------
         dict
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> from sklearn_stream.zmq_stream import ZMQStreamer
+        >>> def scaled(n, scale=1.0):
+        ...     yield {"X": np.ones(n) * scale}
+        >>> ZMQStreamer(Streamer(scaled, 2, scale=3.0)).get_params()["source__scale"]
+        3.0
         """
         params = {"source": self.source, **{name: getattr(self, name) for name in DEFAULTS}}
         if deep and hasattr(self.source, "get_params"):
@@ -164,6 +173,14 @@ default=None
         ------
         ValueError, TypeError
             For an unknown name or an invalid value; nothing is then changed.
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> from sklearn_stream.zmq_stream import ZMQStreamer
+        >>> source = ZMQStreamer(Streamer([{"X": np.zeros(2)}]))
+        >>> source.set_params(n_workers=2, prefetch=4).prefetch
+        4
         """
         own = {name: value for name, value in params.items() if "__" not in name}
         nested = {name[8:]: v for name, v in params.items() if name.startswith("source__")}
@@ -216,6 +233,15 @@ default=None
             While iterating, if a worker dies or raises a non-built-in exception.
         BindError
             While iterating, if no port of the range could be bound.
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> from sklearn_stream.zmq_stream import ZMQStreamer
+        >>> source = ZMQStreamer(Streamer([{"X": np.arange(2)}] * 5))
+        >>> stream = source.generate(max_batches=3)  # no worker yet: it starts at next()
+        >>> [batch["X"].tolist() for batch in stream]
+        [[0, 1], [0, 1], [0, 1]]
         """
         max_batches = check_max_batches(max_batches)
         check_params(self.get_params(deep=False))
