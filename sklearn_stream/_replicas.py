@@ -106,5 +106,16 @@ def worker_sources(
     if isinstance(inner, Mux) and not inner.with_replacement:
         return _split_mux(inner, seeds)
     if _takes_random_state(inner):
-        return [clone(inner, safe=False).set_params(random_state=seed) for seed in seeds], seeds
+        return [_reseeded(inner, seed) for seed in seeds], seeds
     return [source] * n_workers, seeds
+
+
+def _reseeded(source: Any, seed: int) -> Any:
+    try:
+        return clone(source, safe=False).set_params(random_state=seed)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"zmq_stream cannot give each worker its own seed: setting random_state on "
+            f"{source!r} failed ({exc}). Pass random_state to the generator function as a "
+            "keyword argument (Streamer(func, ..., random_state=0)), not positionally."
+        ) from exc

@@ -127,3 +127,8 @@ def test_a_plain_streamer_around_a_mux_is_split_too():
     mux = Mux(seed_pool(4), k=1, lam=None, with_replacement=False, random_state=0)
     got = keys(zmq_stream(Streamer(mux), n_workers=2))
     assert got == Counter({(v, i): 1 for v in range(4) for i in range(4)})
+
+
+def test_a_random_state_given_positionally_cannot_be_replaced_and_says_so():
+    with pytest.raises(ValueError, match="keyword argument"):
+        zmq_stream(Streamer(draws, 10, 3), n_workers=2)
