@@ -9,12 +9,34 @@ import copy
 import inspect
 from typing import Any
 
+import numpy as np
 from sklearn.utils import get_tags
 from sklearn.utils._available_if import available_if
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import _estimator_has, check_is_fitted
 
+from ._fit_streams import check_data_stream, derived_seeds
+from ._scoring import check_eval_estimator, streamed_score
+
 __all__ = ["DelegatedMethods"]
+
+
+_SEEDS_NOTE = (
+    "({name}.{method} got a 1-D X and failed. {method} takes the estimator's features, not "
+    "the seeds (e.g. file paths) that stream and eval_stream take. With eval_stream set, "
+    "score(seeds) streams the evaluation, so a search over seeds must use scoring=None "
+    "(the learner's score); scoring='accuracy' and other scorers call predict on X.)"
+)
+
+
+def _one_dimensional(X: Any) -> bool:
+    shape = getattr(X, "shape", None)
+    if shape is not None:
+        return len(shape) == 1
+    try:
+        return np.ndim(X) == 1
+    except Exception:  # ragged or exotic input: not ours to judge
+        return False
 
 
 def _can_set_output(learner: Any) -> bool:
@@ -71,6 +93,18 @@ class DelegatedMethods:
                 f"its estimator_ ({type(estimator).__name__})"
             ) from None
 
+    def _call(self, method: str, X: Any, *args: Any, **params: Any) -> Any:
+        check_is_fitted(self)
+        try:
+            return getattr(self.estimator_, method)(X, *args, **params)
+        except Exception as exc:
+            if _one_dimensional(X) and (
+                getattr(self, "stream", None) is not None
+                or getattr(self, "eval_stream", None) is not None
+            ):
+                exc.add_note(_SEEDS_NOTE.format(method=method, name=type(self).__name__))
+            raise
+
     # -- prediction ------------------------------------------------------------------------
     @available_if(_estimator_has("predict"))
     def predict(self, X: Any, **params: Any) -> Any:
@@ -86,8 +120,7 @@ class DelegatedMethods:
         -------
         ndarray
         """
-        check_is_fitted(self)
-        return self.estimator_.predict(X, **params)
+        return self._call("predict", X, **params)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X: Any, **params: Any) -> Any:
@@ -103,8 +136,7 @@ class DelegatedMethods:
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(X, **params)
+        return self._call("predict_proba", X, **params)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X: Any, **params: Any) -> Any:
@@ -120,8 +152,7 @@ class DelegatedMethods:
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
-        return self.estimator_.predict_log_proba(X, **params)
+        return self._call("predict_log_proba", X, **params)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X: Any, **params: Any) -> Any:
@@ -137,8 +168,7 @@ class DelegatedMethods:
         -------
         ndarray
         """
-        check_is_fitted(self)
-        return self.estimator_.decision_function(X, **params)
+        return self._call("decision_function", X, **params)
 
     @available_if(_estimator_has("score_samples"))
     def score_samples(self, X: Any, **params: Any) -> Any:
@@ -154,26 +184,62 @@ class DelegatedMethods:
         -------
         ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        return self.estimator_.score_samples(X, **params)
+        return self._call("score_samples", X, **params)
 
     @available_if(_estimator_has("score"))
     def score(self, X: Any, y: Any = None, **params: Any) -> float:
-        """Score of ``estimator_`` on ``(X, y)``.
+        """Score of ``estimator_`` on ``(X, y)``, or over the ``eval_stream`` of ``(X, y)``.
+
+        With ``eval_stream`` set, streams every batch of the finite stream that
+        ``eval_stream`` makes of ``(X, y)`` and returns the estimator's score (accuracy or
+        R², weighted by the batches' ``sample_weight`` if they have one) of all of them
+        together, keeping only the predictions and targets in memory.
 
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            With ``eval_stream`` set, whatever its function takes (e.g. file paths).
         y : array-like or None, default=None
         **params
-            Passed to ``estimator_.score`` (e.g. ``sample_weight``).
+            Passed to ``estimator_.score`` (e.g. ``sample_weight``); not accepted with
+            ``eval_stream`` set.
 
         Returns
         -------
         float
+
+        Raises
+        ------
+        sklearn_stream.exceptions.EmptyStreamError
+            If the evaluation stream yields no batch.
+        sklearn_stream.exceptions.BatchError
+            If one of its batches has no ``X`` or no target.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import SGDClassifier
+        >>> from sklearn_stream import Streamer
+        >>> from sklearn_stream.learner import StreamLearner
+        >>> def chunks(X, y, size=10):
+        ...     for start in range(0, len(X), size):
+        ...         yield {"X": X[start : start + size], "y": y[start : start + size]}
+        >>> X = np.random.default_rng(0).normal(size=(95, 2))
+        >>> y = (X[:, 0] > 0).astype(int)
+        >>> model = StreamLearner(SGDClassifier(), eval_stream=Streamer(chunks), random_state=0)
+        >>> model.fit(X, y).score(X, y) == model.estimator_.score(X, y)
+        True
         """
         check_is_fitted(self)
-        return self.estimator_.score(X, y, **params)
+        if getattr(self, "eval_stream", None) is None:
+            return self._call("score", X, y, **params)
+        if params:
+            raise TypeError(
+                f"score got {sorted(params)} while eval_stream is set: the evaluation stream "
+                "makes its own batches, so put sample_weight in each batch instead."
+            )
+        check_data_stream(self.eval_stream, "eval_stream")
+        check_eval_estimator(self.estimator_)
+        return streamed_score(self, X, y, derived_seeds(self.random_state)[1])
 
     # -- transformation --------------------------------------------------------------------
     @available_if(_estimator_has("transform"))
@@ -190,8 +256,7 @@ class DelegatedMethods:
         -------
         array-like
         """
-        check_is_fitted(self)
-        return self.estimator_.transform(X, **params)
+        return self._call("transform", X, **params)
 
     @available_if(_estimator_has("inverse_transform"))
     def inverse_transform(self, X: Any, **params: Any) -> Any:
@@ -207,8 +272,7 @@ class DelegatedMethods:
         -------
         array-like
         """
-        check_is_fitted(self)
-        return self.estimator_.inverse_transform(X, **params)
+        return self._call("inverse_transform", X, **params)
 
     @available_if(_estimator_has("get_feature_names_out"))
     def get_feature_names_out(self, input_features: Any = None) -> Any:

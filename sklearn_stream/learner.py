@@ -37,6 +37,8 @@ from sklearn.utils.validation import _num_samples
 
 from ._array_source import ArraySource, split_sample_params
 from ._delegation import DelegatedMethods
+from ._fit_streams import check_data_stream, fit_data_stream
+from ._scoring import check_eval_estimator
 from ._training import (
     TrainingProgress,
     check_not_empty,
@@ -89,6 +91,27 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
     warm_start : bool, default=False
         If True, :meth:`fit` and :meth:`iter_fit` continue training the current
         ``estimator_`` instead of starting from a fresh clone.
+    stream : None, Streamer or callable, default=None
+        How :meth:`fit` streams its data. None: shuffled mini-batches of ``(X, y)`` (see
+        ``batch_size``, ``n_epochs``). A :class:`~sklearn_stream.Streamer` over a generator
+        function: ``fit(X, y)`` streams a new ``Streamer`` with ``(X, y)`` (``(X,)`` when
+        ``y`` is None) put before its own arguments, so ``Streamer(noisy, sigma=1.0)``
+        streams ``noisy(X, y, sigma=1.0)``; its keyword arguments are parameters of the
+        learner (``stream__sigma``). A callable ``f(X, y)`` returning an iterable of
+        batches. ``X`` may be anything the function understands, such as a 1-D array of
+        file paths, so cross-validation splits by file. When the function takes a
+        ``random_state`` that is unset (absent or None) and the learner's
+        ``random_state`` is not None, a seed derived from it is passed. With
+        ``max_batches`` set, the stream must yield that many batches. A
+        :class:`~sklearn_stream.Mux` or any other data source that has no function to
+        call with the data is rejected (it would ignore ``X``): wrap the code that builds
+        the ``Mux`` from the data in a generator function instead.
+    eval_stream : None, Streamer or callable, default=None
+        How :meth:`score` streams its data, given the same way as ``stream``. When set,
+        ``score(X, y)`` is the estimator's score (classifier accuracy or regressor R²)
+        over every batch of the finite stream made of ``(X, y)``, computed from the
+        predictions and targets alone, and ``fit`` rejects an estimator whose ``score`` is
+        anything else. Prediction methods keep taking features.
 
     Attributes
     ----------
@@ -143,6 +166,8 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
+        "stream": [None, callable, HasMethods(["generate"])],
+        "eval_stream": [None, callable, HasMethods(["generate"])],
     }
 
     def __init__(
@@ -155,6 +180,8 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         shuffle: bool = True,
         random_state: Any = None,
         warm_start: bool = False,
+        stream: Any = None,
+        eval_stream: Any = None,
     ) -> None:
         self.estimator = estimator
         self.max_batches = max_batches
@@ -163,6 +190,8 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         self.shuffle = shuffle
         self.random_state = random_state
         self.warm_start = warm_start
+        self.stream = stream
+        self.eval_stream = eval_stream
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -227,6 +256,7 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
                 "iter_fit got sample_weight, which differs from batch to batch: put it in each "
                 "batch instead ({'X': ..., 'Y': ..., 'sample_weight': ...} or (X, y, w))."
             )
+        self._check_streams()
         iterator, owned = open_stream(stream, self.max_batches)
         try:
             self._train(iterator, dict(partial_fit_params), _BATCH_FIELDS, "the stream")
@@ -238,23 +268,26 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "StreamLearner":
-        """Train on shuffled mini-batches of in-memory data.
+        """Train on shuffled mini-batches of ``(X, y)``, or on ``stream`` started with them.
 
-        Streams ``n_epochs`` passes of ``batch_size`` mini-batches (at most
-        ``max_batches`` batches) through ``partial_fit``. For a classifier, the classes
-        are found from ``y`` (multilabel indicators included) and passed as ``classes``,
-        unless given in ``fit_params``.
+        With ``stream=None``, streams ``n_epochs`` passes of ``batch_size`` mini-batches
+        (at most ``max_batches`` batches) through ``partial_fit``. With ``stream`` set,
+        trains on the batches of the stream it makes of ``(X, y)`` (see the class
+        parameters). For a classifier, the classes are found from ``y`` (multilabel
+        indicators included) and passed as ``classes``, unless given in ``fit_params``.
 
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
+            With ``stream`` set, whatever the stream's function takes, e.g. a 1-D array of
+            file paths.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
-            Targets; required when the estimator is supervised.
+            Targets; required when the estimator is supervised and ``stream`` is None.
         **fit_params
-            Passed to ``partial_fit``: arrays with one entry per sample (such as
-            ``sample_weight``) are cut along with ``X``, anything else is passed whole.
-            With metadata routing enabled, only what the estimator requested for
-            ``partial_fit`` is passed.
+            Passed to ``partial_fit``: with ``stream=None``, arrays with one entry per
+            sample (such as ``sample_weight``) are cut along with ``X``; anything else is
+            passed whole. With metadata routing enabled, only what the estimator requested
+            for ``partial_fit`` is passed.
 
         Returns
         -------
@@ -263,7 +296,16 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If ``X`` has no samples, or the estimator is supervised and ``y`` is None.
+            If ``X`` has no samples, or the estimator is supervised and ``y`` is None
+            (with ``stream=None``).
+        TypeError
+            If ``stream`` or ``eval_stream`` cannot be given the data (a ``Mux``, a
+            ``Streamer`` over a list), or ``eval_stream`` is set for an estimator whose
+            score cannot be computed over a stream.
+        sklearn_stream.exceptions.EmptyStreamError
+            If the stream yields no batch; the message names the stream and the fit's data.
+        sklearn_stream._fit_streams.ShortStreamError
+            If ``max_batches`` is set and the stream ends before yielding that many.
 
         Examples
         --------
@@ -275,7 +317,20 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         >>> model = model.fit(X, y)
         >>> model.classes_, model.n_batches_seen_, model.n_samples_seen_
         (array([0, 1, 2]), 4, 150)
+
+        A stream that adds noise to the fit's data, with its noise level as a parameter:
+
+        >>> from sklearn_stream import Streamer
+        >>> def noisy(X, y, sigma=0.1, random_state=None):
+        ...     rng = np.random.default_rng(random_state)
+        ...     while True:
+        ...         rows = rng.integers(len(X), size=16)
+        ...         yield {"X": X[rows] + sigma * rng.normal(size=(16, 4)), "y": y[rows]}
+        >>> model = StreamLearner(GaussianNB(), 50, stream=Streamer(noisy), random_state=0)
+        >>> model.set_params(stream__sigma=0.2).fit(X, y).n_batches_seen_
+        50
         """
+        self._check_streams()
         X, y = indexable(X, y)
         n_samples = _num_samples(X)
         if n_samples == 0:
@@ -283,7 +338,7 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
                 f"Found array with 0 sample(s) (shape={getattr(X, 'shape', (0,))}) while a "
                 "minimum of 1 is required."
             )
-        if y is None and target_required(self.estimator):
+        if y is None and self.stream is None and target_required(self.estimator):
             raise ValueError(
                 f"{type(self.estimator).__name__} requires y to be passed, but the target y "
                 "is None."
@@ -291,6 +346,9 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         params = self._route("fit", fit_params)
         if y is not None and "classes" not in params and wants_classes(self.estimator):
             params["classes"] = find_classes(y)
+        if self.stream is not None:
+            fit_data_stream(self, X, y, params)
+            return self
         per_sample, constant = split_sample_params(params, n_samples, _CONSTANT_PARAMS)
         rng = check_random_state(self.random_state)
         source = ArraySource(X, y, per_sample, self.batch_size, self.n_epochs, self.shuffle, rng)
@@ -326,6 +384,7 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         >>> model.n_batches_seen_, model.n_samples_seen_
         (10, 100)
         """
+        self._check_streams()
         params = self._route("partial_fit", params)
         first = not hasattr(self, "estimator_")
         if first:
@@ -377,6 +436,12 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         self.__dict__.pop("labels_", None)  # labels of an earlier fit's data, now stale
         self.estimator_ = estimator
         self._record(progress)
+
+    def _check_streams(self) -> None:
+        check_data_stream(self.stream, "stream")
+        check_data_stream(self.eval_stream, "eval_stream")
+        if self.eval_stream is not None:
+            check_eval_estimator(self.estimator)
 
     def _record(self, progress: TrainingProgress) -> None:
         self.n_batches_seen_ = progress.n_batches

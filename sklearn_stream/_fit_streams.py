@@ -1,0 +1,240 @@
+"""Turn a learner's ``stream`` / ``eval_stream`` parameter and a fit's data into a stream.
+
+``StreamLearner(stream=...)`` describes how to stream *any* training data: a
+:class:`~sklearn_stream.Streamer` over a generator function whose first arguments are the
+data, or a plain callable ``f(X, y)``. ``fit(X, y)`` gives it the data of that fit (a
+fold's samples, or a fold's list of files), so one learner works for every fold of a
+search. The parameter itself is never modified: each fit builds a new ``Streamer`` with
+the data put before the parameter's own positional arguments.
+
+Only sources that *can* take data are accepted: a :class:`~sklearn_stream.Mux`, a
+``Streamer`` over a list, or any other data source that has no function to call with the
+data is rejected, because using it would silently ignore ``X`` (see
+:func:`check_data_stream`).
+"""
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+from ._random import epoch_rng
+from ._training import wants_classes
+from .core import Streamer, is_data_source
+from .exceptions import EmptyStreamError, StreamError
+from .mux import Mux
+
+__all__ = [
+    "ShortStreamError",
+    "check_data_stream",
+    "derived_seeds",
+    "describe_data",
+    "fit_data_stream",
+    "start_data_stream",
+]
+
+_SEED_BOUND = np.iinfo(np.int32).max
+_WEIGHTS = frozenset({"sample_weight"})
+_ACCEPTED = (
+    "a Streamer over a generator function whose first arguments are the data "
+    "(Streamer(noisy_samples, sigma=1.0) streams noisy_samples(X, y, sigma=1.0)), or a "
+    "callable f(X, y) returning an iterable of batches"
+)
+
+
+class ShortStreamError(StreamError, RuntimeError):
+    """A stream ended before yielding the ``max_batches`` batches a fit was asked to train on."""
+
+
+def check_data_stream(value: Any, name: str) -> None:
+    """Reject a ``stream``/``eval_stream`` value that cannot be given a fit's data.
+
+    ``_parameter_constraints`` already ensures ``value`` is None, a callable or a data
+    source; this says which data sources cannot take data, and why.
+
+    Raises
+    ------
+    TypeError
+        For a :class:`~sklearn_stream.Mux` or another data source with no function to call
+        with the data.
+    """
+    if value is None or (callable(value) and not is_data_source(value)):
+        return
+    if isinstance(value, Mux):
+        raise TypeError(
+            f"{name}={value!r} cannot be given the training data: a Mux has no function to "
+            "call with it, and using it as it is would ignore X. To multiplex the fit's "
+            "seeds (e.g. its files), pass a generator function that builds the Mux from "
+            "them, e.g. Streamer(mux_tracks, lam=8.0) with "
+            "def mux_tracks(paths, lam, random_state=None): yield from Mux([Streamer(read, "
+            "p) for p in paths], k=4, lam=lam, random_state=random_state).generate(); "
+            "its keyword arguments are then tunable as stream__lam. "
+            f"{name} accepts {_ACCEPTED}."
+        )
+    if type(value) is Streamer and callable(value.streamer) and not is_data_source(value.streamer):
+        return
+    raise TypeError(
+        f"{name}={value!r} cannot be given the training data: it does not wrap a function "
+        f"to call with it, and using it as it is would ignore X. {name} accepts {_ACCEPTED}. "
+        "To train on a fixed stream instead, use iter_fit(stream)."
+    )
+
+
+def derived_seeds(random_state: Any) -> tuple:
+    """Seeds for the training stream and the evaluation stream, from a learner's state.
+
+    None gives ``(None, None)``: the stream's own default is kept. An int gives the same
+    pair in every process; a ``RandomState`` is advanced.
+
+    Examples
+    --------
+    >>> from sklearn_stream._fit_streams import derived_seeds
+    >>> derived_seeds(0) == derived_seeds(0), derived_seeds(None)
+    (True, (None, None))
+    """
+    if random_state is None:
+        return None, None
+    rng = epoch_rng(random_state, 0)
+    train_seed, eval_seed = rng.integers(_SEED_BOUND, size=2)
+    return int(train_seed), int(eval_seed)
+
+
+def _with_random_state(func: Any, args: tuple, kwargs: dict, seed: int | None) -> dict:
+    """``kwargs``, plus ``random_state=seed`` if ``func`` takes it and it is unset (None)."""
+    if seed is None:
+        return kwargs
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return kwargs
+    parameter = signature.parameters.get("random_state")
+    if parameter is None or parameter.kind not in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    ):
+        return kwargs
+    try:
+        bound = signature.bind_partial(*args, **kwargs).arguments
+    except TypeError:
+        return kwargs  # Streamer reports the invalid call itself
+    if bound.get("random_state") is not None or (
+        "random_state" in bound and "random_state" not in kwargs
+    ):
+        return kwargs  # set by the user (or given by position): keep it
+    return {**kwargs, "random_state": seed}
+
+
+def start_data_stream(value: Any, data: tuple, seed: int | None, max_batches: int | None):
+    """Start the stream that ``value`` (a checked ``stream`` parameter) makes of ``data``.
+
+    Parameters
+    ----------
+    value : Streamer or callable
+        Accepted by :func:`check_data_stream`.
+    data : tuple
+        ``(X, y)``, or ``(X,)`` when there is no target; put before ``value``'s own
+        positional arguments.
+    seed : int or None
+        Passed as ``random_state`` when the function takes one that is unset.
+    max_batches : int or None
+
+    Returns
+    -------
+    iterator of batches
+        A generator whose ``close()`` closes the user's generator.
+
+    Examples
+    --------
+    >>> from sklearn_stream import Streamer
+    >>> from sklearn_stream._fit_streams import start_data_stream
+    >>> def rows(X, step=1):
+    ...     for i in range(0, len(X), step):
+    ...         yield {"X": X[i : i + step]}
+    >>> stream = start_data_stream(Streamer(rows, step=2), (np.arange(6),), None, None)
+    >>> [batch["X"].tolist() for batch in stream]
+    [[0, 1], [2, 3], [4, 5]]
+    """
+    if isinstance(value, Streamer):
+        func, args, kwargs = value.streamer, (*data, *value.args), dict(value.kwargs)
+    else:
+        func, args, kwargs = value, data, {}
+    kwargs = _with_random_state(func, args, kwargs, seed)
+    return Streamer(func, *args, **kwargs).generate(max_batches=max_batches)
+
+
+def describe_data(X: Any) -> str:
+    """A short description of a fit's ``X`` for error messages: its size and first seeds.
+
+    Examples
+    --------
+    >>> from sklearn_stream._fit_streams import describe_data
+    >>> describe_data(np.array(["a.npz", "b.npz", "c.npz", "d.npz"]))
+    "4 samples ['a.npz', 'b.npz', 'c.npz', ...]"
+    >>> describe_data(np.zeros((5, 2)))
+    '5 samples of shape (5, 2)'
+    """
+    shape = getattr(X, "shape", None)
+    n = shape[0] if shape is not None else len(X)
+    if shape is not None and len(shape) != 1:
+        return f"{n} samples of shape {tuple(shape)}"
+    head = [item.item() if isinstance(item, np.generic) else item for item in list(X[:3])]
+    more = ", ..." if n > 3 else ""
+    return f"{n} samples {repr(head)[:-1]}{more}]"
+
+
+def _require(stream: Any, max_batches: int | None, where: str) -> Any:
+    """Yield the batches of ``stream``; raise if it ends before ``max_batches``."""
+    count = 0
+    try:
+        for batch in stream:
+            count += 1
+            yield batch
+    finally:
+        stream.close()
+    if max_batches is not None and count < max_batches:
+        if count == 0:
+            raise EmptyStreamError(f"{where} yielded no batch: there is nothing to train on.")
+        raise ShortStreamError(
+            f"{where} ended after {count} batches, but max_batches={max_batches} asks for "
+            f"{max_batches}: fits (and the scores a search compares) would silently train on "
+            "less data than requested. Lower max_batches, set it to None to train until the "
+            "stream ends, or make the stream longer."
+        )
+
+
+def fit_data_stream(learner: Any, X: Any, y: Any, params: dict) -> None:
+    """Train ``learner`` on the stream its ``stream`` parameter makes of ``(X, y)``.
+
+    Raises
+    ------
+    TypeError
+        If ``sample_weight`` is in ``params`` (weights belong in the stream's batches).
+    ValueError
+        If the estimator needs ``classes`` and neither ``y`` nor ``params`` gives them.
+    EmptyStreamError, ShortStreamError
+        If the stream yields no batch, or fewer than ``learner.max_batches``.
+    """
+    name = type(learner).__name__
+    if "sample_weight" in params:
+        raise TypeError(
+            f"{name}.fit got sample_weight while stream is set: the stream makes its own "
+            "batches, so put the weights in each batch ({'X': ..., 'y': ..., "
+            "'sample_weight': ...}) instead."
+        )
+    if "classes" not in params and wants_classes(learner.estimator):
+        raise ValueError(
+            f"{name}.fit with stream set and y=None needs classes=[...] (e.g. "
+            "fit(X, classes=[0, 1]), or GridSearchCV(...).fit(X, classes=[0, 1])): the "
+            "first partial_fit call must know every class, and no y was given to find them."
+        )
+    where = f"stream={learner.stream!r} in {name}.fit on {describe_data(X)}"
+    seed, _ = derived_seeds(learner.random_state)
+    data = (X,) if y is None else (X, y)
+    stream = start_data_stream(learner.stream, data, seed, learner.max_batches)
+    try:
+        learner._train(_require(stream, learner.max_batches, where), params, _WEIGHTS, where)
+    except (EmptyStreamError, ShortStreamError):
+        raise  # their messages name the stream and the fit already
+    except Exception as exc:
+        exc.add_note(f"(raised while training on {where})")
+        raise
