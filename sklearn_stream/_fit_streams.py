@@ -29,6 +29,7 @@ __all__ = [
     "check_data_stream",
     "derived_seeds",
     "describe_data",
+    "describe_stream",
     "fit_data_stream",
     "start_data_stream",
 ]
@@ -162,6 +163,20 @@ def start_data_stream(value: Any, data: tuple, seed: int | None, max_batches: in
     return Streamer(func, *args, **kwargs).generate(max_batches=max_batches)
 
 
+def describe_stream(name: str, value: Any) -> str:
+    """``name=value`` for error messages, with a function shown by its qualified name.
+
+    Examples
+    --------
+    >>> from sklearn_stream._fit_streams import describe_stream
+    >>> describe_stream("stream", len)
+    'stream=len'
+    """
+    if isinstance(value, Streamer) or not hasattr(value, "__qualname__"):
+        return f"{name}={value!r}"
+    return f"{name}={value.__qualname__}"
+
+
 def describe_data(X: Any) -> str:
     """A short description of a fit's ``X`` for error messages: its size and first seeds.
 
@@ -227,7 +242,7 @@ def fit_data_stream(learner: Any, X: Any, y: Any, params: dict) -> None:
             "fit(X, classes=[0, 1]), or GridSearchCV(...).fit(X, classes=[0, 1])): the "
             "first partial_fit call must know every class, and no y was given to find them."
         )
-    where = f"stream={learner.stream!r} in {name}.fit on {describe_data(X)}"
+    where = f"{describe_stream('stream', learner.stream)} in {name}.fit on {describe_data(X)}"
     seed, _ = derived_seeds(learner.random_state)
     data = (X,) if y is None else (X, y)
     stream = start_data_stream(learner.stream, data, seed, learner.max_batches)

@@ -17,7 +17,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.validation import _num_samples
 
-from ._fit_streams import describe_data, start_data_stream
+from ._fit_streams import describe_data, describe_stream, start_data_stream
 from ._unpack import unpack_batch
 from .exceptions import BatchError, EmptyStreamError
 
@@ -78,7 +78,7 @@ def streamed_score(learner: Any, X: Any, y: Any, seed: int | None) -> float:
     metric = _metric(estimator)
     data = (X,) if y is None else (X, y)
     where = (
-        f"eval_stream={learner.eval_stream!r} in {type(learner).__name__}.score on "
+        f"{describe_stream('eval_stream', learner.eval_stream)} in {type(learner).__name__}.score on "
         f"{describe_data(X)}"
     )
     predictions, targets, weights = [], [], []
