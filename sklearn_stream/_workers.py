@@ -120,8 +120,8 @@ class _Link:
                         raise _Stopped from None
         self.trackers.clear()
 
-    def _may_send(self, size: int, count: int) -> bool:
-        if self.credits < count:
+    def _may_send(self, size: int) -> bool:
+        if self.credits <= 0:
             return False
         # A batch larger than the whole byte window may go when nothing else is in flight.
         return size <= self.byte_credits or self.byte_credits == self.window_bytes
@@ -130,7 +130,7 @@ class _Link:
         size = len(frames[0])
         for frame in frames[1:]:
             size += frame.nbytes
-        while not self._may_send(size, 1):
+        while not self._may_send(size):
             self.wait_control()
         self.byte_credits -= size
         sock, zmq = self.sock, self.zmq
