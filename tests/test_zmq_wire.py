@@ -11,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from sklearn_stream._decode import BatchDecoder, decode_error
 from sklearn_stream._wire import BatchEncoder, WireError, encode_error
@@ -316,3 +317,23 @@ def test_random_bytes_never_raise_anything_but_wire_error(data):
 def test_random_json_headers_never_raise_anything_but_wire_error(document):
     with contextlib.suppress(WireError):
         BatchDecoder(False).decode(message_with_header(document))
+
+
+@given(
+    hnp.arrays(
+        dtype=st.sampled_from([np.bool_, np.int8, np.uint16, np.int64, np.float16, np.float64]),
+        shape=hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5),
+    ),
+    st.sampled_from(["C", "F", "strided", "reversed"]),
+    st.booleans(),
+)
+def test_any_array_round_trips_equal(array, layout, copy):
+    if layout == "F":
+        array = np.asfortranarray(array)
+    elif layout == "strided" and array.ndim:
+        array = np.repeat(array, 2, axis=0)[::2]
+    elif layout == "reversed" and array.ndim:
+        array = array[::-1]
+    got = round_trip({"X": array, "pad": np.zeros(3)}, copy=copy)["X"]
+    assert got.dtype == array.dtype and got.shape == array.shape
+    np.testing.assert_array_equal(got, array)
