@@ -36,13 +36,13 @@ extensions = [
     "matplotlib.sphinxext.plot_directive",
 ]
 
-exclude_patterns = ["_build", "_tools", "_inventories", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_tools", "_inventories", "_templates", "**.ipynb_checkpoints"]
+templates_path = ["_templates"]  # autosummary/class.rst: class pages list their methods
 default_role = "py:obj"
-nitpicky = False
+nitpicky = True  # a reference that does not resolve is a warning, so -W fails on it
 
 # -- API reference -------------------------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"inherited-members": False}
 autodoc_typehints = "none"  # numpydoc's Parameters sections already give the types
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

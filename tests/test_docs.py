@@ -56,6 +56,12 @@ def test_docs_build_with_warnings_as_errors(tmp_path):
         page = html / "auto_examples" / f"{example.stem}.html"
         assert page.is_file(), f"no gallery page for {example.name}"
         assert f"sphx_glr_{example.stem}_001.png" in page.read_text(encoding="utf-8")
+    # intersphinx resolved offline, to the projects' real pages
+    expected = (
+        "https://scikit-learn.org/stable/modules/generated/sklearn.pipeline.Pipeline.html"
+        "#sklearn.pipeline.Pipeline"
+    )
+    assert expected in (html / "user_guide" / "learner.html").read_text(encoding="utf-8")
     # every public name has an API page
     import sklearn_stream
 

@@ -110,9 +110,8 @@ def write_inventory(path, project, version, entries):
     )
     lines = []
     for name, role, uri in sorted(set(entries)):
-        if uri.endswith("#" + name):  # the format's shorthand: '$' stands for the name
+        if uri.endswith("#" + name):  # the format's shorthand: a final '$' is the name
             uri = uri[: -len(name)] + "$"
-        uri = uri.replace(name + ".html", "$.html")
         lines.append(f"{name} {role} 1 {uri} -\n")
     body = zlib.compress("".join(lines).encode("utf-8"), 9)
     path.write_bytes(header.encode("utf-8") + body)
