@@ -27,14 +27,6 @@ def endless(width=4):
         i += 1
 
 
-def slow(delay):
-    i = 0
-    while True:
-        time.sleep(delay)
-        yield {"X": np.array([i])}
-        i += 1
-
-
 def running(pid):
     """Whether ``pid`` is a live process (a zombie waiting to be reaped is not)."""
     try:
@@ -86,28 +78,31 @@ def test_every_way_of_ending_stops_the_workers(how):
     assert_all_stopped(started)
 
 
+def stuck():
+    yield {"X": np.array([0])}
+    time.sleep(30)  # a worker busy in its source cannot hear a request to stop
+    yield {"X": np.array([1])}
+
+
 @pytest.mark.timeout(60)
 def test_keyboard_interrupt_while_waiting_for_a_batch():
     def interrupt():
         os.kill(os.getpid(), signal.SIGINT)
 
+    stream = zmq_stream(Streamer(stuck))
+    next(stream)  # the worker is started (forked) before any other thread exists
     timer = threading.Timer(0.5, interrupt)
     started = None
     with pytest.raises(KeyboardInterrupt):
         timer.start()
         try:
-            for _ in zmq_stream(Streamer(slow, 30.0)):
+            for _ in stream:  # waits for a batch that takes 30 s to come
                 pass
         finally:
             started = time.monotonic()
     timer.join()
+    del stream
     assert_all_stopped(started)
-
-
-def stuck():
-    yield {"X": np.array([0])}
-    time.sleep(30)  # a worker busy in its source cannot hear a request to stop
-    yield {"X": np.array([1])}
 
 
 @pytest.mark.timeout(60)
