@@ -77,10 +77,8 @@ def streamed_score(learner: Any, X: Any, y: Any, seed: int | None) -> float:
     estimator = learner.estimator_
     metric = _metric(estimator)
     data = (X,) if y is None else (X, y)
-    where = (
-        f"{describe_stream('eval_stream', learner.eval_stream)} in {type(learner).__name__}.score on "
-        f"{describe_data(X)}"
-    )
+    stream_name = describe_stream("eval_stream", learner.eval_stream)
+    where = f"{stream_name} in {type(learner).__name__}.score on {describe_data(X)}"
     predictions, targets, weights = [], [], []
     stream = start_data_stream(learner.eval_stream, data, seed, None)
     try:
