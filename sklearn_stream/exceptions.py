@@ -1,8 +1,9 @@
 """Exceptions raised by sklearn_stream.
 
-Every error the package raises on purpose derives from :class:`StreamError`, and also from
-the built-in exception a user would expect (``TypeError``, ``ValueError``, ``RuntimeError``),
-so ``except ValueError`` keeps working.
+Errors about the data (malformed batches, empty pools or streams, failed workers) derive from
+:class:`StreamError`, and also from the built-in exception a user would expect
+(``TypeError``, ``RuntimeError``), so ``except TypeError`` keeps working. Invalid arguments
+raise plain ``TypeError`` or ``ValueError`` at the call, as scikit-learn's functions do.
 """
 
 __all__ = [
