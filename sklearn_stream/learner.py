@@ -18,35 +18,29 @@ the kind; ``set_params(estimator=SGDRegressor())`` changes it; subclasses writte
 keep their own class.
 
 *One training loop.* ``iter_fit`` feeds a user's stream, and ``fit`` feeds a stream of
-shuffled mini-batches of in-memory data (an ``ArraySource``), to the same loop
-(``_training.train``), so any future source of batches plugs into ``fit`` the same way.
+shuffled mini-batches of in-memory data (an ``ArraySource``) or the stream that the
+``stream`` parameter makes of the fit's data (``_fit_streams``), to the same loop
+(``_training.train``). Because ``stream`` is a parameter, searches tune it like any other
+(``stream__sigma``), and a fit's ``X`` can be a list of files that CV splits by file;
+``eval_stream`` does the same for ``score`` (``_scoring``).
 """
 
-from collections.abc import Iterable
 from numbers import Integral
 from typing import Any, ClassVar
 
 from sklearn.base import BaseEstimator, ClusterMixin, MetaEstimatorMixin, _fit_context
 from sklearn.utils import check_random_state, indexable
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.metadata_routing import (
-    _routing_enabled,
-    process_routing,
-)
 from sklearn.utils.validation import _num_samples
 
 from ._array_source import ArraySource, split_sample_params
 from ._delegation import DelegatedMethods
-from ._fit_streams import check_data_stream, fit_data_stream
-from ._scoring import check_eval_estimator
+from ._fit_streams import fit_data_stream
+from ._learner_base import TrainingHelpers
 from ._training import (
-    TrainingProgress,
-    check_not_empty,
     find_classes,
-    fresh_estimator,
     open_stream,
     target_required,
-    train,
     wants_classes,
 )
 
@@ -56,12 +50,14 @@ _CONSTANT_PARAMS = frozenset({"classes"})
 _BATCH_FIELDS = frozenset({"sample_weight"})
 
 
-class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
+class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
     """Train an estimator with ``partial_fit`` from a stream of batches.
 
     ``iter_fit(stream)`` trains on the batches of any stream or data source;
-    ``fit(X, y)`` trains on shuffled mini-batches of in-memory data, so the learner works
-    in Pipelines, cross-validation and searches like any scikit-learn estimator. The
+    ``fit(X, y)`` trains on shuffled mini-batches of in-memory data, or on the stream the
+    ``stream`` parameter makes of ``(X, y)``, so the learner works in Pipelines,
+    cross-validation and searches (which can tune the stream too) like any scikit-learn
+    estimator. The
     learner is of the same kind as the estimator it wraps (it is a ``StreamClassifier``
     for a classifier, a ``StreamRegressor`` for a regressor, and so on), and has its
     ``predict``, ``transform``, ... methods exactly when the estimator has them.
@@ -398,57 +394,3 @@ class StreamLearner(DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
         self.n_batches_seen_ += 1
         self.n_samples_seen_ += _num_samples(X)
         return self
-
-    # -- helpers -------------------------------------------------------------------------
-    def _fresh(self, rng: Any) -> Any:
-        estimator = fresh_estimator(self.estimator, None if self.random_state is None else rng)
-        transform = getattr(self, "_sklearn_output_config", {}).get("transform")
-        if transform is not None and hasattr(estimator, "set_output"):
-            estimator.set_output(transform=transform)
-        return estimator
-
-    def _train(self, stream: Iterable, params: dict, sample_keys: frozenset, what: str) -> None:
-        if self.warm_start and hasattr(self, "estimator_"):
-            estimator = self.estimator_
-            progress = TrainingProgress(
-                self.n_batches_seen_, self.n_samples_seen_, getattr(self, "_n_features_seen", None)
-            )
-        else:
-            estimator = self._fresh(check_random_state(self.random_state))
-            progress = TrainingProgress()
-        before = progress.n_batches
-        try:
-            train(
-                estimator.partial_fit,
-                stream,
-                max_batches=self.max_batches,
-                params=params,
-                sample_keys=sample_keys,
-                target_required=target_required(self.estimator),
-                progress=progress,
-            )
-            check_not_empty(progress, before, what)
-        finally:
-            # A fresh estimator becomes estimator_ only when training succeeds; a warm one
-            # was updated in place, so its counts must follow even after an error.
-            if estimator is getattr(self, "estimator_", None):
-                self._record(progress)
-        self.__dict__.pop("labels_", None)  # labels of an earlier fit's data, now stale
-        self.estimator_ = estimator
-        self._record(progress)
-
-    def _check_streams(self) -> None:
-        check_data_stream(self.stream, "stream")
-        check_data_stream(self.eval_stream, "eval_stream")
-        if self.eval_stream is not None:
-            check_eval_estimator(self.estimator)
-
-    def _record(self, progress: TrainingProgress) -> None:
-        self.n_batches_seen_ = progress.n_batches
-        self.n_samples_seen_ = progress.n_samples
-        self._n_features_seen = progress.n_features
-
-    def _route(self, method: str, params: dict) -> dict:
-        if _routing_enabled():
-            return dict(process_routing(self, method, **params).estimator.partial_fit)
-        return dict(params)
