@@ -1,5 +1,7 @@
 """StreamLearner(stream=...): streams as parameters, in scikit-learn's searches and tools."""
 
+import pickle
+
 import numpy as np
 import pytest
 from scipy.stats import uniform
@@ -239,3 +241,14 @@ def test_pipeline_tunes_the_stream_of_its_last_step():
     by_hand.fit(StandardScaler().fit_transform(X), y)
     np.testing.assert_array_equal(fitted[-1].coef_, by_hand.coef_)
     assert fitted[-1].classes_.tolist() == [0, 1]  # found from y, passed as classes
+
+
+def test_learner_with_a_stream_pickles_and_clones_after_fitting():
+    X, y = _regression()
+    learner = StreamLearner(SGDRegressor(random_state=0), 20, stream=Streamer(noisy, sigma=0.5))
+    learner.set_params(random_state=0).fit(X, y)
+    restored = pickle.loads(pickle.dumps(learner))
+    np.testing.assert_array_equal(restored.predict(X), learner.predict(X))
+    assert restored.stream.kwargs == {"sigma": 0.5}
+    refitted = clone(restored).fit(X, y)  # the same stream, the same seeds
+    np.testing.assert_array_equal(_coef(refitted), _coef(learner))

@@ -4,6 +4,7 @@ import itertools
 import os
 import re
 import sys
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -303,3 +304,22 @@ def test_eval_stream_errors():
         learner.score(X, y)
     with pytest.raises(TypeError, match=r"put sample_weight in each batch"):
         learner.score(X, y, sample_weight=np.ones(40))
+
+
+def test_streamed_score_keeps_no_earlier_batch_alive():
+    X, y = _data()
+    alive_counts, refs = [], []
+
+    def fresh_batches(X, y):
+        for start in range(0, 40, 4):
+            batch_X = X[start : start + 4].copy()  # a new array per batch, as a file read
+            refs.append(weakref.ref(batch_X))
+            alive_counts.append(sum(ref() is not None for ref in refs))
+            yield {"X": batch_X, "y": y[start : start + 4]}
+            del batch_X
+
+    learner = StreamLearner(SGDRegressor(random_state=0), eval_stream=fresh_batches)
+    expected = r2_score(y, learner.fit(X, y).predict(X))
+    assert abs(learner.score(X, y) - expected) <= 1e-12
+    assert len(alive_counts) == 10
+    assert max(alive_counts) <= 2  # the batch being made, and at most the one just scored
