@@ -4,14 +4,16 @@ The data layer: :class:`Streamer` (a restartable data source), :class:`Mux` and 
 (stochastic multiplexing of many sources), :func:`buffer_batch` and :func:`buffer_streamer`
 (re-cutting streams into batches of a fixed size) and :func:`batch_length`.
 Learning: :class:`StreamLearner` trains any estimator with ``partial_fit`` from a stream, and
-is itself a scikit-learn estimator of the same kind.
+is itself a scikit-learn estimator of the same kind. Parallel streams:
+:func:`zmq_stream.zmq_stream` and :class:`ZMQStreamer` run a data source in worker processes.
 """
 
-from . import exceptions, util
+from . import exceptions, util, zmq_stream
 from .buffer import batch_length, buffer_batch, buffer_streamer
 from .core import Streamer
 from .learner import StreamLearner
 from .mux import Mux, mux
+from .zmq_stream import ZMQStreamer
 
 __version__ = "0.1.0.dev0"
 
@@ -19,6 +21,7 @@ __all__ = [
     "Mux",
     "StreamLearner",
     "Streamer",
+    "ZMQStreamer",
     "__version__",
     "batch_length",
     "buffer_batch",
@@ -26,4 +29,5 @@ __all__ = [
     "exceptions",
     "mux",
     "util",
+    "zmq_stream",
 ]

@@ -71,7 +71,8 @@ default=None
     min_port, max_port : int in [1, 65535], default=49152, 65535
         The range of ports (both included) tried for 'tcp'.
     max_tries : int >= 1, default=100
-        How many distinct ports of the range to try before raising :class:`BindError`.
+        How many distinct ports of the range to try before raising
+        :class:`~sklearn_stream.zmq_stream.BindError`.
 
     Raises
     ------
@@ -92,8 +93,8 @@ default=None
     ``str``, ``bytes``, ``None`` and lists or tuples of those scalars. Anything else
     raises a ``TypeError`` naming the key and the type. An exception raised by the source
     is raised again in this process (as its own type if it is built-in, else as
-    :class:`WorkerError`) with the worker's traceback as its cause. Workers are daemon
-    processes, so the source itself cannot start processes.
+    :class:`~sklearn_stream.zmq_stream.WorkerError`) with the worker's traceback as its
+    cause. Workers are daemon processes, so the source itself cannot start processes.
 
     Examples
     --------
@@ -229,9 +230,9 @@ default=None
         ------
         TypeError, ValueError
             If ``max_batches`` is not None or an int >= 0 (at the call).
-        WorkerError
+        zmq_stream.WorkerError
             While iterating, if a worker dies or raises a non-built-in exception.
-        BindError
+        zmq_stream.BindError
             While iterating, if no port of the range could be bound.
 
         Examples
@@ -324,9 +325,9 @@ def zmq_stream(
         At the call, for an invalid argument.
     ImportError
         At the call, if pyzmq is not installed.
-    WorkerError, BindError
-        While iterating; see :meth:`ZMQStreamer.generate`. An exception raised by the
-        source is raised again here with the worker's traceback.
+    zmq_stream.WorkerError, zmq_stream.BindError
+        While iterating; see :meth:`sklearn_stream.ZMQStreamer.generate`. An exception
+        raised by the source is raised again here with the worker's traceback.
 
     Examples
     --------
