@@ -5,7 +5,7 @@ Files on disk, decoded in worker processes
 A data set stored as many files, each needing some work to turn into features (here: a
 short FFT-based feature extraction standing in for audio decoding), is streamed with a
 :class:`~sklearn_stream.Mux` over one :class:`~sklearn_stream.Streamer` per file. Wrapping
-the mux in :class:`~sklearn_stream.zmq_stream.ZMQStreamer` runs the reading and decoding in
+the mux in :class:`~sklearn_stream.ZMQStreamer` runs the reading and decoding in
 worker processes, so it overlaps with training; each worker gets its own random seed, and
 with ``with_replacement=False`` the files are split between the workers, so every batch of
 every file is still used exactly once per epoch.
