@@ -1,0 +1,189 @@
+"""Watching a training run: validation scores, early stopping and the progress display.
+
+:class:`TrainingMonitor` is called by the training loop after every batch, only when the
+learner asked for something to watch (``verbose``, ``validation_data``); otherwise the loop
+runs without it. It records ``history`` (batches and samples seen, score, wall time), decides
+when to stop early, the way scikit-learn's SGD estimators do, and shows progress with tqdm
+when it is installed, or with plain log lines when it is not.
+"""
+
+import sys
+import time
+from typing import Any
+
+__all__ = ["HISTORY_KEYS", "ProgressDisplay", "TrainingMonitor"]
+
+HISTORY_KEYS = ("n_batches", "n_samples", "score", "time")
+
+
+class ProgressDisplay:
+    """A progress bar (tqdm) or periodic log lines: batches, samples, rate, latest score.
+
+    Parameters
+    ----------
+    total : int or None
+        Batches expected (``max_batches``), for the bar's length.
+    use_tqdm : bool or None, default=None
+        None uses tqdm when it can be imported; False forces log lines.
+    every : float, default=1.0
+        Seconds between log lines (log lines only).
+    stream : file, default=sys.stdout
+        Where log lines go.
+    """
+
+    def __init__(
+        self,
+        total: int | None,
+        *,
+        use_tqdm: bool | None = None,
+        every: float = 1.0,
+        stream: Any = None,
+    ) -> None:
+        self.bar = None
+        if use_tqdm is not False:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                if use_tqdm:
+                    raise ImportError(
+                        "the progress bar needs tqdm: pip install 'sklearn-stream[progress]'"
+                    ) from None
+            else:
+                self.bar = tqdm(total=total, unit="batch", desc="StreamLearner", leave=True)
+        self.stream = stream if stream is not None else sys.stdout
+        self.every = every
+        self.start = time.perf_counter()
+        self.next_line = self.start + every
+        self.score: float | None = None
+
+    def _describe(self, n_batches: int, n_samples: int) -> str:
+        elapsed = max(time.perf_counter() - self.start, 1e-9)
+        text = f"{n_batches} batches, {n_samples} samples, {n_batches / elapsed:.1f} batches/s"
+        if self.score is not None:
+            text += f", validation score {self.score:.4g}"
+        return text
+
+    def update(self, n_batches: int, n_samples: int, score: float | None = None) -> None:
+        """Show that ``n_batches`` batches (``n_samples`` samples) are done so far."""
+        if score is not None:
+            self.score = score
+        if self.bar is not None:
+            self.bar.update(n_batches - self.bar.n)
+            if score is not None or self.bar.n == 1:
+                postfix = {"samples": n_samples}
+                if self.score is not None:
+                    postfix["score"] = f"{self.score:.4g}"
+                self.bar.set_postfix(postfix, refresh=False)
+            return
+        now = time.perf_counter()
+        if now >= self.next_line or score is not None:
+            self.next_line = now + self.every
+            print(f"[StreamLearner] {self._describe(n_batches, n_samples)}", file=self.stream)
+
+    def close(self, n_batches: int, n_samples: int, reason: str = "") -> None:
+        """Finish the display with a summary (and why training stopped, if early)."""
+        if self.bar is not None:
+            self.bar.close()
+            if reason:
+                print(f"[StreamLearner] {reason}", file=self.stream)
+            return
+        summary = f"[StreamLearner] done: {self._describe(n_batches, n_samples)}"
+        print(summary + (f"; {reason}" if reason else ""), file=self.stream)
+
+
+class TrainingMonitor:
+    """Validation, early stopping and progress for one training run.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator being trained (scored in place, never copied).
+    scorer : callable or None
+        ``scorer(estimator, X, y)``; None when there is no validation data.
+    validation_data : tuple or None
+        ``(X_val,)`` or ``(X_val, y_val)``.
+    eval_every : int
+        Batches between two validation scores.
+    early_stopping : bool
+        Stop when the score has not improved by ``tol`` for ``n_iter_no_change`` scores.
+    n_iter_no_change : int
+    tol : float or None
+        None never counts a score as "not improved".
+    display : ProgressDisplay or None
+    history : dict of lists
+        Continued in place (``warm_start`` keeps a learner's history).
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        *,
+        scorer: Any,
+        validation_data: tuple | None,
+        eval_every: int,
+        early_stopping: bool,
+        n_iter_no_change: int,
+        tol: float | None,
+        display: ProgressDisplay | None,
+        history: dict,
+    ) -> None:
+        self.estimator = estimator
+        self.scorer = scorer
+        self.validation_data = validation_data
+        self.eval_every = eval_every
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.display = display
+        self.history = history
+        self.best_score = max(history["score"], default=-float("inf"))
+        self.no_improvement = 0
+        self.stopped_early = False
+        self.clock_offset = history["time"][-1] if history["time"] else 0.0
+        self.start = time.perf_counter()
+
+    def _evaluate(self, n_batches: int, n_samples: int) -> float:
+        score = float(self.scorer(self.estimator, *self.validation_data))
+        record = (
+            n_batches,
+            n_samples,
+            score,
+            self.clock_offset + time.perf_counter() - self.start,
+        )
+        for key, value in zip(HISTORY_KEYS, record):
+            self.history[key].append(value)
+        if self.tol is not None and score < self.best_score + self.tol:
+            self.no_improvement += 1
+        else:
+            self.no_improvement = 0
+        self.best_score = max(self.best_score, score)
+        return score
+
+    def after_batch(self, n_batches: int, n_samples: int) -> bool:
+        """Record what is due after a batch; return True when training should stop."""
+        score = None
+        if self.scorer is not None and n_batches % self.eval_every == 0:
+            score = self._evaluate(n_batches, n_samples)
+        if self.display is not None:
+            self.display.update(n_batches, n_samples, score)
+        if self.early_stopping and self.no_improvement >= self.n_iter_no_change:
+            self.stopped_early = True
+        return self.stopped_early
+
+    def finish(self, n_batches: int, n_samples: int) -> None:
+        """Score the final model (unless just scored) and close the display."""
+        history = self.history
+        if self.scorer is not None and (
+            not history["n_batches"] or history["n_batches"][-1] != n_batches
+        ):
+            score = self._evaluate(n_batches, n_samples)
+            if self.display is not None:
+                self.display.score = score
+        if self.display is not None:
+            reason = ""
+            if self.stopped_early:
+                reason = (
+                    f"stopped early: no improvement of the validation score by tol={self.tol} "
+                    f"in {self.n_iter_no_change} evaluations"
+                )
+            self.display.close(n_batches, n_samples, reason)
