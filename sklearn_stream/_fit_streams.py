@@ -72,12 +72,20 @@ def check_data_stream(value: Any, name: str) -> None:
             "its keyword arguments are then tunable as stream__lam. "
             f"{name} accepts {_ACCEPTED}."
         )
-    if type(value) is Streamer and callable(value.streamer) and not is_data_source(value.streamer):
-        return
+    if type(value) is Streamer:
+        wrapped = value.streamer
+        if callable(wrapped) and not is_data_source(wrapped):
+            return
+        why = f"it wraps a {type(wrapped).__name__}, not a function to call with the data"
+    else:
+        why = (
+            f"a {type(value).__name__} is a data source of its own, not a Streamer over a "
+            "function that a new Streamer can be built from with the data"
+        )
     raise TypeError(
-        f"{name}={value!r} cannot be given the training data: it does not wrap a function "
-        f"to call with it, and using it as it is would ignore X. {name} accepts {_ACCEPTED}. "
-        "To train on a fixed stream instead, use iter_fit(stream)."
+        f"{name}={value!r} cannot be given the training data: {why}, and using it as it is "
+        f"would ignore X. {name} accepts {_ACCEPTED}. To train on a fixed stream instead, "
+        "use iter_fit(stream)."
     )
 
 

@@ -124,8 +124,8 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
     feature_names_in_ : ndarray of str
         ``estimator_.feature_names_in_``, when ``X`` had feature names.
     labels_ : ndarray of shape (n_samples,)
-        Clusterers, after :meth:`fit`: the trained model's clusters of the training data
-        (after :meth:`iter_fit`: ``estimator_.labels_``, if it has them).
+        Clusterers, after :meth:`fit` with ``stream=None``: the trained model's clusters
+        of the training data (otherwise ``estimator_.labels_``, if it has them).
 
     Every other fitted attribute of ``estimator_`` (a name ending in ``_``, such as
     ``coef_`` or ``cluster_centers_``) is readable on the learner too.

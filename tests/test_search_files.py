@@ -227,6 +227,23 @@ def test_bad_streams_get_errors_naming_the_stream_and_the_fit(stream, max_batche
 _KMEANS = MiniBatchKMeans(n_clusters=2, n_init=1)
 
 
+class OwnSource:
+    """A data source with parameters, but no function to give a fit's data to."""
+
+    def __init__(self, n=3):
+        self.n = n
+
+    def get_params(self, deep=True):
+        return {"n": self.n}
+
+    def set_params(self, **params):
+        self.n = params.get("n", self.n)
+        return self
+
+    def generate(self, max_batches=None):
+        return iter([{"X": np.zeros((2, 3)), "y": np.zeros(2)}] * self.n)
+
+
 @pytest.mark.parametrize(
     ("estimator", "params", "error", "match"),
     [
@@ -253,7 +270,14 @@ _KMEANS = MiniBatchKMeans(n_clusters=2, n_init=1)
             SGDRegressor(),
             {"eval_stream": Streamer([{"X": [[0.0]], "y": [0.0]}])},
             TypeError,
-            r"eval_stream=.* does not wrap a function to call with it.*accepts a Streamer",
+            r"eval_stream=.* it wraps a list, not a function to call with the data.*accepts a "
+            r"Streamer",
+        ),
+        (
+            SGDRegressor(),
+            {"stream": OwnSource()},
+            TypeError,
+            r"a OwnSource is a data source of its own.*iter_fit",
         ),
         (
             _KMEANS,
@@ -268,7 +292,15 @@ _KMEANS = MiniBatchKMeans(n_clusters=2, n_init=1)
             r"StandardScaler has no score.*accepts estimators",
         ),
     ],
-    ids=["number", "list", "mux", "streamer-over-list", "kmeans-score", "no-score"],
+    ids=[
+        "number",
+        "list",
+        "mux",
+        "streamer-over-list",
+        "other-source",
+        "kmeans-score",
+        "no-score",
+    ],
 )
 @pytest.mark.parametrize("method", ["fit", "iter_fit", "partial_fit"])
 def test_streams_that_cannot_take_the_data_are_rejected_when_training(
