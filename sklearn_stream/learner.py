@@ -105,7 +105,7 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
     eval_stream : None, Streamer or callable, default=None
         How :meth:`score` streams its data, given the same way as ``stream``. When set,
         ``score(X, y)`` is the estimator's score (classifier accuracy or regressor R²)
-        over every batch of the finite stream made of ``(X, y)``, computed from the
+        over every batch of the stream made of ``(X, y)`` (it must end), computed from the
         predictions and targets alone, and ``fit`` rejects an estimator whose ``score`` is
         anything else. Prediction methods keep taking features.
 
