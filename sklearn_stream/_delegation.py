@@ -15,8 +15,8 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import _estimator_has, check_is_fitted
 
-from ._fit_streams import check_data_stream, derived_seeds
-from ._scoring import check_eval_estimator, streamed_score
+from ._fit_streams import check_data_stream
+from ._scoring import streamed_score
 
 __all__ = ["DelegatedMethods"]
 
@@ -25,7 +25,8 @@ _SEEDS_NOTE = (
     "({name}.{method} got a 1-D X and failed. {method} takes the estimator's features, not "
     "the seeds (e.g. file paths) that stream and eval_stream take. With eval_stream set, "
     "score(seeds) streams the evaluation, so a search over seeds must use scoring=None "
-    "(the learner's score); scoring='accuracy' and other scorers call predict on X.)"
+    "(the learner's score) or sklearn_stream.learner.stream_scorer(metric); scoring='r2' "
+    "and other scikit-learn scorers call predict on X.)"
 )
 
 
@@ -238,8 +239,7 @@ class DelegatedMethods:
                 "makes its own batches, so put sample_weight in each batch instead."
             )
         check_data_stream(self.eval_stream, "eval_stream")
-        check_eval_estimator(self.estimator_)
-        return streamed_score(self, X, y, derived_seeds(self.random_state)[1])
+        return streamed_score(self, X, y)
 
     # -- transformation --------------------------------------------------------------------
     @available_if(_estimator_has("transform"))

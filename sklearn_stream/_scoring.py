@@ -15,13 +15,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils.validation import _num_samples
+from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from ._fit_streams import describe_data, describe_stream, start_data_stream
+from ._fit_streams import derived_seeds, describe_data, describe_stream, start_data_stream
 from ._unpack import unpack_batch
 from .exceptions import BatchError, EmptyStreamError
 
-__all__ = ["check_eval_estimator", "streamed_score"]
+__all__ = ["StreamScorer", "check_eval_estimator", "stream_scorer", "streamed_score"]
 
 _METRICS = {ClassifierMixin.score: accuracy_score, RegressorMixin.score: r2_score}
 _WEIGHTS = frozenset({"sample_weight"})
@@ -63,7 +63,45 @@ def _concatenate(parts: list) -> Any:
     return np.concatenate([np.asarray(part) for part in parts])
 
 
-def streamed_score(learner: Any, X: Any, y: Any, seed: int | None) -> float:
+def _responses(learner: Any, X: Any, y: Any, method: str, caller: str) -> tuple:
+    """``(y_true, responses, sample_weight)`` over every batch of the evaluation stream."""
+    respond = getattr(learner.estimator_, method)
+    data = (X,) if y is None else (X, y)
+    stream_name = describe_stream("eval_stream", learner.eval_stream)
+    where = f"{stream_name} in {caller} on {describe_data(X)}"
+    responses, targets, weights = [], [], []
+    seed = derived_seeds(learner.random_state)[1]
+    stream = start_data_stream(learner.eval_stream, data, seed, None)
+    try:
+        for index, batch in enumerate(stream):
+            X_batch, y_batch, params = unpack_batch(batch, index, _WEIGHTS)
+            if y_batch is None:
+                raise BatchError(
+                    f"batch {index} of the stream has no target ('Y' or 'y'): scoring needs "
+                    "the true values of every batch."
+                )
+            responses.append(respond(X_batch))
+            targets.append(y_batch)
+            weights.append(params.get("sample_weight"))
+    except Exception as exc:
+        exc.add_note(f"(raised while scoring on {where})")
+        raise
+    finally:
+        stream.close()
+    if not responses:
+        raise EmptyStreamError(f"{where} yielded no batch: there is nothing to score on.")
+    sample_weight = None
+    if any(w is not None for w in weights):
+        sample_weight = np.concatenate(
+            [
+                np.ones(_num_samples(r)) if w is None else np.asarray(w, dtype=float)
+                for r, w in zip(responses, weights)
+            ]
+        )
+    return _concatenate(targets), _concatenate(responses), sample_weight
+
+
+def streamed_score(learner: Any, X: Any, y: Any) -> float:
     """The score of ``learner.estimator_`` over every batch ``learner.eval_stream`` makes of
     ``(X, y)``; equal to the score of the concatenated batches.
 
@@ -74,39 +112,101 @@ def streamed_score(learner: Any, X: Any, y: Any, seed: int | None) -> float:
     EmptyStreamError
         If the evaluation stream yields no batch.
     """
-    estimator = learner.estimator_
-    metric = _metric(estimator)
-    data = (X,) if y is None else (X, y)
-    stream_name = describe_stream("eval_stream", learner.eval_stream)
-    where = f"{stream_name} in {type(learner).__name__}.score on {describe_data(X)}"
-    predictions, targets, weights = [], [], []
-    stream = start_data_stream(learner.eval_stream, data, seed, None)
-    try:
-        for index, batch in enumerate(stream):
-            X_batch, y_batch, params = unpack_batch(batch, index, _WEIGHTS)
-            if y_batch is None:
-                raise BatchError(
-                    f"batch {index} of the stream has no target ('Y' or 'y'): scoring needs "
-                    "the true values of every batch."
-                )
-            predictions.append(estimator.predict(X_batch))
-            targets.append(y_batch)
-            weights.append(params.get("sample_weight"))
-    except Exception as exc:
-        exc.add_note(f"(raised while scoring on {where})")
-        raise
-    finally:
-        stream.close()
-    if not predictions:
-        raise EmptyStreamError(f"{where} yielded no batch: there is nothing to score on.")
-    sample_weight = None
-    if any(w is not None for w in weights):
-        sample_weight = np.concatenate(
-            [
-                np.ones(_num_samples(p)) if w is None else np.asarray(w, dtype=float)
-                for p, w in zip(predictions, weights)
-            ]
-        )
-    return float(
-        metric(_concatenate(targets), _concatenate(predictions), sample_weight=sample_weight)
-    )
+    check_eval_estimator(learner.estimator_)
+    caller = f"{type(learner).__name__}.score"
+    y_true, y_pred, sample_weight = _responses(learner, X, y, "predict", caller)
+    return float(_metric(learner.estimator_)(y_true, y_pred, sample_weight=sample_weight))
+
+
+class StreamScorer:
+    """A scorer for searches over seeds: a metric of the responses to ``eval_stream``.
+
+    Made by :func:`stream_scorer`; called as ``scorer(learner, X, y=None)`` like any
+    scikit-learn scorer.
+    """
+
+    def __init__(self, score_func: Any, response_method: str, sign: int, kwargs: dict):
+        self.score_func = score_func
+        self.response_method = response_method
+        self.sign = sign
+        self.kwargs = kwargs
+
+    def __call__(self, estimator: Any, X: Any, y: Any = None) -> float:
+        if getattr(estimator, "eval_stream", None) is None:
+            raise TypeError(
+                f"{self!r} scores a StreamLearner over its eval_stream; got "
+                f"{type(estimator).__name__}"
+                + ("" if hasattr(estimator, "eval_stream") else " (not a StreamLearner)")
+                + " with no eval_stream. Set eval_stream, or use an ordinary scorer."
+            )
+        check_is_fitted(estimator)
+        caller = f"{self!r} of {type(estimator).__name__}"
+        y_true, responses, weights = _responses(estimator, X, y, self.response_method, caller)
+        kwargs = dict(self.kwargs)
+        if weights is not None:
+            kwargs["sample_weight"] = weights
+        return self.sign * float(self.score_func(y_true, responses, **kwargs))
+
+    def __repr__(self) -> str:
+        name = getattr(self.score_func, "__name__", repr(self.score_func))
+        return f"stream_scorer({name}, response_method={self.response_method!r})"
+
+
+def stream_scorer(
+    score_func: Any,
+    *,
+    response_method: str = "predict",
+    greater_is_better: bool = True,
+    **kwargs: Any,
+) -> StreamScorer:
+    """Make a scorer that evaluates a learner over its ``eval_stream``, for any metric.
+
+    The counterpart of :func:`sklearn.metrics.make_scorer` for data that is a list of seeds
+    (files): ``scorer(learner, X, y)`` streams every batch ``learner.eval_stream`` makes of
+    ``(X, y)``, keeps only the estimator's responses (``predict``, ``predict_proba``,
+    ``decision_function``, ...) and the batches' targets (and ``sample_weight``), and
+    returns ``score_func(targets, responses, **kwargs)`` over all of them together
+    (negated when ``greater_is_better`` is False, as scikit-learn's scorers are). Use it
+    as ``GridSearchCV(..., scoring=stream_scorer(mean_squared_error,
+    greater_is_better=False))``: ordinary scorers such as ``scoring="r2"`` call
+    ``predict`` on ``X``, which holds seeds, not features.
+
+    Parameters
+    ----------
+    score_func : callable
+        ``score_func(y_true, y_response, **kwargs)``, e.g.
+        :func:`sklearn.metrics.mean_absolute_error` or :func:`sklearn.metrics.roc_auc_score`.
+    response_method : str, default="predict"
+        The estimator's method whose output ``score_func`` takes, passed as the method
+        returns it (``predict_proba`` gives one column per class: for a binary
+        ``roc_auc_score``, use ``"decision_function"``).
+    greater_is_better : bool, default=True
+    **kwargs
+        Passed to ``score_func``.
+
+    Returns
+    -------
+    StreamScorer
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> from sklearn.metrics import mean_absolute_error
+    >>> from sklearn_stream.learner import StreamLearner, stream_scorer
+    >>> def chunks(X, y, size=10):
+    ...     for start in range(0, len(X), size):
+    ...         yield {"X": X[start : start + size], "y": y[start : start + size]}
+    >>> X = np.random.default_rng(0).normal(size=(50, 2))
+    >>> y = X @ [1.0, 2.0]
+    >>> learner = StreamLearner(SGDRegressor(), eval_stream=chunks, random_state=0).fit(X, y)
+    >>> scorer = stream_scorer(mean_absolute_error, greater_is_better=False)
+    >>> scorer
+    stream_scorer(mean_absolute_error, response_method='predict')
+    >>> bool(scorer(learner, X, y) == -mean_absolute_error(y, learner.predict(X)))
+    True
+    """
+    if not callable(score_func):
+        raise TypeError(f"score_func must be a callable metric; got {score_func!r}.")
+    if not isinstance(response_method, str):
+        raise TypeError(f"response_method must be a method name; got {response_method!r}.")
+    return StreamScorer(score_func, response_method, 1 if greater_is_better else -1, kwargs)

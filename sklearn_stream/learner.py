@@ -37,6 +37,7 @@ from ._array_source import ArraySource, split_sample_params
 from ._delegation import DelegatedMethods
 from ._fit_streams import fit_data_stream
 from ._learner_base import TrainingHelpers
+from ._scoring import stream_scorer
 from ._training import (
     find_classes,
     open_stream,
@@ -44,7 +45,7 @@ from ._training import (
     wants_classes,
 )
 
-__all__ = ["StreamLearner"]
+__all__ = ["StreamLearner", "stream_scorer"]
 
 _CONSTANT_PARAMS = frozenset({"classes"})
 _BATCH_FIELDS = frozenset({"sample_weight"})

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import SGDClassifier, SGDRegressor
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score, roc_auc_score
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_validate
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_stream import Mux, Streamer
 from sklearn_stream._fit_streams import ShortStreamError
 from sklearn_stream.exceptions import BatchError, EmptyStreamError
-from sklearn_stream.learner import StreamLearner
+from sklearn_stream.learner import StreamLearner, stream_scorer
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -355,3 +355,56 @@ def test_streamed_score_keeps_no_earlier_batch_alive():
     assert abs(learner.score(X, y) - expected) <= 1e-12
     assert len(alive_counts) == 10
     assert max(alive_counts) <= 2  # the batch being made, and at most the one just scored
+
+
+# -- any metric over the evaluation stream: stream_scorer -----------------------------------------
+def test_stream_scorers_in_cross_validate_over_files(tracks, tmp_path):
+    paths, artists = tracks
+    learner = StreamLearner(
+        SGDRegressor(random_state=0),
+        stream=Streamer(logged, log=os.devnull),
+        eval_stream=Streamer(logged, log=os.devnull),
+    )
+    scoring = {
+        "mae": stream_scorer(mean_absolute_error, greater_is_better=False),
+        "r2": stream_scorer(r2_score),
+    }
+    cv = GroupKFold(4)
+    result = cross_validate(
+        learner, paths, groups=artists, cv=cv, scoring=scoring, return_estimator=True
+    )
+    for (_, test), mae, r2, fitted in zip(
+        cv.split(paths, groups=artists),
+        result["test_mae"],
+        result["test_r2"],
+        result["estimator"],
+        strict=True,
+    ):
+        X_test, y_test = _read_all(paths[test])
+        predicted = fitted.predict(X_test)
+        assert abs(mae + mean_absolute_error(y_test, predicted)) <= 1e-12
+        assert abs(r2 - fitted.score(paths[test])) <= 1e-12
+
+
+def test_stream_scorer_with_another_response_method():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = (X[:, 0] + rng.normal(size=80) > 0).astype(int)
+    bounds = [(0, 25), (25, 26), (26, 80)]
+    learner = StreamLearner(
+        SGDClassifier(random_state=0), eval_stream=Streamer(cut, bounds), random_state=0
+    ).fit(X, y)
+    scorer = stream_scorer(roc_auc_score, response_method="decision_function")
+    expected = roc_auc_score(y, learner.decision_function(X))
+    assert abs(scorer(learner, X, y) - expected) <= 1e-12
+
+
+def test_stream_scorer_errors():
+    X, y = _data()
+    scorer = stream_scorer(r2_score)
+    with pytest.raises(TypeError, match=r"got StreamRegressor with no eval_stream"):
+        scorer(StreamLearner(SGDRegressor()).fit(X, y), X, y)
+    with pytest.raises(TypeError, match=r"got SGDRegressor \(not a StreamLearner\)"):
+        scorer(SGDRegressor().fit(X, y), X, y)
+    with pytest.raises(TypeError, match=r"score_func must be a callable metric"):
+        stream_scorer("r2")
