@@ -168,7 +168,16 @@ def start_data_stream(value: Any, data: tuple, seed: int | None, max_batches: in
     else:
         func, args, kwargs = value, data, {}
     kwargs = _with_random_state(func, args, kwargs, seed)
-    return Streamer(func, *args, **kwargs).generate(max_batches=max_batches)
+    try:
+        source = Streamer(func, *args, **kwargs)
+    except TypeError as exc:
+        given = "X, y" if len(data) == 2 else "X"
+        exc.add_note(
+            f"(the function is called with the data first ({given}), then the stream's own "
+            "arguments: it must take the data as its first positional parameters)"
+        )
+        raise
+    return source.generate(max_batches=max_batches)
 
 
 def describe_stream(name: str, value: Any) -> str:
@@ -253,11 +262,16 @@ def fit_data_stream(learner: Any, X: Any, y: Any, params: dict) -> None:
     where = f"{describe_stream('stream', learner.stream)} in {name}.fit on {describe_data(X)}"
     seed, _ = derived_seeds(learner.random_state)
     data = (X,) if y is None else (X, y)
-    stream = start_data_stream(learner.stream, data, seed, learner.max_batches)
+    stream = None
     try:
-        learner._train(_require(stream, learner.max_batches, where), params, _WEIGHTS, where)
+        started = start_data_stream(learner.stream, data, seed, learner.max_batches)
+        stream = _require(started, learner.max_batches, where)
+        learner._train(stream, params, _WEIGHTS, where)
     except (EmptyStreamError, ShortStreamError):
         raise  # their messages name the stream and the fit already
     except Exception as exc:
         exc.add_note(f"(raised while training on {where})")
         raise
+    finally:
+        if stream is not None:
+            stream.close()  # also when training stopped at max_batches: close the user's

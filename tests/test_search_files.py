@@ -408,3 +408,29 @@ def test_stream_scorer_errors():
         scorer(SGDRegressor().fit(X, y), X, y)
     with pytest.raises(TypeError, match=r"score_func must be a callable metric"):
         stream_scorer("r2")
+
+
+def test_a_function_that_does_not_take_the_data_gets_a_note():
+    X, y = _data()
+
+    def settings_only(batch_size=4):
+        yield {"X": X[:batch_size], "y": y[:batch_size]}
+
+    learner = StreamLearner(SGDRegressor(), stream=Streamer(settings_only))
+    with pytest.raises(TypeError, match=r"called with the data first \(X, y\)") as info:
+        learner.fit(X, y)
+    assert "in StreamRegressor.fit on 40 samples" in "".join(info.value.__notes__)
+
+
+def test_the_users_generator_is_closed_when_training_stops():
+    X, y = _data()
+    closed = []
+
+    def endless_noting_close(X, y):
+        try:
+            yield from endless(X, y)
+        finally:
+            closed.append(True)
+
+    StreamLearner(SGDRegressor(), 3, stream=endless_noting_close).fit(X, y)
+    assert closed == [True]
