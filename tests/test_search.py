@@ -18,6 +18,7 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_stream import Streamer
 from sklearn_stream.learner import StreamLearner
@@ -252,3 +253,30 @@ def test_learner_with_a_stream_pickles_and_clones_after_fitting():
     assert restored.stream.kwargs == {"sigma": 0.5}
     refitted = clone(restored).fit(X, y)  # the same stream, the same seeds
     np.testing.assert_array_equal(_coef(refitted), _coef(learner))
+
+
+# -- scikit-learn's estimator checks on learners whose fit and score go through streams ----------
+def passes(X, y=None, n_epochs=10, size=32):
+    """``n_epochs`` ordered passes over (X, y) in chunks, for any input the checks give."""
+    n = X.shape[0] if hasattr(X, "shape") else len(X)
+    for _ in range(n_epochs):
+        for start in range(0, n, size):
+            batch = {"X": X[start : start + size]}
+            if y is not None:
+                batch["y"] = y[start : start + size]
+            yield batch
+
+
+STREAMED = [
+    StreamLearner(estimator, stream=Streamer(passes), eval_stream=Streamer(passes, n_epochs=1))
+    for estimator in (SGDRegressor(), SGDClassifier())
+]
+# With stream set, y=None is valid input (the stream's batches may carry the targets, as
+# file streams do), so fit does not stop at "requires y" as the check expects: it fails
+# later, naming the batch without a target (regressors) or asking for classes (classifiers).
+STREAMED_FAILURES = {"check_requires_y_none": "with stream set, y=None is valid input"}
+
+
+@parametrize_with_checks(STREAMED, expected_failed_checks=lambda _: STREAMED_FAILURES)
+def test_sklearn_checks_with_stream_and_eval_stream(estimator, check):
+    check(estimator)
