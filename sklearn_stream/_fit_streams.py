@@ -7,6 +7,10 @@ fold's samples, or a fold's list of files), so one learner works for every fold 
 search. The parameter itself is never modified: each fit builds a new ``Streamer`` with
 the data put before the parameter's own positional arguments.
 
+A data source that runs another one, given as its ``source`` parameter (such as
+:class:`~sklearn_stream.ZMQStreamer`, which runs it in worker processes), is rebuilt
+around the rebuilt source: a clone with ``set_params(source=...)``.
+
 Only sources that *can* take data are accepted: a :class:`~sklearn_stream.Mux`, a
 ``Streamer`` over a list, or any other data source that has no function to call with the
 data is rejected, because using it would silently ignore ``X`` (see
@@ -17,6 +21,7 @@ import inspect
 from typing import Any
 
 import numpy as np
+from sklearn.base import clone
 
 from ._random import epoch_rng
 from ._training import wants_classes
@@ -38,8 +43,9 @@ _SEED_BOUND = np.iinfo(np.int32).max
 _WEIGHTS = frozenset({"sample_weight"})
 _ACCEPTED = (
     "a Streamer over a generator function whose first arguments are the data "
-    "(Streamer(noisy_samples, sigma=1.0) streams noisy_samples(X, y, sigma=1.0)), or a "
-    "callable f(X, y) returning an iterable of batches"
+    "(Streamer(noisy_samples, sigma=1.0) streams noisy_samples(X, y, sigma=1.0)), a "
+    "callable f(X, y) returning an iterable of batches, or a data source whose 'source' "
+    "parameter is one of those (ZMQStreamer(Streamer(noisy_samples)) runs it in workers)"
 )
 
 
@@ -59,7 +65,7 @@ def check_data_stream(value: Any, name: str) -> None:
         For a :class:`~sklearn_stream.Mux` or another data source with no function to call
         with the data.
     """
-    if value is None or (callable(value) and not is_data_source(value)):
+    if value is None or _takes_data(value):
         return
     if isinstance(value, Mux):
         raise TypeError(
@@ -73,20 +79,40 @@ def check_data_stream(value: Any, name: str) -> None:
             f"{name} accepts {_ACCEPTED}."
         )
     if type(value) is Streamer:
-        wrapped = value.streamer
-        if callable(wrapped) and not is_data_source(wrapped):
-            return
-        why = f"it wraps a {type(wrapped).__name__}, not a function to call with the data"
+        why = f"it wraps a {type(value.streamer).__name__}, not a function to call with the data"
     else:
         why = (
             f"a {type(value).__name__} is a data source of its own, not a Streamer over a "
-            "function that a new Streamer can be built from with the data"
+            "function that a new Streamer can be built from with the data, nor a data source "
+            "whose source parameter is one"
         )
     raise TypeError(
         f"{name}={value!r} cannot be given the training data: {why}, and using it as it is "
         f"would ignore X. {name} accepts {_ACCEPTED}. To train on a fixed stream instead, "
         "use iter_fit(stream)."
     )
+
+
+def _inner_source(value: Any) -> Any:
+    """The ``source`` parameter of a data source that runs another one, else None."""
+    if type(value) in (Streamer, Mux):
+        return None
+    if not (is_data_source(value) and hasattr(value, "set_params")):
+        return None
+    try:
+        return value.get_params(deep=False).get("source")
+    except Exception:  # get_params of a foreign object: not one we can rebuild
+        return None
+
+
+def _takes_data(value: Any) -> bool:
+    """Whether a new data source can be built from ``value`` with a fit's data."""
+    if callable(value) and not is_data_source(value):
+        return True
+    if type(value) is Streamer:
+        return callable(value.streamer) and not is_data_source(value.streamer)
+    inner = _inner_source(value)
+    return inner is not None and _takes_data(inner)
 
 
 def derived_seeds(random_state: Any) -> tuple:
@@ -163,13 +189,21 @@ def start_data_stream(value: Any, data: tuple, seed: int | None, max_batches: in
     >>> [batch["X"].tolist() for batch in stream]
     [[0, 1], [2, 3], [4, 5]]
     """
-    if isinstance(value, Streamer):
+    return _with_data(value, data, seed).generate(max_batches=max_batches)
+
+
+def _with_data(value: Any, data: tuple, seed: int | None) -> Any:
+    """A new data source: ``value`` rebuilt with ``data`` first (recursing into ``source``)."""
+    if type(value) is Streamer:
         func, args, kwargs = value.streamer, (*data, *value.args), dict(value.kwargs)
-    else:
+    elif callable(value) and not is_data_source(value):
         func, args, kwargs = value, data, {}
+    else:  # a data source running another one (e.g. in worker processes)
+        inner = _with_data(_inner_source(value), data, seed)
+        return clone(value).set_params(source=inner)
     kwargs = _with_random_state(func, args, kwargs, seed)
     try:
-        source = Streamer(func, *args, **kwargs)
+        return Streamer(func, *args, **kwargs)
     except TypeError as exc:
         given = "X, y" if len(data) == 2 else "X"
         exc.add_note(
@@ -177,7 +211,6 @@ def start_data_stream(value: Any, data: tuple, seed: int | None, max_batches: in
             "arguments: it must take the data as its first positional parameters)"
         )
         raise
-    return source.generate(max_batches=max_batches)
 
 
 def describe_stream(name: str, value: Any) -> str:

@@ -99,10 +99,11 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         file paths, so cross-validation splits by file. When the function takes a
         ``random_state`` that is unset (absent or None) and the learner's
         ``random_state`` is not None, a seed derived from it is passed. With
-        ``max_batches`` set, the stream must yield that many batches. A
-        :class:`~sklearn_stream.Mux` or any other data source that has no function to
-        call with the data is rejected (it would ignore ``X``): wrap the code that builds
-        the ``Mux`` from the data in a generator function instead.
+        ``max_batches`` set, the stream must yield that many batches. A data source
+        whose ``source`` parameter is one of these (``ZMQStreamer(Streamer(noisy))``) is
+        cloned around the rebuilt source. A :class:`~sklearn_stream.Mux` or any other data
+        source that has no function to call with the data is rejected (it would ignore
+        ``X``): wrap the code that builds the ``Mux`` from the data in a function instead.
     eval_stream : None, Streamer or callable, default=None
         How :meth:`score` streams its data, given the same way as ``stream``. When set,
         ``score(X, y)`` is the estimator's score (classifier accuracy or regressor R²)

@@ -280,3 +280,20 @@ STREAMED_FAILURES = {"check_requires_y_none": "with stream set, y=None is valid 
 @parametrize_with_checks(STREAMED, expected_failed_checks=lambda _: STREAMED_FAILURES)
 def test_sklearn_checks_with_stream_and_eval_stream(estimator, check):
     check(estimator)
+
+
+@pytest.mark.timeout(120)
+def test_a_source_that_runs_a_streamer_in_workers_is_rebuilt_around_it():
+    pytest.importorskip("zmq")
+    from sklearn_stream.zmq_stream import ZMQStreamer
+
+    X, y = _regression()
+    in_workers = ZMQStreamer(Streamer(noisy, sigma=0.5))
+    learner = StreamLearner(SGDRegressor(random_state=0), 20, stream=in_workers, random_state=0)
+    assert learner.get_params()["stream__source__sigma"] == 0.5
+    search = GridSearchCV(learner, {"stream__source__sigma": [0.0, 3.0]}, cv=2).fit(X, y)
+    assert search.best_params_ == {"stream__source__sigma": 0.0}
+    assert in_workers.source.kwargs == {"sigma": 0.5}  # the parameter itself is untouched
+    # one worker keeps the order: the same model as streaming in this process
+    here = clone(learner).set_params(stream=Streamer(noisy, sigma=0.0)).fit(X, y)
+    np.testing.assert_array_equal(_coef(search.best_estimator_), _coef(here))
