@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sklearn
 from hypothesis import given
 from hypothesis import strategies as st
 from search_data import cut, data, logged, read_all
@@ -194,3 +195,29 @@ def test_stream_scorer_with_another_response_method():
     scorer = stream_scorer(roc_auc_score, response_method="decision_function")
     expected = roc_auc_score(y, learner.decision_function(X))
     assert abs(scorer(learner, X, y) - expected) <= 1e-12
+
+
+# -- a classifier over seeds that are ids: classes come from fit params ---------------------------
+def batches_from_ids(ids):
+    """Each id seeds one batch of a two-class problem."""
+    for seed in ids:
+        rng = np.random.default_rng(int(seed))
+        X = rng.normal(size=(16, 3))
+        yield {"X": X, "y": (X[:, 0] > 0).astype(int)}
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_classifier_search_over_ids_gets_classes_from_fit_params(routing):
+    ids = np.arange(12)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        estimator = SGDClassifier(random_state=0)
+        if routing:
+            estimator.set_partial_fit_request(classes=True)
+        learner = StreamLearner(
+            estimator, stream=batches_from_ids, eval_stream=batches_from_ids, random_state=0
+        )
+        search = GridSearchCV(learner, {"estimator__alpha": [1e-4, 1e-1]}, cv=KFold(3))
+        search.fit(ids, classes=np.array([0, 1]))
+    assert search.best_estimator_.classes_.tolist() == [0, 1]
+    assert search.best_estimator_.n_batches_seen_ == 12
+    assert search.best_score_ > 0.8
