@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from . import _decode, _wire
 from ._workers import WorkerGroup, import_zmq
 from .exceptions import StreamError
@@ -28,7 +30,7 @@ __all__ = ["BindError", "WorkerError", "run_stream"]
 
 _DRAIN = 0.3  # after a worker exits, how long its last messages may take to arrive
 _CHECK = 0.1  # how often the fast path looks at worker exits
-_POLL_MS = 1000
+_WAIT_MS = 100  # how long a receive waits before worker exits are looked at
 _DEFAULT_GRACE = 0.4  # how long stopped workers may take to exit before they are ended
 # prefetch=None: each worker may have this many batches, and this many bytes, in flight
 # (at least one batch, however large).
@@ -134,14 +136,13 @@ class _Receiver:
         self.refill_bytes = _refill_bytes(group.window_bytes)
         self.exited: dict = {}
         self.poller = zmq.Poller()
-        self.poller.register(sock, zmq.POLLIN)
         self.sentinels = {p.sentinel: i for i, p in enumerate(group.processes)}
         for sentinel in self.sentinels:
             self.poller.register(sentinel, zmq.POLLIN)
 
-    def watch(self, timeout_ms: int) -> None:
-        """Wait up to ``timeout_ms`` for activity; raise if a worker died unannounced."""
-        for fd, _ in self.poller.poll(timeout_ms):
+    def watch(self) -> None:
+        """Note workers that exited; raise if one died without saying its stream ended."""
+        for fd, _ in self.poller.poll(0):
             index = self.sentinels.pop(fd, None)
             if index is not None:
                 self.poller.unregister(fd)
@@ -151,35 +152,45 @@ class _Receiver:
             if index in self.running and now - when > _DRAIN:
                 raise _death(self.group.processes[index], index)
 
-    def wait(self) -> None:
-        pending = [when for i, when in self.exited.items() if i in self.running]
-        timeout = _POLL_MS
-        if pending:
-            timeout = max(1, int(1000 * (min(pending) + _DRAIN - time.monotonic())) + 1)
-        self.watch(timeout)
-
     def batches(self, max_batches: int | None) -> Iterator:
-        zmq, recv = self.zmq, self.sock.recv
+        # recv blocks at most _WAIT_MS (RCVTIMEO), then worker exits are looked at.
+        zmq, recv, watch = self.zmq, self.sock.recv, self.watch
         ids, running, refill = self.ids, self.running, self.refill
         owed_batches, owed_bytes = [0] * len(ids), [0] * len(ids)
         refill_bytes = self.refill_bytes
-        pipes, tell, decode = self.group.pipes, self.group.tell, self.decoder.decode
-        start = _wire.DATA_START
+        pipes, tell = self.group.pipes, self.group.tell
+        decode, shortcut = self.decoder.decode, self.decoder.shortcut
+        frombuffer, start = np.frombuffer, _wire.DATA_START
+        # The last packed batch's tag, token and header, and how to read such a batch: a
+        # message that starts with the same bytes and has the same size is read at once.
+        known: tuple | bytes = ()  # startswith(()) is always False
+        known_index = known_size = 0
+        known_fields: tuple = ()
+        limit = math.inf if max_batches is None else max_batches
         count = 0
         next_check = time.monotonic() + _CHECK
-        while running and (max_batches is None or count < max_batches):
+        while running and count < limit:
             try:
-                message = recv(zmq.NOBLOCK)
+                message = recv()
             except zmq.Again:
-                self.wait()
+                watch()
                 continue
-            index = ids.get(message[1:start])
-            if index is None:
-                self.discard()  # not one of our workers: dropped unread
-                continue
-            tag = message[:1]
-            if tag == _wire.DATA or tag == _wire.MULTIPART:
-                size = len(message)
+            size = len(message)
+            if message.startswith(known) and size == known_size:
+                index = known_index
+                batch = {}
+                for key, dtype, items, offset, shape in known_fields:
+                    array = frombuffer(message, dtype, items, offset)
+                    batch[key] = array if shape is None else array.reshape(shape)
+            else:
+                index = ids.get(message[1:start])
+                if index is None:
+                    self.discard()  # not one of our workers: dropped unread
+                    continue
+                tag = message[:1]
+                if tag != _wire.DATA and tag != _wire.MULTIPART:
+                    self.control(tag, message, index)
+                    continue
                 frames = None
                 if tag == _wire.MULTIPART:
                     frames = self.rest()
@@ -189,23 +200,33 @@ class _Receiver:
                     batch = decode(message, frames)
                 except _wire.WireError as exc:
                     raise WorkerError(f"zmq_stream worker {index} sent an invalid batch.") from exc
-                owed_batches[index] += 1
-                owed_bytes[index] += size
-                if owed_batches[index] >= refill[index] or owed_bytes[index] >= refill_bytes:
-                    credit = f"{owed_batches[index]},{owed_bytes[index]}"
-                    tell(pipes[index], _wire.CREDIT + credit.encode())
-                    owed_batches[index] = owed_bytes[index] = 0
-                count += 1
-                yield batch
-                if time.monotonic() >= next_check:
-                    self.watch(0)
-                    next_check = time.monotonic() + _CHECK
-            elif tag == _wire.FINISHED:
-                running.discard(index)
-            elif tag == _wire.ERROR:
-                raise worker_exception(_decode.decode_error(message), index)
-            else:
-                raise WorkerError(f"zmq_stream worker {index} sent a message of unknown kind.")
+                if frames is None:
+                    fast = shortcut(message)
+                    if fast is not None:
+                        known, known_size, known_fields = fast
+                        known_index = index
+            owed_batches[index] += 1
+            owed_bytes[index] += size
+            if owed_batches[index] >= refill[index] or owed_bytes[index] >= refill_bytes:
+                tell(
+                    pipes[index],
+                    b"%s%d,%d" % (_wire.CREDIT, owed_batches[index], owed_bytes[index]),
+                )
+                owed_batches[index] = owed_bytes[index] = 0
+            count += 1
+            yield batch
+            if time.monotonic() >= next_check:
+                watch()
+                next_check = time.monotonic() + _CHECK
+
+    def control(self, tag: bytes, message: bytes, index: int) -> None:
+        """Act on a message of one of our workers that carries no batch."""
+        if tag == _wire.FINISHED:
+            self.running.discard(index)
+        elif tag == _wire.ERROR:
+            raise worker_exception(_decode.decode_error(message), index)
+        else:
+            raise WorkerError(f"zmq_stream worker {index} sent a message of unknown kind.")
 
     def rest(self) -> list:
         """The remaining frames of the message being received."""
@@ -258,6 +279,7 @@ def run_stream(
         context = zmq.Context()
         sock = context.socket(zmq.PULL)
         sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.RCVTIMEO, _WAIT_MS)
         endpoint, directory = _bind(sock, zmq, bind_options)
         group.send_endpoint(endpoint)
         yield from _Receiver(zmq, sock, group, copy).batches(max_batches)

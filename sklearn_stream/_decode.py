@@ -191,6 +191,21 @@ class BatchDecoder:
     def __init__(self, copy: bool) -> None:
         self.copy = copy
         self._plans: dict = {}
+        self._last: tuple | None = None  # see shortcut()
+
+    def shortcut(self, message: bytes) -> tuple | None:
+        """How to read, without this decoder, messages like ``message`` (just decoded).
+
+        Returns ``(prefix, size, fields)`` when ``message`` was a packed batch of C-ordered
+        arrays wanted without a copy: a message that starts with ``prefix`` (its kind,
+        token and header) and has ``size`` bytes holds, for each ``(key, dtype, count,
+        offset, shape)`` of ``fields``, an array of ``count`` items at ``offset`` (to
+        reshape to ``shape`` unless None). Returns None otherwise.
+        """
+        if self._last is None:
+            return None
+        header_end, size, fields = self._last
+        return message[:header_end], size, fields
 
     def decode(self, message: bytes, frames: list | None = None) -> dict:
         """Decode a data message: ``message`` is its first frame; ``frames`` holds the
@@ -216,10 +231,12 @@ class BatchDecoder:
                 self._plans.clear()
             self._plans[header] = cached
         fields, buffers, end, simple = cached
+        self._last = None
         if frames is None:
             if size != end:
                 raise WireError(f"a packed batch has {size} bytes; its header describes {end}.")
             if simple is not None and not self.copy:  # read-only views of the bytes
+                self._last = (header_start + length, end, simple)
                 batch = {}
                 for key, dtype, count, offset, shape in simple:
                     array = np.frombuffer(message, dtype, count, offset)
