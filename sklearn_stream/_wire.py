@@ -52,6 +52,7 @@ _JSON_SCALARS = (int, float, bool, str, type(None))
 _COMPRESSED = frozenset({"csr", "csc"})
 _SPARSE_FORMATS = frozenset({"csr", "csc", "coo", "bsr", "dia", "lil", "dok"})
 _CACHE_SIZE = 256
+_ndarray = np.ndarray
 
 
 class WireError(StreamError, ValueError):
@@ -143,21 +144,11 @@ def _describe_batch(batch: Any) -> tuple[list, list]:
     return fields, buffers
 
 
-def _signature(batch: Any) -> tuple | None:
-    """What decides the header of a batch of C-contiguous arrays; None for other batches."""
-    signature: list = []
-    for key, value in batch.items():
-        if type(value) is not np.ndarray or not value.flags.c_contiguous:
-            return None
-        signature.append((key, value.dtype, value.shape))
-    return tuple(signature)
-
-
 class BatchEncoder:
     """Turns batches into the frames of one message each (see the module docstring).
 
-    The header of a batch made only of C-contiguous arrays is cached by their keys, dtypes
-    and shapes, so a stream of same-shaped batches pays for JSON once.
+    The header of a batch made only of C-contiguous arrays is cached by their keys, dtypes,
+    strides and shapes, so a stream of same-shaped batches pays for JSON once.
     """
 
     def __init__(self, token: bytes) -> None:
@@ -165,6 +156,8 @@ class BatchEncoder:
         self._layouts: dict = {}
 
     def _layout(self, fields: list, buffers: list) -> tuple:
+        """``(multipart, prefix, paddings)``: the message's kind, its first bytes (kind, token,
+        header) and the padding before each buffer but the first (packed messages only)."""
         header = _dumps(fields).encode()
         header += b" " * (-(_START + _LENGTH.size + len(header)) % _ALIGN)  # JSON allows it
         total = 0
@@ -175,11 +168,11 @@ class BatchEncoder:
             [MULTIPART if multipart else DATA, self.token, _LENGTH.pack(len(header)), header]
         )
         paddings = []
-        position = len(prefix)
+        position = len(prefix)  # a multiple of _ALIGN: the first buffer needs no padding
         for buffer in buffers:
             paddings.append(bytes(-position % _ALIGN))
             position += len(paddings[-1]) + buffer.nbytes
-        return multipart, prefix, paddings
+        return multipart, prefix, tuple(paddings[1:])
 
     def encode(self, batch: Any) -> list:
         """Return the frames of ``batch``.
@@ -190,24 +183,39 @@ class BatchEncoder:
             If ``batch`` is not a dict with str keys, or a value is of a kind that cannot
             be sent; the message names the key and the type.
         """
-        signature = _signature(batch) if type(batch) is dict else None
-        layout = None if signature is None else self._layouts.get(signature)
-        if layout is None:
-            fields, buffers = _describe_batch(batch)
-            layout = self._layout(fields, buffers)
-            if signature is not None:
-                if len(self._layouts) >= _CACHE_SIZE:
-                    self._layouts.clear()
-                self._layouts[signature] = layout
-        else:
-            buffers = list(batch.values())
+        if type(batch) is dict:
+            # What decides the header of a batch of arrays: keys, dtypes, strides and
+            # shapes (which also decide whether each array is C-contiguous).
+            signature: tuple = ()
+            for key, value in batch.items():
+                if type(value) is not _ndarray:
+                    break
+                signature += (key, value.dtype, value.strides, value.shape)
+            else:
+                layout = self._layouts.get(signature)
+                if layout is not None:
+                    return self._frames(layout, batch.values())
+                fields, buffers = _describe_batch(batch)
+                layout = self._layout(fields, buffers)
+                if all(value.flags.c_contiguous for value in batch.values()):
+                    if len(self._layouts) >= _CACHE_SIZE:
+                        self._layouts.clear()
+                    self._layouts[signature] = layout
+                return self._frames(layout, buffers)
+        fields, buffers = _describe_batch(batch)
+        return self._frames(self._layout(fields, buffers), buffers)
+
+    @staticmethod
+    def _frames(layout: tuple, buffers: Any) -> list:
         multipart, prefix, paddings = layout
         if multipart:
             return [prefix, *buffers]
-        parts = [prefix]
+        if not paddings:
+            return [b"".join([prefix, *buffers])]
+        buffers = iter(buffers)
+        parts = [prefix, next(buffers)]
         for padding, buffer in zip(paddings, buffers):
-            if padding:
-                parts.append(padding)
+            parts.append(padding)
             parts.append(buffer)
         return [b"".join(parts)]
 

@@ -177,20 +177,12 @@ def _private_counts() -> tuple[int, int]:
 
 
 def _serve(link: _Link, stream: Any, token: bytes) -> None:
-    next_batch = stream.__next__
     encode = _wire.BatchEncoder(token).encode
     private = _private_counts()
     send, clock = link.sock.send, time.monotonic
+    next_check = link.next_check
     large = True
-    while True:
-        if clock() >= link.next_check:
-            link.check()
-        if link.trackers:
-            link.wait_sent()
-        try:
-            batch = next_batch()
-        except StopIteration:
-            break
+    for batch in stream:
         # Arrays sent without a copy must not change until they have left. If nothing but
         # this batch refers to them (the source kept no reference, and they own their
         # memory), the source cannot change them: the next batch may be made at once.
@@ -201,12 +193,17 @@ def _serve(link: _Link, stream: Any, token: bytes) -> None:
         frames = encode(batch)
         del batch
         large = len(frames) > 1
-        if large or link.credits <= 0 or len(frames[0]) > link.byte_credits:
-            link.send_batch(frames, owned)
-        else:  # the common case of a small batch, with credit to spare
-            link.credits -= 1
+        if not large and link.credits > 0 and len(frames[0]) <= link.byte_credits:
+            link.credits -= 1  # a small batch, with credit to spare
             link.byte_credits -= len(frames[0])
             send(frames[0])
+        else:
+            link.send_batch(frames, owned)
+            if link.trackers:
+                link.wait_sent()
+        if clock() >= next_check:
+            link.check()
+            next_check = link.next_check
     link.wait_sent()
     link.sock.send(_wire.FINISHED + token)
 

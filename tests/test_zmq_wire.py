@@ -215,6 +215,17 @@ def test_cached_header_follows_shape_and_dtype_changes():
             assert_same(round_trip(batch, encoder=encoder, decoder=decoder), batch)
 
 
+@pytest.mark.parametrize("n", [4, 1 << 13])  # packed, and one frame per buffer
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "mixed"])
+def test_repeated_layouts_round_trip_through_the_header_cache(n, layout):
+    encoder, decoder = BatchEncoder(TOKEN), BatchDecoder(False)
+    for i in range(3):  # the second and third batches reuse the first one's header
+        grid = np.arange(i, i + n * 6, dtype=np.float64).reshape(n, 6)
+        X = {"C": grid, "F": np.asfortranarray(grid), "strided": grid[:, ::2]}.get(layout)
+        batch = {"X": grid[::-1] if X is None else X, "y": np.arange(n) + i}
+        assert_same(round_trip(batch, encoder=encoder, decoder=decoder), batch)
+
+
 def test_writable_copy_does_not_share_memory_with_message():
     batch = {"X": np.arange(10.0)}
     frames = BatchEncoder(TOKEN).encode(batch)
