@@ -194,6 +194,8 @@ class BatchEncoder:
             else:
                 layout = self._layouts.get(signature)
                 if layout is not None:
+                    if not (layout[0] or layout[2]):  # packed, one padding-free buffer
+                        return [b"".join([layout[1], *batch.values()])]
                     return self._frames(layout, batch.values())
                 fields, buffers = _describe_batch(batch)
                 layout = self._layout(fields, buffers)

@@ -179,7 +179,9 @@ def _private_counts() -> tuple[int, int]:
 def _serve(link: _Link, stream: Any, token: bytes) -> None:
     encode = _wire.BatchEncoder(token).encode
     private = _private_counts()
-    send, clock = link.sock.send, time.monotonic
+    # pyzmq's Socket.send only adds DRAFT options (routing_id, group) to the compiled
+    # send of its base class, at about 0.2 us per call: small batches skip it.
+    send, clock = super(link.zmq.Socket, link.sock).send, time.monotonic
     next_check = link.next_check
     large = True
     for batch in stream:
