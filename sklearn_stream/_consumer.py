@@ -34,7 +34,7 @@ _WAIT_MS = 100  # how long a receive waits before worker exits are looked at
 _DEFAULT_GRACE = 0.4  # how long stopped workers may take to exit before they are ended
 # prefetch=None: each worker may have this many batches, and this many bytes, in flight
 # (at least one batch, however large).
-_DEFAULT_WINDOW = 256
+_DEFAULT_WINDOW = 1024
 _DEFAULT_WINDOW_BYTES = 64 << 20
 _NOT_RERAISED = (StopIteration, StopAsyncIteration, OSError)
 
