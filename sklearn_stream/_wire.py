@@ -183,6 +183,17 @@ class BatchEncoder:
             If ``batch`` is not a dict with str keys, or a value is of a kind that cannot
             be sent; the message names the key and the type.
         """
+        message = self.message(batch)
+        return [message] if type(message) is bytes else message
+
+    def message(self, batch: Any) -> bytes | list:
+        """``batch`` as one packed frame (bytes), or as a list of frames if it is large.
+
+        Raises
+        ------
+        TypeError
+            As :meth:`encode`.
+        """
         if type(batch) is dict:
             # What decides the header of a batch of arrays: keys, dtypes, strides and
             # shapes (which also decide whether each array is C-contiguous).
@@ -195,7 +206,7 @@ class BatchEncoder:
                 layout = self._layouts.get(signature)
                 if layout is not None:
                     if not (layout[0] or layout[2]):  # packed, one padding-free buffer
-                        return [b"".join([layout[1], *batch.values()])]
+                        return b"".join([layout[1], *batch.values()])
                     return self._frames(layout, batch.values())
                 fields, buffers = _describe_batch(batch)
                 layout = self._layout(fields, buffers)
@@ -208,18 +219,18 @@ class BatchEncoder:
         return self._frames(self._layout(fields, buffers), buffers)
 
     @staticmethod
-    def _frames(layout: tuple, buffers: Any) -> list:
+    def _frames(layout: tuple, buffers: Any) -> bytes | list:
         multipart, prefix, paddings = layout
         if multipart:
             return [prefix, *buffers]
         if not paddings:
-            return [b"".join([prefix, *buffers])]
+            return b"".join([prefix, *buffers])
         buffers = iter(buffers)
         parts = [prefix, next(buffers)]
         for padding, buffer in zip(paddings, buffers):
             parts.append(padding)
             parts.append(buffer)
-        return [b"".join(parts)]
+        return b"".join(parts)
 
 
 def encode_error(exc: BaseException, traceback_text: str, token: bytes) -> bytes:

@@ -177,7 +177,7 @@ def _private_counts() -> tuple[int, int]:
 
 
 def _serve(link: _Link, stream: Any, token: bytes) -> None:
-    encode = _wire.BatchEncoder(token).encode
+    encode = _wire.BatchEncoder(token).message
     private = _private_counts()
     # pyzmq's Socket.send only adds DRAFT options (routing_id, group) to the compiled
     # send of its base class, at about 0.2 us per call: small batches skip it.
@@ -192,15 +192,19 @@ def _serve(link: _Link, stream: Any, token: bytes) -> None:
         if large and type(batch) is dict:  # worth checking after a batch sent uncopied
             counts = _reference_counts(batch, _ZERO_COPY_BYTES)
             owned = counts[0] <= private[0] and counts[1] <= private[1]
-        frames = encode(batch)
+        message = encode(batch)
         del batch
-        large = len(frames) > 1
-        if not large and link.credits > 0 and len(frames[0]) <= link.byte_credits:
-            link.credits -= 1  # a small batch, with credit to spare
-            link.byte_credits -= len(frames[0])
-            send(frames[0])
+        if type(message) is bytes:
+            large = False
+            if link.credits > 0 and len(message) <= link.byte_credits:
+                link.credits -= 1  # the common case: a small batch, with credit to spare
+                link.byte_credits -= len(message)
+                send(message)
+            else:
+                link.send_batch([message])
         else:
-            link.send_batch(frames, owned)
+            large = True
+            link.send_batch(message, owned)
             if link.trackers:
                 link.wait_sent()
         if clock() >= next_check:

@@ -1,0 +1,68 @@
+"""Plots of training runs (needs matplotlib: ``pip install 'sklearn-stream[plot]'``)."""
+
+from typing import Any
+
+__all__ = ["plot_history"]
+
+
+def plot_history(learner: Any, ax: Any = None, *, x: str = "n_samples") -> Any:
+    """Draw the learning curve recorded in ``learner.history_``.
+
+    Parameters
+    ----------
+    learner : StreamLearner
+        A learner fitted with ``validation_data``, so that its ``history_`` holds scores.
+    ax : matplotlib Axes or None, default=None
+        Where to draw; None draws on the current Axes (``matplotlib.pyplot.gca()``).
+    x : {"n_samples", "n_batches", "time"}, default="n_samples"
+        What the horizontal axis shows: samples seen, batches seen, or wall time (s).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+    ValueError
+        If ``learner`` has no recorded scores (it was not fitted with ``validation_data``),
+        or ``x`` is not one of the names above.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn_stream import StreamLearner, plot_history
+    >>> X, y = load_iris(return_X_y=True)
+    >>> learner = StreamLearner(SGDClassifier(random_state=0), batch_size=16, n_epochs=3,
+    ...                         validation_data=(X, y), eval_every=5, random_state=0)
+    >>> ax = plot_history(learner.fit(X, y))
+    >>> ax.get_xlabel(), len(ax.lines[0].get_xdata()) == len(learner.history_["score"])
+    ('samples seen', True)
+    """
+    labels = {"n_samples": "samples seen", "n_batches": "batches seen", "time": "wall time (s)"}
+    if x not in labels:
+        raise ValueError(f"x must be one of {sorted(labels)}; got {x!r}.")
+    history = getattr(learner, "history_", None)
+    if not history or not history.get("score"):
+        raise ValueError(
+            "the learner has no recorded validation scores: fit it with "
+            "validation_data=(X_val, y_val) so that history_ is filled."
+        )
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(
+            "plot_history needs matplotlib: pip install 'sklearn-stream[plot]'"
+        ) from None
+    if ax is None:
+        ax = plt.gca()
+    ax.plot(history[x], history["score"], marker="o", markersize=3, label="validation score")
+    ax.set_xlabel(labels[x])
+    ax.set_ylabel("validation score")
+    ax.grid(True, alpha=0.3)
+    return ax
