@@ -11,8 +11,9 @@ is itself a scikit-learn estimator of the same kind. Parallel streams:
 from . import exceptions, util, zmq_stream
 from .buffer import batch_length, buffer_batch, buffer_streamer
 from .core import Streamer
-from .learner import StreamLearner
+from .learner import StreamLearner, stream_scorer
 from .mux import Mux, mux
+from .plotting import plot_history
 from .zmq_stream import ZMQStreamer
 
 __version__ = "0.1.0.dev0"
@@ -28,6 +29,8 @@ __all__ = [
     "buffer_streamer",
     "exceptions",
     "mux",
+    "plot_history",
+    "stream_scorer",
     "util",
     "zmq_stream",
 ]

@@ -26,11 +26,10 @@ from sklearn.base import clone
 from ._random import epoch_rng
 from ._training import wants_classes
 from .core import Streamer, is_data_source
-from .exceptions import EmptyStreamError, StreamError
+from .exceptions import EmptyStreamError, ShortStreamError
 from .mux import Mux
 
 __all__ = [
-    "ShortStreamError",
     "check_data_stream",
     "derived_seeds",
     "describe_data",
@@ -47,10 +46,6 @@ _ACCEPTED = (
     "callable f(X, y) returning an iterable of batches, or a data source whose 'source' "
     "parameter is one of those (ZMQStreamer(Streamer(noisy_samples)) runs it in workers)"
 )
-
-
-class ShortStreamError(StreamError, RuntimeError):
-    """A stream ended before yielding the ``max_batches`` batches a fit was asked to train on."""
 
 
 def check_data_stream(value: Any, name: str) -> None:

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import _routing_enabled, process_routing
 
 from ._fit_streams import check_data_stream
+from ._monitor import build_monitor, empty_history
 from ._scoring import check_eval_estimator
 from ._training import (
     TrainingProgress,
@@ -44,6 +45,9 @@ class TrainingHelpers:
         else:
             estimator = self._fresh(check_random_state(self.random_state))
             progress = TrainingProgress()
+        warm = estimator is getattr(self, "estimator_", None)
+        history = self.history_ if warm and hasattr(self, "history_") else empty_history()
+        monitor = build_monitor(self, estimator, history, self.max_batches)
         before = progress.n_batches
         try:
             train(
@@ -54,15 +58,20 @@ class TrainingHelpers:
                 sample_keys=sample_keys,
                 target_required=target_required(self.estimator),
                 progress=progress,
+                monitor=monitor,
             )
             check_not_empty(progress, before, what)
+            if monitor is not None:
+                monitor.finish(progress.n_batches, progress.n_samples)
         finally:
             # A fresh estimator becomes estimator_ only when training succeeds; a warm one
             # was updated in place, so its counts must follow even after an error.
-            if estimator is getattr(self, "estimator_", None):
+            if warm:
                 self._record(progress)
         self.__dict__.pop("labels_", None)  # labels of an earlier fit's data, now stale
         self.estimator_ = estimator
+        self.history_ = history
+        self.stopped_early_ = monitor is not None and monitor.stopped_early
         self._record(progress)
 
     def _check_streams(self) -> None:

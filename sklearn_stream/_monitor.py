@@ -9,9 +9,22 @@ when it is installed, or with plain log lines when it is not.
 
 import sys
 import time
+from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["HISTORY_KEYS", "ProgressDisplay", "TrainingMonitor"]
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.utils._param_validation import Interval, StrOptions
+
+__all__ = [
+    "HISTORY_KEYS",
+    "MONITOR_ATTRIBUTES_DOC",
+    "MONITOR_CONSTRAINTS",
+    "MONITOR_PARAMS_DOC",
+    "ProgressDisplay",
+    "TrainingMonitor",
+    "build_monitor",
+    "empty_history",
+]
 
 HISTORY_KEYS = ("n_batches", "n_samples", "score", "time")
 
@@ -69,7 +82,7 @@ class ProgressDisplay:
             self.score = score
         if self.bar is not None:
             self.bar.update(n_batches - self.bar.n)
-            if score is not None or self.bar.n == 1:
+            if score is not None or self.bar.n % 50 == 1:  # the postfix costs: not every batch
                 postfix = {"samples": n_samples}
                 if self.score is not None:
                     postfix["score"] = f"{self.score:.4g}"
@@ -187,3 +200,87 @@ class TrainingMonitor:
                     f"in {self.n_iter_no_change} evaluations"
                 )
             self.display.close(n_batches, n_samples, reason)
+
+
+MONITOR_CONSTRAINTS = {
+    "validation_data": [tuple, None],
+    "eval_every": [Interval(Integral, 1, None, closed="left")],
+    "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+    "early_stopping": ["boolean"],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "verbose": ["verbose"],
+}
+
+# The parameters of StreamLearner that drive the monitor, as the learner declares and
+# documents them (substituted into its docstring, so that they are written once).
+MONITOR_PARAMS_DOC = """\
+    validation_data : tuple ``(X_val, y_val)`` or ``(X_val,)``, or None, default=None
+        Held-out data scored during :meth:`fit` and :meth:`iter_fit` every
+        ``eval_every`` batches and once at the end; each score is recorded in
+        ``history_``.
+    eval_every : int >= 1, default=100
+        Batches between two validation scores.
+    scoring : str, callable or None, default=None
+        How the validation data is scored: a scikit-learn scorer name or callable
+        ``scorer(estimator, X, y)``; None uses the estimator's ``score``.
+    early_stopping : bool, default=False
+        Stop training when the validation score has not improved on the best one by at
+        least ``tol`` for ``n_iter_no_change`` evaluations in a row, as
+        :class:`~sklearn.linear_model.SGDClassifier` does. Needs ``validation_data``.
+    n_iter_no_change : int >= 1, default=5
+        Evaluations without improvement before stopping early.
+    tol : float >= 0 or None, default=1e-3
+        The improvement that counts; None never stops early.
+    verbose : int, default=0
+        0 prints nothing; 1 or more shows progress while training (batches, samples,
+        batches per second and the latest validation score): a tqdm progress bar when
+        tqdm is installed (``pip install 'sklearn-stream[progress]'``), periodic log lines
+        otherwise."""
+
+MONITOR_ATTRIBUTES_DOC = """\
+    history_ : dict of lists
+        The validation scores of the training so far: ``"n_batches"``, ``"n_samples"``
+        (seen when scored), ``"score"`` and ``"time"`` (seconds since training started),
+        one entry per evaluation. Empty lists without ``validation_data``; continued by
+        ``warm_start``. See :func:`~sklearn_stream.plot_history`."""
+
+
+def empty_history() -> dict:
+    """A ``history_`` with no evaluation yet."""
+    return {key: [] for key in HISTORY_KEYS}
+
+
+def build_monitor(learner: Any, estimator: Any, history: dict, total: int | None) -> Any:
+    """The monitor a learner's parameters ask for, or None when nothing is watched.
+
+    Raises
+    ------
+    ValueError
+        If ``early_stopping`` is set without ``validation_data``, or ``validation_data`` is
+        not a tuple of one or two items.
+    """
+    data = learner.validation_data
+    if learner.early_stopping and data is None:
+        raise ValueError(
+            "early_stopping=True needs validation_data=(X_val, y_val) to score the model on."
+        )
+    if data is not None and len(data) not in (1, 2):
+        raise ValueError(
+            f"validation_data must be a tuple (X_val, y_val) or (X_val,); got a tuple of "
+            f"{len(data)} items."
+        )
+    if data is None and not learner.verbose:
+        return None
+
+    return TrainingMonitor(
+        estimator,
+        scorer=None if data is None else check_scoring(estimator, scoring=learner.scoring),
+        validation_data=data,
+        eval_every=learner.eval_every,
+        early_stopping=learner.early_stopping,
+        n_iter_no_change=learner.n_iter_no_change,
+        tol=learner.tol,
+        display=ProgressDisplay(total) if learner.verbose else None,
+        history=history,
+    )

@@ -60,6 +60,7 @@ def train(
     sample_keys: frozenset,
     target_required: bool,
     progress: TrainingProgress,
+    monitor: Any = None,
 ) -> TrainingProgress:
     """Call ``partial_fit`` on each batch of ``stream``; update and return ``progress``.
 
@@ -79,6 +80,9 @@ def train(
     progress : TrainingProgress
         Counts so far (non-zero when training continues); ``n_features`` is checked against
         every batch once known.
+    monitor : TrainingMonitor or None, default=None
+        Called after every batch (validation scores, progress display); training stops
+        when it says so (early stopping). None costs nothing per batch.
 
     Raises
     ------
@@ -117,6 +121,8 @@ def train(
         progress.n_batches = index + 1
         progress.n_samples = n_samples
         progress.n_features = n_features
+        if monitor is not None and monitor.after_batch(index + 1, n_samples):
+            break
     return progress
 
 

@@ -11,6 +11,7 @@ __all__ = [
     "BatchLengthError",
     "EmptyPoolError",
     "EmptyStreamError",
+    "ShortStreamError",
     "StreamError",
 ]
 
@@ -37,3 +38,7 @@ class EmptyPoolError(StreamError, RuntimeError):
 
 class EmptyStreamError(StreamError, RuntimeError):
     """A stream produced no batch where at least one was needed."""
+
+
+class ShortStreamError(StreamError, RuntimeError):
+    """A stream ended before yielding the ``max_batches`` batches a fit was asked to train on."""

@@ -1,28 +1,7 @@
 """``StreamLearner``: train any scikit-learn estimator with ``partial_fit`` from a stream.
 
-Design
-------
-``StreamLearner`` is a meta-estimator in the manner of scikit-learn's own
-(``SelfTrainingClassifier``, ``MultiOutputRegressor``): ``__init__`` only stores
-parameters, which ``_fit_context`` validates once per ``fit``/``iter_fit``/``partial_fit``;
-the user's ``estimator`` is cloned into ``estimator_`` and never modified; prediction and
-transformation methods are delegated with ``available_if`` (see ``_delegation``), and tags
-come from the wrapped estimator.
-
-*Kind follows the estimator.* scikit-learn treats an estimator as a classifier, clusterer,
-... partly by its mixin classes, so a learner must *be* of the kind it wraps: whenever the
-``estimator`` attribute is assigned (``__init__``, ``set_params``, plain assignment), the
-instance's class becomes the matching subclass from ``_learner_kinds``
-(``StreamLearner(SGDClassifier())`` is a ``StreamClassifier``). ``clone`` and pickling keep
-the kind; ``set_params(estimator=SGDRegressor())`` changes it; subclasses written by users
-keep their own class.
-
-*One training loop.* ``iter_fit`` feeds a user's stream, and ``fit`` feeds a stream of
-shuffled mini-batches of in-memory data (an ``ArraySource``) or the stream that the
-``stream`` parameter makes of the fit's data (``_fit_streams``), to the same loop
-(``_training.train``). Because ``stream`` is a parameter, searches tune it like any other
-(``stream__sigma``), and a fit's ``X`` can be a list of files that CV splits by file;
-``eval_stream`` does the same for ``score`` (``_scoring``).
+The design (kinds that follow the estimator, one training loop for ``fit``, ``iter_fit``
+and the ``stream`` parameter, streamed scoring) is described in ``doc/architecture.rst``.
 """
 
 from numbers import Integral
@@ -37,13 +16,9 @@ from ._array_source import ArraySource, split_sample_params
 from ._delegation import DelegatedMethods
 from ._fit_streams import fit_data_stream
 from ._learner_base import TrainingHelpers
+from ._monitor import MONITOR_ATTRIBUTES_DOC, MONITOR_CONSTRAINTS, MONITOR_PARAMS_DOC
 from ._scoring import stream_scorer
-from ._training import (
-    find_classes,
-    open_stream,
-    target_required,
-    wants_classes,
-)
+from ._training import find_classes, open_stream, target_required, wants_classes
 
 __all__ = ["StreamLearner", "stream_scorer"]
 
@@ -58,10 +33,9 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
     ``fit(X, y)`` trains on shuffled mini-batches of in-memory data, or on the stream the
     ``stream`` parameter makes of ``(X, y)``, so the learner works in Pipelines,
     cross-validation and searches (which can tune the stream too) like any scikit-learn
-    estimator. The
-    learner is of the same kind as the estimator it wraps (it is a ``StreamClassifier``
-    for a classifier, a ``StreamRegressor`` for a regressor, and so on), and has its
-    ``predict``, ``transform``, ... methods exactly when the estimator has them.
+    estimator. The learner is of the same kind as the estimator it wraps (it is a
+    ``StreamClassifier`` for a classifier, a ``StreamRegressor`` for a regressor, ...), and
+    has its ``predict``, ``transform``, ... methods exactly when the estimator has them.
 
     Parameters
     ----------
@@ -110,6 +84,7 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         over every batch of the stream made of ``(X, y)`` (it must end), computed from the
         predictions and targets alone, and ``fit`` rejects an estimator whose ``score`` is
         anything else. Prediction methods keep taking features.
+    %(monitor_params)s
 
     Attributes
     ----------
@@ -119,6 +94,9 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         Batches trained on since ``estimator_`` was created.
     n_samples_seen_ : int
         Samples trained on since ``estimator_`` was created.
+    %(monitor_attributes)s
+    stopped_early_ : bool
+        Whether the last :meth:`fit` or :meth:`iter_fit` stopped early.
     classes_ : ndarray
         ``estimator_.classes_`` (classifiers).
     n_features_in_ : int
@@ -166,6 +144,7 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         "warm_start": ["boolean"],
         "stream": [None, callable, HasMethods(["generate"])],
         "eval_stream": [None, callable, HasMethods(["generate"])],
+        **MONITOR_CONSTRAINTS,
     }
 
     def __init__(
@@ -180,6 +159,13 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         warm_start: bool = False,
         stream: Any = None,
         eval_stream: Any = None,
+        validation_data: tuple | None = None,
+        eval_every: int = 100,
+        scoring: Any = None,
+        early_stopping: bool = False,
+        n_iter_no_change: int = 5,
+        tol: float | None = 1e-3,
+        verbose: int = 0,
     ) -> None:
         self.estimator = estimator
         self.max_batches = max_batches
@@ -190,6 +176,13 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         self.warm_start = warm_start
         self.stream = stream
         self.eval_stream = eval_stream
+        self.validation_data = validation_data
+        self.eval_every = eval_every
+        self.scoring = scoring
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.verbose = verbose
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -302,7 +295,7 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
             score cannot be computed over a stream.
         sklearn_stream.exceptions.EmptyStreamError
             If the stream yields no batch; the message names the stream and the fit's data.
-        sklearn_stream._fit_streams.ShortStreamError
+        sklearn_stream.exceptions.ShortStreamError
             If ``max_batches`` is set and the stream ends before yielding that many.
 
         Examples
@@ -396,3 +389,8 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         self.n_batches_seen_ += 1
         self.n_samples_seen_ += _num_samples(X)
         return self
+
+
+StreamLearner.__doc__ = StreamLearner.__doc__.replace(
+    "    %(monitor_params)s", MONITOR_PARAMS_DOC
+).replace("    %(monitor_attributes)s", MONITOR_ATTRIBUTES_DOC)

@@ -14,8 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_stream import Mux, Streamer
-from sklearn_stream._fit_streams import ShortStreamError
-from sklearn_stream.exceptions import BatchError, EmptyStreamError
+from sklearn_stream.exceptions import BatchError, EmptyStreamError, ShortStreamError
 from sklearn_stream.learner import StreamLearner, stream_scorer
 
 
