@@ -6,12 +6,46 @@ same sequence of streams in every process; successive streams (epochs) of one ob
 """
 
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 
-__all__ = ["epoch_rng", "spawn_seeds"]
+__all__ = ["check_random_state_value", "epoch_rng", "spawn_seeds"]
 
 _SEED_WORDS = 4
+
+
+def check_random_state_value(random_state: Any) -> None:
+    """Check a data source's ``random_state`` parameter at the call; it is kept as given.
+
+    Raises
+    ------
+    TypeError
+        If it is not None, an int, a ``RandomState`` or a ``Generator``.
+    ValueError
+        If it is a negative int (or one too large for a seed).
+
+    Examples
+    --------
+    >>> from sklearn_stream._random import check_random_state_value
+    >>> check_random_state_value(np.random.default_rng(0))
+    >>> check_random_state_value(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: random_state must be a non-negative int; got -1.
+    """
+    integer = isinstance(random_state, Integral) and not isinstance(random_state, bool)
+    if not (
+        random_state is None
+        or integer
+        or isinstance(random_state, (np.random.RandomState, np.random.Generator))
+    ):
+        raise TypeError(
+            "random_state must be None, an int, a numpy.random.RandomState or a "
+            f"numpy.random.Generator; got {random_state!r}."
+        )
+    if integer and not 0 <= random_state < 2**128:
+        raise ValueError(f"random_state must be a non-negative int; got {random_state!r}.")
 
 
 def epoch_rng(random_state, epoch: int) -> np.random.Generator:

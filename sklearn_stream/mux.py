@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from ._random import epoch_rng
+from ._random import check_random_state_value, epoch_rng
 from ._sampling import multiplex
 from .core import Streamer, _describe, check_max_batches, is_data_source
 from .exceptions import EmptyPoolError
@@ -97,18 +97,7 @@ def _check_params(params: dict) -> tuple[list, np.ndarray]:
     for name in ("with_replacement", "prune_empty_seeds", "revive"):
         if not isinstance(params[name], (bool, np.bool_)):
             raise TypeError(f"{name} must be a bool; got {params[name]!r}.")
-    random_state = params["random_state"]
-    if not (
-        random_state is None
-        or (isinstance(random_state, Integral) and not isinstance(random_state, bool))
-        or isinstance(random_state, (np.random.RandomState, np.random.Generator))
-    ):
-        raise TypeError(
-            "random_state must be None, an int, a numpy.random.RandomState or a "
-            f"numpy.random.Generator; got {random_state!r}."
-        )
-    if isinstance(random_state, Integral) and not 0 <= random_state < 2**128:
-        raise ValueError(f"random_state must be a non-negative int; got {random_state!r}.")
+    check_random_state_value(params["random_state"])
     return seeds, _check_weights(params["pool_weights"], len(seeds))
 
 
