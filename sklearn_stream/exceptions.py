@@ -17,7 +17,18 @@ __all__ = [
 
 
 class StreamError(Exception):
-    """Base class of the errors raised by sklearn_stream."""
+    """Base class of the errors sklearn_stream raises about data.
+
+    Examples
+    --------
+    >>> from sklearn_stream import batch_length
+    >>> from sklearn_stream.exceptions import StreamError
+    >>> try:
+    ...     batch_length({"X": [1, 2], "Y": [1]})
+    ... except StreamError as error:
+    ...     print(type(error).__name__)
+    BatchLengthError
+    """
 
 
 class BatchError(StreamError, TypeError):
@@ -25,20 +36,69 @@ class BatchError(StreamError, TypeError):
 
     Raised for a value that is not a ``dict``, a batch without fields, a field without a
     length, or a batch whose keys differ from the first batch of its stream.
+
+    Examples
+    --------
+    >>> from sklearn_stream import buffer_batch
+    >>> list(buffer_batch([{"X": [1]}, {"X": [2], "Y": [3]}], 2))
+    Traceback (most recent call last):
+    ...
+    sklearn_stream.exceptions.BatchError: batch 1 of the stream has keys ['X', 'Y'], ...
     """
 
 
 class BatchLengthError(StreamError, RuntimeError):
-    """The fields of a batch do not share their first-axis length."""
+    """The fields of a batch do not share their first-axis length.
+
+    Examples
+    --------
+    >>> from sklearn_stream import batch_length
+    >>> batch_length({"X": np.zeros((3, 2)), "Y": [0, 1]})
+    Traceback (most recent call last):
+    ...
+    sklearn_stream.exceptions.BatchLengthError: ... got lengths {'X': 3, 'Y': 2}.
+    """
 
 
 class EmptyPoolError(StreamError, RuntimeError):
-    """A multiplexer was given no seeds to draw from."""
+    """A multiplexer was given no seeds to draw from.
+
+    Examples
+    --------
+    >>> from sklearn_stream import mux
+    >>> mux([], 10, 1)
+    Traceback (most recent call last):
+    ...
+    sklearn_stream.exceptions.EmptyPoolError: seed_pool is empty: ...
+    """
 
 
 class EmptyStreamError(StreamError, RuntimeError):
-    """A stream produced no batch where at least one was needed."""
+    """A stream produced no batch where at least one was needed.
+
+    Examples
+    --------
+    >>> from sklearn_stream import Streamer
+    >>> next(Streamer([]).cycle())
+    Traceback (most recent call last):
+    ...
+    sklearn_stream.exceptions.EmptyStreamError: Streamer([]) started a stream that yielded ...
+    """
 
 
 class ShortStreamError(StreamError, RuntimeError):
-    """A stream ended before yielding the ``max_batches`` batches a fit was asked to train on."""
+    """A stream ended before yielding the ``max_batches`` batches a fit was asked to train on.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> from sklearn_stream import StreamLearner, Streamer
+    >>> def three_batches(X, y):
+    ...     for _ in range(3):
+    ...         yield {"X": X, "y": y}
+    >>> learner = StreamLearner(SGDRegressor(), 5, stream=Streamer(three_batches))
+    >>> learner.fit(np.ones((4, 2)), np.ones(4))
+    Traceback (most recent call last):
+    ...
+    sklearn_stream.exceptions.ShortStreamError: ...ended after 3 batches, but max_batches=5...
+    """
