@@ -166,6 +166,7 @@ class _Receiver:
         known: tuple | bytes = ()  # startswith(()) is always False
         known_index = known_size = 0
         known_fields: tuple = ()
+        known_one = None
         limit = math.inf if max_batches is None else max_batches
         count = 0
         next_check = time.monotonic() + _CHECK
@@ -178,10 +179,15 @@ class _Receiver:
             size = len(message)
             if message.startswith(known) and size == known_size:
                 index = known_index
-                batch = {}
-                for key, dtype, items, offset, shape in known_fields:
+                if known_one is not None:  # one array: the common case, without a loop
+                    key, dtype, items, offset, shape = known_one
                     array = frombuffer(message, dtype, items, offset)
-                    batch[key] = array if shape is None else array.reshape(shape)
+                    batch = {key: array if shape is None else array.reshape(shape)}
+                else:
+                    batch = {}
+                    for key, dtype, items, offset, shape in known_fields:
+                        array = frombuffer(message, dtype, items, offset)
+                        batch[key] = array if shape is None else array.reshape(shape)
             else:
                 index = ids.get(message[1:start])
                 if index is None:
@@ -204,6 +210,7 @@ class _Receiver:
                     fast = shortcut(message)
                     if fast is not None:
                         known, known_size, known_fields = fast
+                        known_one = known_fields[0] if len(known_fields) == 1 else None
                         known_index = index
             owed_batches[index] += 1
             owed_bytes[index] += size
