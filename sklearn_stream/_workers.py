@@ -1,7 +1,7 @@
 """Worker processes of ``zmq_stream``: the loop each worker runs, and how they are started
 and stopped.
 
-A worker waits for the consumer's address on a pipe, connects a DEALER socket to it, and
+A worker waits for the consumer's address on a pipe, connects a PUSH socket to it, and
 sends the batches of its data source while it holds credits: the consumer hands out credits
 as it takes batches, so at most ``window`` batches of a worker are in flight. A worker stops
 when its stream ends (it then says so), when its source raises (it sends the exception's
