@@ -74,8 +74,9 @@ for name, learner in [("without early stopping", full), ("with early stopping", 
 # Both learners start from the same seeds and read the same stream, so their curves agree
 # until the second one stops (dotted line): by then the accuracy had not improved on its
 # best by ``tol=1e-3`` for 10 evaluations. The rest of the first curve shows what the
-# remaining batches would have bought. With plain SGD steps on batches this noisy, the
-# score keeps swinging, and the last model is not necessarily the best one: the curve tells.
+# remaining batches would have bought: a plateau, no better than the best score reached
+# before the stop. With plain SGD steps on batches this noisy the score keeps swinging,
+# so neither run ends on its best model: the curve tells.
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
 plot_history(full, ax=ax).lines[-1].set_label("early_stopping=False")
