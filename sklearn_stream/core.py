@@ -3,7 +3,7 @@
 import copy
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from itertools import islice
+from itertools import chain, islice
 from types import GeneratorType
 from typing import Any
 
@@ -360,15 +360,35 @@ class Streamer:
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
-def _bounded(stream: Iterable, max_batches: int | None) -> Iterator:
-    """Yield at most ``max_batches`` items of ``stream``, then close it."""
-    iterator = iter(stream)
-    try:
-        if max_batches is None:
-            yield from iterator
-        else:
-            yield from islice(iterator, max_batches)
-    finally:
-        close = getattr(iterator, "close", None)
+def _close(iterator: Iterator) -> Iterator:
+    """An empty iterator that closes ``iterator`` when it is reached."""
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()
+    yield from ()
+
+
+class _Bounded(chain):
+    """At most ``max_batches`` items of a stream; the stream is closed at the bound.
+
+    All per-item work runs in C (``chain`` over ``islice``): when the bound or the stream's
+    end is reached, the chain moves on to :func:`_close`, which closes the stream; ``close()``
+    closes it earlier.
+    """
+
+    def __new__(cls, stream: Iterable, max_batches: int | None) -> "_Bounded":
+        iterator = iter(stream)
+        self = super().__new__(cls, islice(iterator, max_batches), _close(iterator))
+        self._source = iterator
+        return self
+
+    def close(self) -> None:
+        """Close the underlying stream now (if it can be closed)."""
+        close = getattr(self._source, "close", None)
         if close is not None:
             close()
+
+
+def _bounded(stream: Iterable, max_batches: int | None) -> Iterator:
+    """At most ``max_batches`` items of ``stream``, closing it at the bound or on close()."""
+    return _Bounded(stream, max_batches)
