@@ -47,6 +47,12 @@ class WorkerError(StreamError, RuntimeError):
     ----------
     worker_traceback : str or None
         The traceback printed in the worker, when it raised.
+
+    Examples
+    --------
+    >>> from sklearn_stream.zmq_stream import WorkerError
+    >>> issubclass(WorkerError, RuntimeError)
+    True
     """
 
     worker_traceback: str | None = None
@@ -57,7 +63,14 @@ class WorkerTraceback(StreamError):
 
 
 class BindError(StreamError, OSError):
-    """``zmq_stream`` found no free port to bind in the range it was given."""
+    """``zmq_stream`` found no free port to bind in the range it was given.
+
+    Examples
+    --------
+    >>> from sklearn_stream.zmq_stream import BindError
+    >>> issubclass(BindError, OSError)
+    True
+    """
 
 
 def _bind(sock: Any, zmq: Any, options: dict) -> tuple[str, str | None]:

@@ -61,6 +61,11 @@ class TrainingHelpers:
                 monitor=monitor,
             )
             check_not_empty(progress, before, what)
+        except BaseException:
+            if monitor is not None:
+                monitor.abort()
+            raise
+        else:
             if monitor is not None:
                 monitor.finish(progress.n_batches, progress.n_samples)
         finally:

@@ -96,6 +96,11 @@ class ProgressDisplay:
     def close(self, n_batches: int, n_samples: int, reason: str = "") -> None:
         """Finish the display with a summary (and why training stopped, if early)."""
         if self.bar is not None:
+            postfix = {"samples": n_samples}
+            if self.score is not None:
+                postfix["score"] = f"{self.score:.4g}"
+            self.bar.set_postfix(postfix, refresh=False)
+            self.bar.update(n_batches - self.bar.n)
             self.bar.close()
             if reason:
                 print(f"[StreamLearner] {reason}", file=self.stream)
@@ -182,6 +187,11 @@ class TrainingMonitor:
         if self.early_stopping and self.no_improvement >= self.n_iter_no_change:
             self.stopped_early = True
         return self.stopped_early
+
+    def abort(self) -> None:
+        """Close the display after a failed run (no final score, no summary)."""
+        if self.display is not None and self.display.bar is not None:
+            self.display.bar.close()
 
     def finish(self, n_batches: int, n_samples: int) -> None:
         """Score the final model (unless just scored) and close the display."""

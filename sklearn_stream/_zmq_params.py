@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ._random import check_random_state_value
 from .core import is_data_source
 
 __all__ = ["DEFAULTS", "check_params"]
@@ -59,18 +60,7 @@ def check_params(params: dict) -> None:
             raise TypeError(f"timeout must be None or a number of seconds > 0; got {timeout!r}.")
         if not (math.isfinite(timeout) and timeout > 0):
             raise ValueError(f"timeout must be None or a finite number > 0; got {timeout!r}.")
-    random_state = params["random_state"]
-    if not (
-        random_state is None
-        or (isinstance(random_state, Integral) and not isinstance(random_state, bool))
-        or isinstance(random_state, (np.random.RandomState, np.random.Generator))
-    ):
-        raise TypeError(
-            "random_state must be None, an int, a numpy.random.RandomState or a "
-            f"numpy.random.Generator; got {random_state!r}."
-        )
-    if isinstance(random_state, Integral) and random_state < 0:
-        raise ValueError(f"random_state must be a non-negative int; got {random_state!r}.")
+    check_random_state_value(params["random_state"])
     methods = multiprocessing.get_all_start_methods()
     if params["start_method"] is not None and params["start_method"] not in methods:
         raise ValueError(

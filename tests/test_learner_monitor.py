@@ -171,3 +171,24 @@ def test_regressor_scores_with_r2():
         eval_every=4,
     ).fit(Xr, yr)
     assert model.history_["score"][-1] == pytest.approx(model.score(Xr, yr))
+
+
+def test_progress_bar_ends_with_the_final_counts(capsys):
+    pytest.importorskip("tqdm")
+    batch = {"X": X[:16], "Y": y[:16]}
+    learner(max_batches=120, verbose=1).iter_fit([batch] * 120, classes=[0, 1, 2])
+    err = capsys.readouterr().err
+    assert "120/120" in err
+    assert "samples=1920" in err.split("120/120")[-1]
+
+
+def test_progress_bar_is_closed_when_training_fails(capsys):
+    pytest.importorskip("tqdm")
+
+    def broken():
+        yield {"X": X[:16], "Y": y[:16]}
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        learner(verbose=1).iter_fit(broken(), classes=[0, 1, 2])
+    assert capsys.readouterr().err.endswith("\n")  # the bar finished its line

@@ -1,6 +1,7 @@
 """Tests of the package as a whole: its namespace, its style rules and its demo."""
 
 import ast
+import inspect
 import shutil
 import subprocess
 import sys
@@ -74,3 +75,22 @@ def test_code_is_lint_clean(command):
     paths = [p for p in paths if (ROOT / p).exists()]
     result = subprocess.run([RUFF, *command, *paths], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _public_objects():
+    from sklearn_stream import exceptions, zmq_stream
+
+    objects = {
+        name: getattr(sklearn_stream, name)
+        for name in sklearn_stream.__all__
+        if name != "__version__" and not inspect.ismodule(getattr(sklearn_stream, name))
+    }
+    objects.update({f"exceptions.{n}": getattr(exceptions, n) for n in exceptions.__all__})
+    objects.update({f"zmq_stream.{n}": getattr(zmq_stream, n) for n in zmq_stream.__all__})
+    return objects
+
+
+@pytest.mark.parametrize("name", sorted(_public_objects()))
+def test_public_names_have_numpydoc_examples(name):
+    doc = inspect.getdoc(_public_objects()[name]) or ""
+    assert "Examples\n--------" in doc, f"{name} has no Examples section"
