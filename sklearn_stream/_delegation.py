@@ -44,6 +44,25 @@ def _can_set_output(learner: Any) -> bool:
     return _estimator_has("set_output")(learner) and _estimator_has("transform")(learner)
 
 
+def _delegate(method: str, summary: str, x_type: str, returns: str) -> Any:
+    """A method that calls ``estimator_.<method>(X, **params)``, there when the estimator
+    has ``method`` (``available_if``), with its own numpydoc docstring."""
+
+    def delegated(self: Any, X: Any, **params: Any) -> Any:
+        return self._call(method, X, **params)
+
+    delegated.__name__ = method
+    delegated.__qualname__ = f"DelegatedMethods.{method}"
+    delegated.__doc__ = (
+        f"{summary}\n\nParameters\n----------\nX : {x_type}\n**params\n"
+        f"    Passed to ``estimator_.{method}``.\n\nReturns\n-------\n{returns}\n"
+    )
+    return available_if(_estimator_has(method))(delegated)
+
+
+_X = "array-like or sparse matrix of shape (n_samples, n_features)"
+
+
 class DelegatedMethods:
     """Mixin: prediction, transformation, fitted attributes, tags and routing."""
 
@@ -106,86 +125,36 @@ class DelegatedMethods:
                 exc.add_note(_SEEDS_NOTE.format(method=method, name=type(self).__name__))
             raise
 
-    # -- prediction ------------------------------------------------------------------------
-    @available_if(_estimator_has("predict"))
-    def predict(self, X: Any, **params: Any) -> Any:
-        """Predict with ``estimator_``.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-        **params
-            Passed to ``estimator_.predict``.
-
-        Returns
-        -------
-        ndarray
-        """
-        return self._call("predict", X, **params)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X: Any, **params: Any) -> Any:
-        """Class probabilities from ``estimator_``.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-        **params
-            Passed to ``estimator_.predict_proba``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        return self._call("predict_proba", X, **params)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X: Any, **params: Any) -> Any:
-        """Log class probabilities from ``estimator_``.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-        **params
-            Passed to ``estimator_.predict_log_proba``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        return self._call("predict_log_proba", X, **params)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X: Any, **params: Any) -> Any:
-        """Decision function of ``estimator_``.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-        **params
-            Passed to ``estimator_.decision_function``.
-
-        Returns
-        -------
-        ndarray
-        """
-        return self._call("decision_function", X, **params)
-
-    @available_if(_estimator_has("score_samples"))
-    def score_samples(self, X: Any, **params: Any) -> Any:
-        """Per-sample scores of ``estimator_``.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-        **params
-            Passed to ``estimator_.score_samples``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        return self._call("score_samples", X, **params)
+    # -- prediction and transformation, straight from estimator_ ------------------------
+    predict = _delegate("predict", "Predict with ``estimator_``.", _X, "ndarray")
+    predict_proba = _delegate(
+        "predict_proba",
+        "Class probabilities from ``estimator_``.",
+        _X,
+        "ndarray of shape (n_samples, n_classes)",
+    )
+    predict_log_proba = _delegate(
+        "predict_log_proba",
+        "Log class probabilities from ``estimator_``.",
+        _X,
+        "ndarray of shape (n_samples, n_classes)",
+    )
+    decision_function = _delegate(
+        "decision_function", "Decision function of ``estimator_``.", _X, "ndarray"
+    )
+    score_samples = _delegate(
+        "score_samples",
+        "Per-sample scores of ``estimator_``.",
+        _X,
+        "ndarray of shape (n_samples,)",
+    )
+    transform = _delegate("transform", "Transform ``X`` with ``estimator_``.", _X, "array-like")
+    inverse_transform = _delegate(
+        "inverse_transform",
+        "Undo the transformation with ``estimator_``.",
+        "array-like or sparse matrix",
+        "array-like",
+    )
 
     @available_if(_estimator_has("score"))
     def score(self, X: Any, y: Any = None, **params: Any) -> float:
@@ -240,39 +209,6 @@ class DelegatedMethods:
             )
         check_data_stream(self.eval_stream, "eval_stream")
         return streamed_score(self, X, y)
-
-    # -- transformation --------------------------------------------------------------------
-    @available_if(_estimator_has("transform"))
-    def transform(self, X: Any, **params: Any) -> Any:
-        """Transform ``X`` with ``estimator_``.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features)
-        **params
-            Passed to ``estimator_.transform``.
-
-        Returns
-        -------
-        array-like
-        """
-        return self._call("transform", X, **params)
-
-    @available_if(_estimator_has("inverse_transform"))
-    def inverse_transform(self, X: Any, **params: Any) -> Any:
-        """Undo the transformation with ``estimator_``.
-
-        Parameters
-        ----------
-        X : array-like or sparse matrix
-        **params
-            Passed to ``estimator_.inverse_transform``.
-
-        Returns
-        -------
-        array-like
-        """
-        return self._call("inverse_transform", X, **params)
 
     @available_if(_estimator_has("get_feature_names_out"))
     def get_feature_names_out(self, input_features: Any = None) -> Any:
