@@ -120,6 +120,10 @@ def worker_exception(report: dict, index: int) -> BaseException:
     return exc
 
 
+def _invalid_group(index: int) -> WorkerError:
+    return WorkerError(f"zmq_stream worker {index} sent an invalid group of batches.")
+
+
 def _death(process: Any, index: int) -> WorkerError:
     code = process.exitcode
     if code is not None and code < 0:
@@ -172,10 +176,10 @@ class _Receiver:
         owed_batches, owed_bytes = [0] * len(ids), [0] * len(ids)
         refill_bytes = self.refill_bytes
         pipes, tell = self.group.pipes, self.group.tell
-        decode, shortcut = self.decoder.decode, self.decoder.shortcut
-        frombuffer, start = np.frombuffer, _wire.DATA_START
+        read, shortcut = self.read, self.decoder.shortcut
+        frombuffer, start, group_tag = np.frombuffer, _wire.DATA_START, _wire.GROUP
         # The last packed batch's tag, token and header, and how to read such a batch: a
-        # message that starts with the same bytes and has the same size is read at once.
+        # batch that starts with the same bytes and has the same size is read at once.
         known: tuple | bytes = ()  # startswith(()) is always False
         known_index = known_size = 0
         known_fields: tuple = ()
@@ -189,55 +193,83 @@ class _Receiver:
             except zmq.Again:
                 watch()
                 continue
-            size = len(message)
-            if message.startswith(known) and size == known_size:
-                index = known_index
-                if known_one is not None:  # one array: the common case, without a loop
-                    key, dtype, items, offset, shape = known_one
-                    array = frombuffer(message, dtype, items, offset)
-                    batch = {key: array if shape is None else array.reshape(shape)}
-                else:
-                    batch = {}
-                    for key, dtype, items, offset, shape in known_fields:
-                        array = frombuffer(message, dtype, items, offset)
-                        batch[key] = array if shape is None else array.reshape(shape)
-            else:
-                index = ids.get(message[1:start])
-                if index is None:
+            if message[:1] == group_tag:  # several small batches of one worker
+                group = ids.get(message[1:start])
+                if group is None:
                     self.discard()  # not one of our workers: dropped unread
                     continue
-                tag = message[:1]
-                if tag != _wire.DATA and tag != _wire.MULTIPART:
-                    self.control(tag, message, index)
-                    continue
-                frames = None
-                if tag == _wire.MULTIPART:
-                    frames = self.rest()
-                    for frame in frames:
-                        size += len(frame)
                 try:
-                    batch = decode(message, frames)
+                    parts = _decode.split_group(message)
                 except _wire.WireError as exc:
-                    raise WorkerError(f"zmq_stream worker {index} sent an invalid batch.") from exc
-                if frames is None:
-                    fast = shortcut(message)
+                    raise _invalid_group(group) from exc
+            else:
+                group, parts = None, ((0, len(message)),)
+            for position, size in parts:
+                if message.startswith(known, position) and size == known_size:
+                    index = known_index
+                    if group is not None and group != index:
+                        raise _invalid_group(group)
+                    if known_one is not None:  # one array: the common case, without a loop
+                        key, dtype, items, offset, shape = known_one
+                        array = frombuffer(message, dtype, items, offset + position)
+                        batch = {key: array if shape is None else array.reshape(shape)}
+                    else:
+                        batch = {}
+                        for key, dtype, items, offset, shape in known_fields:
+                            array = frombuffer(message, dtype, items, offset + position)
+                            batch[key] = array if shape is None else array.reshape(shape)
+                else:
+                    data = message if group is None else message[position : position + size]
+                    got = read(data, group)
+                    if got is None:
+                        continue
+                    index, batch, size, packed = got
+                    fast = shortcut(data) if packed else None
                     if fast is not None:
                         known, known_size, known_fields = fast
                         known_one = known_fields[0] if len(known_fields) == 1 else None
                         known_index = index
-            owed_batches[index] += 1
-            owed_bytes[index] += size
-            if owed_batches[index] >= refill[index] or owed_bytes[index] >= refill_bytes:
-                tell(
-                    pipes[index],
-                    b"%s%d,%d" % (_wire.CREDIT, owed_batches[index], owed_bytes[index]),
-                )
-                owed_batches[index] = owed_bytes[index] = 0
-            count += 1
-            yield batch
-            if time.monotonic() >= next_check:
-                watch()
-                next_check = time.monotonic() + _CHECK
+                owed_batches[index] += 1
+                owed_bytes[index] += size
+                if owed_batches[index] >= refill[index] or owed_bytes[index] >= refill_bytes:
+                    tell(
+                        pipes[index],
+                        b"%s%d,%d" % (_wire.CREDIT, owed_batches[index], owed_bytes[index]),
+                    )
+                    owed_batches[index] = owed_bytes[index] = 0
+                count += 1
+                yield batch
+                if count >= limit:
+                    break
+                if time.monotonic() >= next_check:
+                    watch()
+                    next_check = time.monotonic() + _CHECK
+
+    def read(self, data: bytes, group: int | None) -> tuple | None:
+        """Read a message, or a batch of a group (of worker ``group``), that the fast path
+        did not recognise: ``(worker, batch, size, packed)``, or None if it held no batch."""
+        index = self.ids.get(data[1 : _wire.DATA_START])
+        tag = data[:1]
+        if group is not None:
+            if index != group or tag != _wire.DATA:
+                raise _invalid_group(group)
+        elif index is None:
+            self.discard()  # not one of our workers: dropped unread
+            return None
+        if tag != _wire.DATA and tag != _wire.MULTIPART:
+            self.control(tag, data, index)
+            return None
+        frames = None
+        size = len(data)
+        if tag == _wire.MULTIPART:
+            frames = self.rest()
+            for frame in frames:
+                size += len(frame)
+        try:
+            batch = self.decoder.decode(data, frames)
+        except _wire.WireError as exc:
+            raise WorkerError(f"zmq_stream worker {index} sent an invalid batch.") from exc
+        return index, batch, size, frames is None
 
     def control(self, tag: bytes, message: bytes, index: int) -> None:
         """Act on a message of one of our workers that carries no batch."""

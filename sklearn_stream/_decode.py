@@ -7,6 +7,7 @@ components that scipy accepts. Parsed headers are cached by their bytes.
 
 import json
 import re
+import struct
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from ._wire import (
     WireError,
 )
 
-__all__ = ["BatchDecoder", "decode_error"]
+__all__ = ["BatchDecoder", "decode_error", "split_group"]
 
 _DTYPE_PATTERN = re.compile(r"[<>|=][biufc][0-9]{1,2}")
 _MAX_NDIM = 64
@@ -41,6 +42,36 @@ def decode_error(message: bytes) -> dict:
     if not isinstance(document, dict) or not all(isinstance(document.get(k), str) for k in keys):
         raise WireError("a worker sent a malformed error report.")
     return {k: document[k] for k in keys}
+
+
+def split_group(message: bytes) -> list:
+    """Where the batches of a group (``G``) message lie: a list of ``(offset, size)``.
+
+    Raises
+    ------
+    WireError
+        If the table of sizes is missing or does not add up to the message's length.
+    """
+    size = len(message)
+    table = _START + _LENGTH.size
+    if size < table:
+        raise WireError("a group message is too short.")
+    (count,) = _LENGTH.unpack_from(message, _START)
+    end = table + _LENGTH.size * count
+    if count == 0 or end > size:
+        raise WireError(f"a group message of {size} bytes cannot hold {count} batches.")
+    parts = []
+    position = end + (-end % _ALIGN)
+    for length in struct.unpack_from(f"<{count}I", message, table):
+        if length <= _START or length % _ALIGN:
+            raise WireError(f"a batch of {length} bytes in a group message is malformed.")
+        parts.append((position, length))
+        position += length
+    if position != size:
+        raise WireError(
+            f"a group message has {size} bytes; the sizes of its batches add up to {position}."
+        )
+    return parts
 
 
 def _check_int_list(value: Any, what: str, length: int | None = None) -> list:
@@ -233,10 +264,10 @@ class BatchDecoder:
         fields, buffers, end, simple = cached
         self._last = None
         if frames is None:
-            if size != end:
+            if size != end and size != end + (-end % _ALIGN):  # with or without its tail
                 raise WireError(f"a packed batch has {size} bytes; its header describes {end}.")
             if simple is not None and not self.copy:  # read-only views of the bytes
-                self._last = (header_start + length, end, simple)
+                self._last = (header_start + length, size, simple)
                 batch = {}
                 for key, dtype, count, offset, shape in simple:
                     array = np.frombuffer(message, dtype, count, offset)

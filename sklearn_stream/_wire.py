@@ -4,9 +4,15 @@ Every message a worker sends starts with one byte that says its kind, the worker
 token (:data:`TOKEN_BYTES` bytes; a message without a known token is dropped unread), and
 for data, a 4-byte length and a JSON header describing every field of the batch: key, kind
 of value, and for arrays the dtype, shape and memory order. The raw array buffers follow,
-packed into the same frame for small batches (``D``) or as one frame each for large ones
-(``M``, sent without a copy). The receiver checks every size against the header before it
-wraps a buffer in an array. Nothing received is ever unpickled.
+packed into the same frame for small batches (``D``, ending with zero bytes up to a multiple
+of 16) or as one frame each for large ones (``M``, sent without a copy). The receiver checks
+every size against the header before it wraps a buffer in an array. Nothing received is
+ever unpickled.
+
+Small batches made in quick succession travel together in one group message (``G``): the
+tag, the token, the number of batches ``n`` and their sizes (``n + 1`` little-endian 4-byte
+ints), zero bytes up to a multiple of 16, then each batch's complete ``D`` message, back to
+back.
 
 Other messages: ``F`` (the worker's stream ended) and ``E`` + JSON (an exception in the
 worker). The consumer's messages to a worker go through a private pipe: the endpoint,
@@ -29,20 +35,24 @@ __all__ = [
     "DATA_START",
     "ERROR",
     "FINISHED",
+    "GROUP",
     "MULTIPART",
     "STOP",
     "TOKEN_BYTES",
     "BatchEncoder",
     "WireError",
     "encode_error",
+    "pack_group",
 ]
 
-DATA, MULTIPART, ERROR, FINISHED, CREDIT, STOP = b"D", b"M", b"E", b"F", b"C", b"S"
+DATA, MULTIPART, GROUP = b"D", b"M", b"G"
+ERROR, FINISHED, CREDIT, STOP = b"E", b"F", b"C", b"S"
 TOKEN_BYTES = 16
 _START = DATA_START = 1 + TOKEN_BYTES  # where the header length starts
 _LENGTH = struct.Struct("<I")
 _ALIGN = 16  # packed buffers start at multiples of this many bytes
 _PACK_BYTES = 1 << 16  # batches with fewer bytes of buffers travel in one frame
+_PADDING = tuple(bytes(n) for n in range(_ALIGN))
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 # Numeric and boolean dtypes only: bool, signed/unsigned ints, floats, complex.
@@ -154,10 +164,12 @@ class BatchEncoder:
     def __init__(self, token: bytes) -> None:
         self.token = token
         self._layouts: dict = {}
+        self._last: tuple = (None, None)  # the last signature found, and its layout
 
     def _layout(self, fields: list, buffers: list) -> tuple:
-        """``(multipart, prefix, paddings)``: the message's kind, its first bytes (kind, token,
-        header) and the padding before each buffer but the first (packed messages only)."""
+        """``(multipart, prefix, paddings, tail)``: the message's kind, its first bytes (kind,
+        token, header), and for packed messages the padding before each buffer but the first
+        and the zero bytes that make the message's length a multiple of 16."""
         header = _dumps(fields).encode()
         header += b" " * (-(_START + _LENGTH.size + len(header)) % _ALIGN)  # JSON allows it
         total = 0
@@ -172,7 +184,8 @@ class BatchEncoder:
         for buffer in buffers:
             paddings.append(bytes(-position % _ALIGN))
             position += len(paddings[-1]) + buffer.nbytes
-        return multipart, prefix, tuple(paddings[1:])
+        tail = b"" if multipart else bytes(-position % _ALIGN)
+        return multipart, prefix, tuple(paddings[1:]), tail
 
     def encode(self, batch: Any) -> list:
         """Return the frames of ``batch``.
@@ -197,16 +210,22 @@ class BatchEncoder:
         if type(batch) is dict:
             # What decides the header of a batch of arrays: keys, dtypes, strides and
             # shapes (which also decide whether each array is C-contiguous).
-            signature: tuple = ()
+            described: list = []
             for key, value in batch.items():
                 if type(value) is not _ndarray:
                     break
-                signature += (key, value.dtype, value.strides, value.shape)
+                described.append((key, value.dtype, value.strides, value.shape))
             else:
-                layout = self._layouts.get(signature)
+                if described == self._last[0]:  # most streams repeat one layout
+                    layout = self._last[1]
+                else:
+                    signature = tuple(described)
+                    layout = self._layouts.get(signature)
+                    if layout is not None:
+                        self._last = (described, layout)
                 if layout is not None:
                     if not (layout[0] or layout[2]):  # packed, one padding-free buffer
-                        return b"".join([layout[1], *batch.values()])
+                        return b"".join([layout[1], *batch.values(), layout[3]])
                     return self._frames(layout, batch.values())
                 fields, buffers = _describe_batch(batch)
                 layout = self._layout(fields, buffers)
@@ -220,17 +239,28 @@ class BatchEncoder:
 
     @staticmethod
     def _frames(layout: tuple, buffers: Any) -> bytes | list:
-        multipart, prefix, paddings = layout
+        multipart, prefix, paddings, tail = layout
         if multipart:
             return [prefix, *buffers]
         if not paddings:
-            return b"".join([prefix, *buffers])
+            return b"".join([prefix, *buffers, tail])
         buffers = iter(buffers)
         parts = [prefix, next(buffers)]
         for padding, buffer in zip(paddings, buffers):
             parts.append(padding)
             parts.append(buffer)
+        parts.append(tail)
         return b"".join(parts)
+
+
+def pack_group(token: bytes, messages: list) -> bytes:
+    """One group message holding the packed (``D``) messages ``messages``, in order.
+
+    Each message's length is a multiple of 16, as :class:`BatchEncoder` makes them.
+    """
+    count = len(messages)
+    head = b"".join([GROUP, token, struct.pack(f"<{count + 1}I", count, *map(len, messages))])
+    return b"".join([head, _PADDING[-len(head) % _ALIGN], *messages])
 
 
 def encode_error(exc: BaseException, traceback_text: str, token: bytes) -> bytes:

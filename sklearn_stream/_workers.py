@@ -22,13 +22,23 @@ from typing import Any
 import numpy as np
 
 from . import _wire
+from ._link import (
+    CHECK_MS,
+    GROUP_BYTES,
+    GROUP_COUNT,
+    GROUP_GAP,
+    GROUP_WAIT,
+    ZERO_COPY_BYTES,
+    Flusher,
+    Link,
+    Stopped,
+    alive,
+)
 
 __all__ = ["WorkerGroup"]
 
-_CHECK_MS = 200  # how often a waiting worker checks that its consumer still exists
 _FLUSH_LINGER_MS = 2000  # how long a finishing worker may take to flush its last messages
 _TERMINATE_WAIT = 0.2  # after SIGTERM, how long to wait before SIGKILL
-_ZERO_COPY_BYTES = 1 << 16  # larger buffers are sent without a copy, and tracked
 
 
 def import_zmq() -> Any:
@@ -48,106 +58,6 @@ def _cloudpickle() -> Any:
     except ImportError:  # older joblib releases ship it inside joblib
         from joblib.externals import cloudpickle
     return cloudpickle
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-class _Stopped(Exception):
-    """The consumer asked this worker to stop, or is gone."""
-
-
-class _Link:
-    """The worker's ends of the connection: control messages in (pipe), batches out (zmq)."""
-
-    def __init__(self, zmq: Any, sock: Any, conn: Any, window: tuple, consumer_pid: int) -> None:
-        self.zmq = zmq
-        self.sock = sock
-        self.conn = conn
-        self.credits, self.window_bytes = window  # batches, and bytes (or None)
-        self.byte_credits = math.inf if self.window_bytes is None else self.window_bytes
-        self.consumer_pid = consumer_pid
-        self.trackers: list = []
-        self.next_check = time.monotonic() + _CHECK_MS / 1000
-
-    def drain(self) -> None:
-        """Read every control message already waiting, without blocking."""
-        conn = self.conn
-        try:
-            while conn.poll(0):
-                message = conn.recv_bytes()
-                if message[:1] == _wire.CREDIT:
-                    batches, nbytes = message[1:].split(b",")
-                    self.credits += int(batches)
-                    self.byte_credits += int(nbytes)
-                else:
-                    raise _Stopped
-        except (EOFError, OSError):
-            raise _Stopped from None
-
-    def check(self) -> None:
-        """Look for a stop request now and then, even while credits remain."""
-        self.next_check = time.monotonic() + _CHECK_MS / 1000
-        self.drain()
-
-    def wait_control(self) -> None:
-        """Block until a control message arrives (or the consumer is gone)."""
-        if self.conn.poll(_CHECK_MS / 1000):
-            self.drain()
-        elif not _alive(self.consumer_pid):
-            raise _Stopped
-
-    def wait_sent(self) -> None:
-        """Wait until libzmq no longer needs the buffers of the last batch.
-
-        Large arrays are sent without a copy; the source may reuse their memory for its next
-        batch, so the next batch is not requested before they have left.
-        """
-        for tracker in self.trackers:
-            while not tracker.done:
-                try:
-                    tracker.wait(_CHECK_MS / 1000)
-                except self.zmq.NotDone:
-                    self.drain()
-                    if not _alive(self.consumer_pid):
-                        raise _Stopped from None
-        self.trackers.clear()
-
-    def _may_send(self, size: int) -> bool:
-        if self.credits <= 0:
-            return False
-        # A batch larger than the whole byte window may go when nothing else is in flight.
-        return size <= self.byte_credits or self.byte_credits == self.window_bytes
-
-    def send_batch(self, frames: list, owned: bool = False) -> None:
-        size = len(frames[0])
-        for frame in frames[1:]:
-            size += frame.nbytes
-        while not self._may_send(size):
-            self.wait_control()
-        self.byte_credits -= size
-        sock, zmq = self.sock, self.zmq
-        if len(frames) == 1:
-            sock.send(frames[0])
-        else:
-            sock.send(frames[0], zmq.SNDMORE)
-            last = len(frames) - 1
-            for i in range(1, len(frames)):
-                flags = zmq.SNDMORE if i < last else 0
-                if frames[i].nbytes < _ZERO_COPY_BYTES:
-                    sock.send(frames[i], flags)  # a copy costs less than waiting for it to go
-                elif owned:  # nothing else can change it: no need to know when it has left
-                    sock.send(frames[i], flags, copy=False)
-                else:
-                    self.trackers.append(sock.send(frames[i], flags, copy=False, track=True))
-        self.credits -= 1
 
 
 def _reference_counts(batch: dict, large: int) -> tuple[int, int]:
@@ -176,48 +86,82 @@ def _private_counts() -> tuple[int, int]:
     return _reference_counts(batch, 0)
 
 
-def _serve(link: _Link, stream: Any, token: bytes) -> None:
-    encode = _wire.BatchEncoder(token).message
+def _serve(link: Link, stream: Any, token: bytes) -> None:
+    flusher = Flusher(link)
+    flusher.start()
+    try:
+        _send_all(link, stream, flusher)
+        with link.lock:
+            link.flush()
+            link.wait_sent()
+            link.sock.send(_wire.FINISHED + token)
+    except Stopped:
+        raise
+    except BaseException:
+        with link.lock:
+            link.flush()  # the batches made before an error arrive before its report
+        raise
+    finally:
+        flusher.close()
+
+
+def _send_all(link: Link, stream: Any, flusher: Flusher) -> None:
+    encode = _wire.BatchEncoder(link.token).message
     private = _private_counts()
-    # pyzmq's Socket.send only adds DRAFT options (routing_id, group) to the compiled
-    # send of its base class, at about 0.2 us per call: small batches skip it.
-    send, clock = super(link.zmq.Socket, link.sock).send, time.monotonic
+    clock, held, gap, wait = time.monotonic, link.held, GROUP_GAP, GROUP_WAIT
+    lock, unlock = link.lock.acquire, link.lock.release
     next_check = link.next_check
     large = True
+    last = -math.inf  # when the previous batch came (the first batch goes at once)
+    held_bytes = most = most_bytes = 0
+    due = math.inf  # when the held group must go
     for batch in stream:
+        made = clock()
         # Arrays sent without a copy must not change until they have left. If nothing but
         # this batch refers to them (the source kept no reference, and they own their
         # memory), the source cannot change them: the next batch may be made at once.
         owned = False
         if large and type(batch) is dict:  # worth checking after a batch sent uncopied
-            counts = _reference_counts(batch, _ZERO_COPY_BYTES)
+            counts = _reference_counts(batch, ZERO_COPY_BYTES)
             owned = counts[0] <= private[0] and counts[1] <= private[1]
         message = encode(batch)
         del batch
-        if type(message) is bytes:
-            large = False
-            if link.credits > 0 and len(message) <= link.byte_credits:
-                link.credits -= 1  # the common case: a small batch, with credit to spare
-                link.byte_credits -= len(message)
-                send(message)
+        lock()
+        try:
+            if type(message) is bytes:  # a small batch: held back, to go in a group
+                large = False
+                if not held:  # a group starts: never more than the credits can send
+                    link.held_since, due, held_bytes = made, made + wait, 0
+                    most = min(GROUP_COUNT, link.credits)
+                    most_bytes = min(GROUP_BYTES, link.byte_credits)
+                held.append(message)
+                held_bytes += len(message)
+                if (
+                    made - last > gap  # a slow source: nothing to gain by waiting
+                    or made >= due
+                    or len(held) >= most
+                    or held_bytes >= most_bytes
+                ):
+                    link.flush()
+                elif len(held) == 1:
+                    flusher.wake()  # it sends the group if the next batch is late
             else:
-                link.send_batch([message])
-        else:
-            large = True
-            link.send_batch(message, owned)
-            if link.trackers:
-                link.wait_sent()
-        if clock() >= next_check:
-            link.check()
-            next_check = link.next_check
-    link.wait_sent()
-    link.sock.send(_wire.FINISHED + token)
+                large = True
+                link.send_batch(message, owned)
+                if link.trackers:
+                    link.wait_sent()
+            last = made
+            if made >= next_check:
+                link.check()
+                next_check = link.next_check
+        finally:
+            unlock()
 
 
 def _receive_endpoint(conn: Any, consumer_pid: int) -> str | None:
     try:
-        while not conn.poll(_CHECK_MS / 1000):
-            if not _alive(consumer_pid):
+        while not conn.poll(CHECK_MS / 1000):
+            if not alive(consumer_pid):
                 return None
         endpoint = conn.recv_bytes()
     except (EOFError, OSError):
@@ -253,9 +197,9 @@ def run_worker(
     try:
         source = _cloudpickle().loads(payload) if pickled else payload
         stream = iter(source.generate(max_batches))
-        _serve(_Link(zmq, sock, conn, window, consumer_pid), stream, token)
+        _serve(Link(zmq, sock, conn, window, consumer_pid, token), stream, token)
         linger = _FLUSH_LINGER_MS
-    except _Stopped:
+    except Stopped:
         pass
     except BaseException as exc:
         sock.send(_wire.encode_error(exc, traceback.format_exc(), token))

@@ -109,6 +109,8 @@ GARBAGE = [
     [b"M" + RNG.bytes(16) + b"\xff\xff\xff\xff", RNG.bytes(1000), RNG.bytes(10)],
     [b"E" + RNG.bytes(16) + b'{"type": "SystemExit"}'],
     [b"F" + RNG.bytes(16)],
+    [b"G" + RNG.bytes(16) + b"\x02\x00\x00\x00" + RNG.bytes(200)],
+    [b"G" + RNG.bytes(16)],
     [RNG.bytes(100) for _ in range(5)],
 ]
 
