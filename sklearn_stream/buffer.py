@@ -78,6 +78,8 @@ class _Pending:
         self.gaps: list = []  # len(batches) each time an empty batch was skipped
 
     def position(self, offset: int) -> int:
+        if not self.gaps:
+            return self.first + offset
         return self.first + offset + sum(gap <= offset for gap in self.gaps)
 
     def restart(self, first: int) -> None:
@@ -85,7 +87,9 @@ class _Pending:
         self.gaps.clear()
         self.first = first
 
-    def join(self, order: tuple, keys: frozenset, measured: Any, held: int) -> dict:
+    def join(
+        self, order: tuple, getters: tuple, keys: frozenset, measured: Any, held: int
+    ) -> dict:
         """Join the held batches, checking what the per-batch fast path left unchecked.
 
         Per batch, the loop only measured one field (``measured``). Here, once per output
@@ -98,14 +102,14 @@ class _Pending:
             joined = dict(batches[0])
         else:
             try:
-                columns = [list(map(itemgetter(key), batches)) for key in order]
+                columns = [list(map(getter, batches)) for getter in getters]
                 count = len(batches)
                 if held == count:  # the measured field has one row per batch: so must all
-                    valid = all(
-                        list(map(len, column)).count(1) == count
-                        for key, column in zip(order, columns)
-                        if key != measured
-                    )
+                    valid = True
+                    for key, column in zip(order, columns):
+                        if key != measured and list(map(len, column)).count(1) != count:
+                            valid = False
+                            break
                 else:
                     lengths = [list(map(len, column)) for column in columns]
                     valid = all(row == lengths[0] for row in lengths)
@@ -118,7 +122,11 @@ class _Pending:
                 columns = [[batch[key] for batch in batches] for key in order]
             joined = {key: _concat_values(key, column) for key, column in zip(order, columns)}
         for key, value in joined.items():
-            if field_length(key, value) != held:
+            if type(value) is np.ndarray and value.ndim:
+                length = value.shape[0]
+            else:
+                length = field_length(key, value)
+            if length != held:
                 raise BatchError(
                     f"field {key!r} changed from dense to sparse values (or back) mid-stream, "
                     f"near batch {self.position(0)}; keep one kind of value per field."
@@ -147,6 +155,7 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
     room = buffer_size  # rows that can still be held back before an output batch is full
     keys: frozenset = frozenset()
     order: tuple = ()
+    getters: tuple = ()
     key = _NO_KEY
     iterator = iter(stream)
     try:
@@ -158,6 +167,7 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
                 if not order:
                     _checked_length(batch, index)
                     order, keys, key = tuple(batch), frozenset(batch), _pick_key(batch)
+                    getters = tuple(map(itemgetter, order))
                 n = _check_batch(batch, keys, index)
             if 0 < n < room:  # the usual case: hold it back
                 hold(batch)
@@ -175,7 +185,7 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
                     continue
             hold(batch)
             held = buffer_size - room + n
-            merged = held_back.join(order, keys, key, held)
+            merged = held_back.join(order, getters, keys, key, held)
             if held == buffer_size:
                 yield merged
                 held_back.restart(index + 1)
@@ -191,7 +201,7 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
                 hold(slice_batch(merged, start, held, formats))
             room = buffer_size - (held - start)
         if room < buffer_size:
-            yield held_back.join(order, keys, key, buffer_size - room)
+            yield held_back.join(order, getters, keys, key, buffer_size - room)
     finally:
         close = getattr(iterator, "close", None)
         if close_input and close is not None:
