@@ -173,9 +173,10 @@ class Link:
 class Flusher(threading.Thread):
     """Sends the held batches of a :class:`Link` once the first has waited ``GROUP_WAIT``.
 
-    It sleeps on an event while nothing is held; the worker's loop wakes it when it starts
-    a group (:meth:`wake`, with the link's lock held). A stop request it reads is passed
-    on through ``link.stopped``.
+    It starts with the first group (a stream of large batches, or of a slow source, never
+    needs it), and sleeps on an event while nothing is held; the worker's loop wakes it
+    when it starts a group (:meth:`wake`, with the link's lock held). A stop request it
+    reads is passed on through ``link.stopped``.
     """
 
     def __init__(self, link: Link) -> None:
@@ -189,6 +190,8 @@ class Flusher(threading.Thread):
         """Tell the thread a group has started (call with ``link.lock`` held)."""
         if self.idle:
             self.idle = False
+            if self.ident is None:
+                self.start()
             self.event.set()
 
     def run(self) -> None:
@@ -220,4 +223,5 @@ class Flusher(threading.Thread):
         """Stop the thread and wait for it."""
         self.closing = True
         self.event.set()
-        self.join()
+        if self.ident is not None:
+            self.join()

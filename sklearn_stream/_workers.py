@@ -87,8 +87,7 @@ def _private_counts() -> tuple[int, int]:
 
 
 def _serve(link: Link, stream: Any, token: bytes) -> None:
-    flusher = Flusher(link)
-    flusher.start()
+    flusher = Flusher(link)  # started by the first group that may have to wait
     try:
         _send_all(link, stream, flusher)
         with link.lock:

@@ -125,7 +125,6 @@ def test_a_fast_source_is_sent_in_groups_that_lose_nothing():
     batches = small_batches(1000)
     with connected_link() as (link, pull):
         flusher = Flusher(link)
-        flusher.start()
         try:
             _send_all(link, iter(batches), flusher)
             with link.lock:
@@ -149,7 +148,6 @@ def test_a_fast_source_is_sent_in_groups_that_lose_nothing():
 def test_the_flusher_sends_what_waits_while_the_source_is_busy():
     with connected_link() as (link, pull):
         flusher = Flusher(link)
-        flusher.start()
         try:
             with link.lock:
                 link.held.append(BatchEncoder(TOKEN).message(small_batches(1)[0]))
