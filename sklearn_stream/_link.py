@@ -9,9 +9,12 @@ message in pyzmq and libzmq is larger than the cost of the batch itself. A held 
 sent once the group is full (:data:`GROUP_COUNT` batches or :data:`GROUP_BYTES` bytes), once
 the first held batch has waited :data:`GROUP_WAIT` seconds, or as soon as the source takes
 longer than :data:`GROUP_GAP` seconds to make a batch. While the source is busy making its
-next batch, a thread (:class:`Flusher`) sends what has waited :data:`GROUP_WAIT`: a batch
-never waits for the source. Everything that touches the socket or the pipe holds
-:attr:`Link.lock`.
+next batch, a thread (:class:`Flusher`) sends what has waited :data:`GROUP_WAIT`. That
+thread needs the GIL: behind a source running Python code it gets it within the
+interpreter's switch interval (5 ms), but a source that keeps the GIL inside C code keeps
+the held batches too. So a group that had to wait longer than :data:`GROUP_LATE` turns
+grouping off for the rest of the worker's stream: each batch then goes on its own, at once.
+Everything that touches the socket or the pipe holds :attr:`Link.lock`.
 """
 
 import os
@@ -22,10 +25,13 @@ from typing import Any
 from . import _wire
 
 __all__ = [
+    "CHECK_MS",
     "GROUP_BYTES",
     "GROUP_COUNT",
     "GROUP_GAP",
+    "GROUP_LATE",
     "GROUP_WAIT",
+    "ZERO_COPY_BYTES",
     "Flusher",
     "Link",
     "Stopped",
@@ -38,6 +44,7 @@ GROUP_COUNT = 64  # most batches in one group message
 GROUP_BYTES = 1 << 16  # a group is sent once its batches hold this many bytes
 GROUP_WAIT = 1e-3  # longest time the first batch of a group waits for others
 GROUP_GAP = 1e-4  # a source slower than this per batch gets its batches sent one by one
+GROUP_LATE = 0.05  # a group that waited this long: the source keeps the GIL, stop grouping
 
 
 def alive(pid: int) -> bool:
@@ -63,6 +70,9 @@ class Link:
     ) -> None:
         self.zmq = zmq
         self.sock = sock
+        # pyzmq's Socket.send only adds DRAFT options (routing_id, group) to the compiled
+        # send of its base class, at about 0.2 us per call: messages skip it.
+        self.send = super(zmq.Socket, sock).send
         self.conn = conn
         self.token = token
         self.credits, self.window_bytes = window  # batches, and bytes (or None)
@@ -71,8 +81,9 @@ class Link:
         self.trackers: list = []
         self.held: list = []  # small batches (packed messages) waiting to go as a group
         self.held_since = 0.0  # when the first of them was made
+        self.grouping = True  # False once a group had to wait GROUP_LATE
         self.lock = threading.Lock()
-        self.stopped = False  # the flusher thread was told to stop
+        self.failure: BaseException | None = None  # what stopped the flusher thread
         self.next_check = time.monotonic() + CHECK_MS / 1000
 
     def drain(self) -> None:
@@ -93,8 +104,8 @@ class Link:
     def check(self) -> None:
         """Look for a stop request now and then, even while credits remain."""
         self.next_check = time.monotonic() + CHECK_MS / 1000
-        if self.stopped:
-            raise Stopped
+        if self.failure is not None:
+            raise self.failure
         self.drain()
 
     def wait_control(self) -> None:
@@ -129,8 +140,10 @@ class Link:
     def flush(self) -> None:
         """Send the held small batches: as groups, as many at a time as the credits allow."""
         held = self.held
-        if self.stopped:
-            raise Stopped
+        if self.failure is not None:
+            raise self.failure
+        if held and time.monotonic() - self.held_since > GROUP_LATE:
+            self.grouping = False
         while held:
             first = len(held[0])
             while not self._may_send(first):
@@ -141,9 +154,9 @@ class Link:
                 budget -= len(held[take])
                 take += 1
             if take == 1:
-                self.sock.send(held[0])
+                self.send(held[0])
             else:
-                self.sock.send(_wire.pack_group(self.token, held[:take]))
+                self.send(_wire.pack_group(self.token, held[:take]))
             del held[:take]
             self.credits, self.byte_credits = credits, budget
 
@@ -175,8 +188,8 @@ class Flusher(threading.Thread):
 
     It starts with the first group (a stream of large batches, or of a slow source, never
     needs it), and sleeps on an event while nothing is held; the worker's loop wakes it
-    when it starts a group (:meth:`wake`, with the link's lock held). A stop request it
-    reads is passed on through ``link.stopped``.
+    when it starts a group (:meth:`wake`, with the link's lock held). An exception in it is
+    kept in ``link.failure`` and raised by the worker's loop.
     """
 
     def __init__(self, link: Link) -> None:
@@ -199,9 +212,9 @@ class Flusher(threading.Thread):
         while True:
             event.wait()
             event.clear()
-            if self.closing or link.stopped:
+            if self.closing or link.failure is not None:
                 return
-            while not (self.closing or link.stopped):
+            while not (self.closing or link.failure is not None):
                 # Unlocked reads: while the worker's loop keeps sending groups itself, this
                 # thread only sleeps until the newest group would be due.
                 delay = link.held_since + GROUP_WAIT - time.monotonic()
@@ -213,8 +226,8 @@ class Flusher(threading.Thread):
                         continue  # a newer group started meanwhile
                     try:
                         link.flush()
-                    except Stopped:
-                        link.stopped = True
+                    except BaseException as exc:  # the worker's loop raises it
+                        link.failure = exc
                         return
                     self.idle = True
                 break

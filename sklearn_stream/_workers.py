@@ -131,7 +131,7 @@ def _send_all(link: Link, stream: Any, flusher: Flusher) -> None:
                 large = False
                 if not held:  # a group starts: never more than the credits can send
                     link.held_since, due, held_bytes = made, made + wait, 0
-                    most = min(GROUP_COUNT, link.credits)
+                    most = min(GROUP_COUNT, link.credits) if link.grouping else 0
                     most_bytes = min(GROUP_BYTES, link.byte_credits)
                 held.append(message)
                 held_bytes += len(message)
