@@ -1,6 +1,9 @@
 """The README's demo runs and reports what it promises."""
 
+import ast
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,3 +22,19 @@ def test_demo_reports_shares_speed_and_accuracy(capsys):
     assert "test accuracy on 30 held-out Iris rows" in out
     assert "trained StreamLearner(SGDClassifier) on 2000 batches" in out
     assert accuracy > 0.7  # seeded: the same figure on every run
+
+
+README = DEMO.parents[1] / "README.md"
+
+
+@pytest.mark.timeout(300)
+def test_the_readme_example_runs_and_prints_the_best_parameters():
+    text = README.read_text()
+    start = text.index("```python\n", text.index("## A short example")) + len("```python\n")
+    code = text[start : text.index("```", start)]
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=280, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    best = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    assert set(best) == {"estimator__alpha", "stream__sigma"}
