@@ -24,6 +24,9 @@ Cases:
   as pyzmq's documentation recommends for arrays (the targets compare against this);
 - ``pyzmq, copying``: the same with ``copy=True`` on both sides, for information: for small
   messages a copy costs less than pyzmq's zero-copy bookkeeping;
+- ``pyzmq, header frame``: the zero-copy pair again, each array preceded by a 96-byte frame
+  in the same message, for information: what a header (which any transport that checks
+  what it receives must send) costs ZeroMQ by itself;
 - ``pescador``: pescador 3's ``ZMQStreamer`` (the ``bench`` extra), which binds every
   interface: it is only used on this machine, and sends nothing but to localhost;
 - ``mp.Queue``: ``multiprocessing.Queue``, which pickles each batch.
@@ -54,7 +57,7 @@ except ImportError:  # the `bench` extra is not installed
 FORK = multiprocessing.get_context("fork")
 SIZES = {"1 KiB": 1 << 8, "1 MiB": 1 << 18, "16 MiB": 1 << 22}  # float32 items
 BATCHES = {"1 KiB": 40000, "1 MiB": 1500, "16 MiB": 80}
-SLOW = {"mp.Queue", "pescador"}  # baselines for information, timed fewer times
+SLOW = {"mp.Queue", "pescador", "pyzmq, header frame"}  # for information, timed fewer times
 
 
 def fresh_arrays(n, items):
@@ -128,6 +131,32 @@ def run_pyzmq_copying(n, items):
     context.term()
 
 
+def _push_with_header(port, n, items):
+    context = zmq.Context()
+    sock = context.socket(zmq.PUSH)
+    sock.connect(f"tcp://127.0.0.1:{port}")
+    header = bytes(96)
+    for batch in fresh_arrays(n, items):
+        sock.send(header, zmq.SNDMORE)
+        sock.send(batch["X"], copy=False)
+    sock.close(linger=-1)
+    context.term()
+
+
+def run_pyzmq_header(n, items):
+    context = zmq.Context()
+    sock = context.socket(zmq.PULL)
+    port = sock.bind_to_random_port("tcp://127.0.0.1")
+    worker = FORK.Process(target=_push_with_header, args=(port, n, items), daemon=True)
+    worker.start()
+    for _ in range(n):
+        sock.recv()
+        np.frombuffer(sock.recv(copy=False).buffer, dtype=np.float32)
+    worker.join()
+    sock.close(0)
+    context.term()
+
+
 def run_pescador(n, items):
     for batch in pescador.ZMQStreamer(pescador.Streamer(fresh_arrays, n, items)).iterate():
         batch["X"]
@@ -156,6 +185,7 @@ def transports(repeats, scale):
         "ours, reused array": run_ours_reused,
         "pyzmq": run_pyzmq,
         "pyzmq, copying": run_pyzmq_copying,
+        "pyzmq, header frame": run_pyzmq_header,
         "mp.Queue": run_queue,
     }
     if pescador is not None:
@@ -322,6 +352,9 @@ def main():
     for label, best in results.items():
         ratio = best["pyzmq, copying"] / best["ours"]
         print(f"[   info] ours vs hand-written pyzmq with copies, {label}: {ratio:.2f}x")
+    for label, best in results.items():
+        ratio = best["pyzmq"] / best["pyzmq, header frame"]
+        print(f"[   info] pyzmq with a header frame vs without, {label}: {ratio:.2f}x")
     if pescador is not None:
         ratio = results["1 KiB"]["pescador"] / results["1 KiB"]["ours"]
         print(verdict("ours vs pescador ZMQStreamer, 1 KiB", ratio, 2.0, at_most=False))
