@@ -2,7 +2,7 @@
 
 Run from the repository root with the project's environment::
 
-    python benchmarks/bench_zmq.py [--repeats 5] [--scale 1.0]
+    python benchmarks/bench_zmq.py [--repeats 8] [--scale 1.0]
 
 Every case moves the same batches, ``{"X": float32 array}`` of 1 KiB, 1 MiB and 16 MiB,
 each a new array (copied from a template, as a decoder makes one per batch), from a worker
@@ -332,7 +332,7 @@ def latency(repeats):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=8)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies batch counts")
     args = parser.parse_args()
     print(
