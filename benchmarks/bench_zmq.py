@@ -85,76 +85,69 @@ def run_ours_reused(n, items):
     run_ours(n, items, same_array)
 
 
-def _push(port, n, items):
-    context = zmq.Context()
-    sock = context.socket(zmq.PUSH)
-    sock.connect(f"tcp://127.0.0.1:{port}")
+# Hand-written pairs: each worker loop and consumer loop is as bare as the case allows.
+def _send_zero_copy(sock, n, items):
     for batch in fresh_arrays(n, items):
         sock.send(batch["X"], copy=False)
-    sock.close(linger=-1)
-    context.term()
 
 
-def run_pyzmq(n, items):
-    context = zmq.Context()
-    sock = context.socket(zmq.PULL)
-    port = sock.bind_to_random_port("tcp://127.0.0.1")
-    worker = FORK.Process(target=_push, args=(port, n, items), daemon=True)
-    worker.start()
+def _receive_zero_copy(sock, n):
     for _ in range(n):
         np.frombuffer(sock.recv(copy=False).buffer, dtype=np.float32)
-    worker.join()
-    sock.close(0)
-    context.term()
 
 
-def _push_copying(port, n, items):
-    context = zmq.Context()
-    sock = context.socket(zmq.PUSH)
-    sock.connect(f"tcp://127.0.0.1:{port}")
+def _send_copying(sock, n, items):
     for batch in fresh_arrays(n, items):
         sock.send(batch["X"])
-    sock.close(linger=-1)
-    context.term()
 
 
-def run_pyzmq_copying(n, items):
-    context = zmq.Context()
-    sock = context.socket(zmq.PULL)
-    port = sock.bind_to_random_port("tcp://127.0.0.1")
-    worker = FORK.Process(target=_push_copying, args=(port, n, items), daemon=True)
-    worker.start()
+def _receive_copying(sock, n):
     for _ in range(n):
         np.frombuffer(sock.recv(), dtype=np.float32)
-    worker.join()
-    sock.close(0)
-    context.term()
 
 
-def _push_with_header(port, n, items):
-    context = zmq.Context()
-    sock = context.socket(zmq.PUSH)
-    sock.connect(f"tcp://127.0.0.1:{port}")
+def _send_with_header(sock, n, items):
     header = bytes(96)
     for batch in fresh_arrays(n, items):
         sock.send(header, zmq.SNDMORE)
         sock.send(batch["X"], copy=False)
+
+
+def _receive_with_header(sock, n):
+    for _ in range(n):
+        sock.recv()
+        np.frombuffer(sock.recv(copy=False).buffer, dtype=np.float32)
+
+
+def _push(port, n, items, send):
+    context = zmq.Context()
+    sock = context.socket(zmq.PUSH)
+    sock.connect(f"tcp://127.0.0.1:{port}")
+    send(sock, n, items)
     sock.close(linger=-1)
     context.term()
 
 
-def run_pyzmq_header(n, items):
-    context = zmq.Context()
-    sock = context.socket(zmq.PULL)
-    port = sock.bind_to_random_port("tcp://127.0.0.1")
-    worker = FORK.Process(target=_push_with_header, args=(port, n, items), daemon=True)
-    worker.start()
-    for _ in range(n):
-        sock.recv()
-        np.frombuffer(sock.recv(copy=False).buffer, dtype=np.float32)
-    worker.join()
-    sock.close(0)
-    context.term()
+def _pyzmq_pair(send, receive):
+    """A case: a forked worker runs ``send`` into a PUSH socket, this process ``receive``."""
+
+    def run(n, items):
+        context = zmq.Context()
+        sock = context.socket(zmq.PULL)
+        port = sock.bind_to_random_port("tcp://127.0.0.1")
+        worker = FORK.Process(target=_push, args=(port, n, items, send), daemon=True)
+        worker.start()
+        receive(sock, n)
+        worker.join()
+        sock.close(0)
+        context.term()
+
+    return run
+
+
+run_pyzmq = _pyzmq_pair(_send_zero_copy, _receive_zero_copy)
+run_pyzmq_copying = _pyzmq_pair(_send_copying, _receive_copying)
+run_pyzmq_header = _pyzmq_pair(_send_with_header, _receive_with_header)
 
 
 def run_pescador(n, items):
