@@ -261,11 +261,12 @@ class _Receiver:
             return None
         frames = None
         size = len(data)
-        if tag == _wire.MULTIPART:
-            frames = self.rest()
-            for frame in frames:
-                size += len(frame)
         try:
+            if tag == _wire.MULTIPART:
+                frames = self.rest()
+                for frame in frames:
+                    size += len(frame)
+                data, frames = _decode.split_multipart(data, frames)
             batch = self.decoder.decode(data, frames)
         except _wire.WireError as exc:
             raise WorkerError(f"zmq_stream worker {index} sent an invalid batch.") from exc

@@ -25,7 +25,7 @@ from ._wire import (
     WireError,
 )
 
-__all__ = ["BatchDecoder", "decode_error", "split_group"]
+__all__ = ["BatchDecoder", "decode_error", "split_group", "split_multipart"]
 
 _DTYPE_PATTERN = re.compile(r"[<>|=][biufc][0-9]{1,2}")
 _MAX_NDIM = 64
@@ -72,6 +72,24 @@ def split_group(message: bytes) -> list:
             f"a group message has {size} bytes; the sizes of its batches add up to {position}."
         )
     return parts
+
+
+def split_multipart(first: bytes, frames: list) -> tuple[bytes, list]:
+    """The header message and the buffer frames of a multipart (``M``) message, whose first
+    frame is ``first`` and whose other frames (objects with a ``buffer``) are ``frames``.
+
+    Raises
+    ------
+    WireError
+        If the first frame is not just a kind and a token, or the last frame does not start
+        with the same kind and token.
+    """
+    if not frames or len(first) != _START:
+        raise WireError("a multipart batch does not have the frames the wire format gives.")
+    header = bytes(frames[-1].buffer)
+    if header[:_START] != first:
+        raise WireError("the header frame of a multipart batch names another kind or sender.")
+    return header, frames[:-1]
 
 
 def _check_int_list(value: Any, what: str, length: int | None = None) -> list:

@@ -161,25 +161,26 @@ class Link:
             self.credits, self.byte_credits = credits, budget
 
     def send_batch(self, frames: list, owned: bool = False) -> None:
-        """Send a large batch (several frames), after the held small ones."""
+        """Send a large batch after the held small ones: ``frames`` is its first frame (bytes),
+        its buffers, and its header frame (bytes), as ``_wire`` makes them."""
         self.flush()
-        size = len(frames[0])
-        for frame in frames[1:]:
-            size += frame.nbytes
+        buffers = frames[1:-1]
+        size = len(frames[0]) + len(frames[-1])
+        for buffer in buffers:
+            size += buffer.nbytes
         while not self._may_send(size):
             self.wait_control()
         self.byte_credits -= size
-        sock, zmq = self.sock, self.zmq
-        sock.send(frames[0], zmq.SNDMORE)
-        last = len(frames) - 1
-        for i in range(1, len(frames)):
-            flags = zmq.SNDMORE if i < last else 0
-            if frames[i].nbytes < ZERO_COPY_BYTES:
-                sock.send(frames[i], flags)  # a copy costs less than waiting for it to go
+        sock, more = self.sock, self.zmq.SNDMORE
+        sock.send(frames[0], more)
+        for buffer in buffers:
+            if buffer.nbytes < ZERO_COPY_BYTES:
+                sock.send(buffer, more)  # a copy costs less than waiting for it to go
             elif owned:  # nothing else can change it: no need to know when it has left
-                sock.send(frames[i], flags, copy=False)
+                sock.send(buffer, more, copy=False)
             else:
-                self.trackers.append(sock.send(frames[i], flags, copy=False, track=True))
+                self.trackers.append(sock.send(buffer, more, copy=False, track=True))
+        sock.send(frames[-1])
         self.credits -= 1
 
 

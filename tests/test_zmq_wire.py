@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sklearn_stream._decode import BatchDecoder, decode_error
+from sklearn_stream._decode import BatchDecoder, decode_error, split_multipart
 from sklearn_stream._wire import BatchEncoder, WireError, encode_error
 
 TOKEN = bytes(range(16))
@@ -47,8 +47,14 @@ def round_trip(batch, copy=False, encoder=None, decoder=None):
     frames = encoder.encode(batch)
     if len(frames) == 1:
         return decoder.decode(frames[0])
-    rest = [memoryview(np.ascontiguousarray(f)).cast("B") for f in frames[1:]]
-    return decoder.decode(frames[0], [_Frame(view) for view in rest])
+    header, buffers = split_multipart(frames[0], received(frames[1:]))
+    return decoder.decode(header, buffers)
+
+
+def received(frames):
+    """What the consumer receives for ``frames`` (bytes or arrays) after the first."""
+    views = [memoryview(f if isinstance(f, bytes) else np.ascontiguousarray(f)) for f in frames]
+    return [_Frame(view.cast("B")) for view in views]
 
 
 class _Frame:
@@ -111,7 +117,8 @@ def test_zero_d_and_empty_arrays(shape, packed):
 def test_large_batches_travel_as_separate_buffers():
     batch = {"X": np.arange(1 << 17, dtype=np.float32), "y": np.arange(3)}
     frames = BatchEncoder(TOKEN).encode(batch)
-    assert len(frames) == 3
+    assert len(frames) == 4  # kind and token, X, y, header
+    assert frames[1] is batch["X"] and frames[2] is batch["y"]  # no copy in the worker
     assert_same(round_trip(batch), batch)
 
 
@@ -285,12 +292,29 @@ def test_malformed_headers_raise_wire_error(fields, payload):
 def test_multipart_buffer_count_and_sizes_are_checked():
     batch = {"X": np.arange(1 << 15, dtype=np.float64)}
     frames = BatchEncoder(TOKEN).encode(batch)
+    assert len(frames) == 3 and frames[0] == b"M" + TOKEN  # kind and token first, header last
+    header = frames[-1]
     decoder = BatchDecoder(False)
     with pytest.raises(WireError, match="buffers"):
-        decoder.decode(frames[0], [])
+        decoder.decode(header, [])
     short = _Frame(memoryview(bytes(8)))
     with pytest.raises(WireError, match="does not match"):
-        decoder.decode(frames[0], [short])
+        decoder.decode(header, [short])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda frames: frames[:1],  # no frame after the first
+        lambda frames: [frames[0] + b"x", *frames[1:]],  # a first frame too long
+        lambda frames: [*frames[:-1], b"M" + bytes(16) + frames[-1][17:]],  # another token
+        lambda frames: [*frames[:-1], b"D" + frames[-1][1:]],  # another kind
+    ],
+)
+def test_multipart_frames_that_do_not_match_are_refused(change):
+    frames = change(BatchEncoder(TOKEN).encode({"X": np.arange(1 << 15, dtype=np.float64)}))
+    with pytest.raises(WireError, match="multipart"):
+        split_multipart(frames[0], received(frames[1:]))
 
 
 def test_sparse_coordinates_outside_the_shape_are_refused():
