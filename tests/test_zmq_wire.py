@@ -372,3 +372,11 @@ def test_any_array_round_trips_equal(array, layout, copy):
     got = round_trip({"X": array, "pad": np.zeros(3)}, copy=copy)["X"]
     assert got.dtype == array.dtype and got.shape == array.shape
     np.testing.assert_array_equal(got, array)
+
+
+@given(st.lists(st.binary(max_size=120), min_size=1, max_size=4))
+def test_random_multipart_frames_never_raise_anything_but_wire_error(frames):
+    first = b"M" + TOKEN
+    with contextlib.suppress(WireError):
+        header, buffers = split_multipart(first, received([first + frames[0], *frames[1:]]))
+        BatchDecoder(False).decode(header, buffers)
