@@ -6,11 +6,20 @@ burst of load from elsewhere hits all of them rather than one.
 """
 
 import gc
+import statistics
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-__all__ = ["Row", "best_times", "consume", "format_ratio", "print_table", "verdict"]
+__all__ = [
+    "Row",
+    "best_times",
+    "consume",
+    "format_ratio",
+    "paired_median",
+    "print_table",
+    "verdict",
+]
 
 
 def consume(iterable: Iterable) -> None:
@@ -37,6 +46,7 @@ def best_times(
     *,
     min_seconds: float = 0.0,
     max_rounds: int = 100,
+    record: dict[str, list[float]] | None = None,
 ) -> dict[str, float]:
     """Return the best wall-clock time (seconds) of each case over several runs.
 
@@ -55,6 +65,9 @@ def best_times(
         quiet moment on a busy machine.
     max_rounds : int, default=100
         Never run more rounds than this.
+    record : dict, optional
+        If given, every time measured is appended to ``record[name]``, in the order of the
+        rounds (so that the i-th times of two cases run as often come from the same round).
 
     Returns
     -------
@@ -75,9 +88,19 @@ def best_times(
         shift = round_ % len(names)  # rotate the order: no case always follows the same one
         for name in names[shift:] + names[:shift]:
             if round_ < counts[name] or counts[name] == most:
-                best[name] = min(best[name], _time_once(cases[name]))
+                seconds = _time_once(cases[name])
+                best[name] = min(best[name], seconds)
+                if record is not None:
+                    record.setdefault(name, []).append(seconds)
         round_ += 1
     return best
+
+
+def paired_median(reference: Sequence[float], times: Sequence[float]) -> float:
+    """The median over rounds of ``reference[i] / times[i]``: how many times faster than the
+    reference a case ran in the same round. Less swayed than a ratio of best times by one
+    lucky run of either case."""
+    return statistics.median(r / t for r, t in zip(reference, times, strict=True))
 
 
 def format_ratio(value: float, reference: float) -> str:
