@@ -47,8 +47,9 @@ class ZMQStreamer(Streamer):
         deterministic source yields each of its batches once per worker.
     prefetch : int >= n_workers or None, default=None
         The most batches in flight (sent by workers, not yet taken by the consumer), shared
-        among the workers; a slow consumer makes the workers wait. None means, for each
-        worker, at most 1024 batches and at most 64 MiB (but always at least one batch).
+        among the workers; a slow consumer makes the workers wait. None means at most 1024
+        batches per worker and 256 MiB in all, shared among the workers (but always at
+        least one batch per worker).
     copy : bool, default=False
         If False, arrays are read-only views of the received messages (no copy). If True,
         they are writable copies.
@@ -306,7 +307,8 @@ def zmq_stream(
     n_workers : int >= 1, default=1
         How many copies of the source run at once; see :class:`ZMQStreamer`.
     prefetch : int >= n_workers or None, default=None
-        The most batches in flight; None means at most 1024 batches and 64 MiB per worker.
+        The most batches in flight; None means at most 1024 batches per worker and 256 MiB
+        in all.
     random_state : None, int, RandomState or Generator, default=None
         Seeds the workers; see :class:`ZMQStreamer`.
     start_method : {'fork', 'spawn', 'forkserver'} or None, default=None

@@ -213,7 +213,7 @@ def counting_source(counter, size):
     [
         (1, 10, 1 + 1 + 1),
         (5, 10, 1 + 5 + 1),
-        (None, 8 << 20, 1 + 8 + 1),  # default: at most 64 MiB of 8 MiB batches in flight
+        (None, 32 << 20, 1 + 8 + 1),  # default: at most 256 MiB of 32 MiB batches in flight
     ],
 )
 def test_prefetch_bounds_what_workers_produce_ahead(prefetch, size, bound):
@@ -229,6 +229,21 @@ def test_prefetch_bounds_what_workers_produce_ahead(prefetch, size, bound):
         assert 2 <= produced <= bound
         more = [int(next(stream)["X"][0]) for _ in range(20)]
         assert more == list(range(1, 21))
+    finally:
+        stream.close()
+
+
+def test_the_default_byte_window_is_shared_among_workers():
+    # 256 MiB in all: two workers of 32 MiB batches have at most 128 MiB (3 batches) each in
+    # flight, and one more made but waiting for credit; 256 MiB each would allow 7 + 1 each.
+    counter = multiprocessing.get_context("fork").Value("i", 0)
+    stream = zmq_stream(
+        Streamer(counting_source, counter, 32 << 20), n_workers=2, start_method="fork"
+    )
+    try:
+        next(stream)
+        time.sleep(0.5)
+        assert 2 <= counter.value <= 1 + 2 * (3 + 1)
     finally:
         stream.close()
 
