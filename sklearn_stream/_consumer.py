@@ -35,9 +35,8 @@ _DEFAULT_GRACE = 0.4  # how long stopped workers may take to exit before they ar
 # prefetch=None: each worker may have this many batches in flight, and the workers together
 # this many bytes (each at least one batch, however large). At loopback speed (2.5-3 GiB/s
 # here) 256 MiB is about 0.1 s of batches: enough to hide a source's pauses of tens of ms
-# (a 16 MiB numpy array sometimes takes 35 ms to allocate here, while the kernel gathers
-# huge pages). At 16 MiB, 64 MiB ran at 0.99-1.01x of a bare pyzmq pair, 256 MiB at 1.04-1.06x
-# (medians of paired runs).
+# (making a fresh 16 MiB numpy array sometimes took about 35 ms here). At 16 MiB, 64 MiB ran
+# at 0.99-1.01x of a bare pyzmq pair, 256 MiB at 1.04-1.06x (medians of paired runs).
 _DEFAULT_WINDOW = 1024
 _DEFAULT_WINDOW_BYTES = 256 << 20
 _NOT_RERAISED = (StopIteration, StopAsyncIteration, OSError)

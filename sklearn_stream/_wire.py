@@ -9,9 +9,10 @@ of 16). A large batch (``M``) is a multipart message: a first frame of just the 
 the token, one frame per buffer (sent without a copy), and last the kind, token, length and
 header, as in a ``D`` message. The header goes last because libzmq's receiver keeps a short
 frame inside the buffer it reads the socket into until the whole message is taken: a header
-in front of each large frame made the consumer allocate a new read buffer for every batch
-and fault fresh pages in for large ones (at 16 MiB, 3 to 9 times the page faults of bare
-arrays; 1.5 times with the header last); a first frame of under 33 bytes is copied out.
+in front of each large frame can make the consumer allocate a new read buffer for every
+batch and fault fresh pages in for large ones (at 16 MiB, up to 16 times the page faults of
+bare arrays in a run; about 1.5 times, steadily, with the header last); a first frame of
+under 33 bytes is copied out.
 The receiver checks every size against the header before it wraps a buffer in an array.
 Nothing received is ever unpickled.
 
