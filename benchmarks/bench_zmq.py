@@ -30,7 +30,7 @@ Cases:
 - ``pyzmq, header frame``: the zero-copy pair again, each array preceded by a 96-byte frame
   in the same message, for information: what a header in front of the array costs ZeroMQ
   by itself. libzmq's receiver keeps that frame inside its read buffer until the message is
-  taken, so it allocates a new read buffer per message and faults in fresh pages for large
+  taken, so it can allocate a new read buffer per message and fault in fresh pages for large
   ones; this is why ours sends the header of a large batch after its arrays. The page
   faults this process takes per run are printed for the 16 MiB cases;
 - ``pescador``: pescador 3's ``ZMQStreamer`` (the ``bench`` extra), which binds every
