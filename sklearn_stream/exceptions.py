@@ -9,10 +9,14 @@ raise plain ``TypeError`` or ``ValueError`` at the call, as scikit-learn's funct
 __all__ = [
     "BatchError",
     "BatchLengthError",
+    "BindError",
     "EmptyPoolError",
     "EmptyStreamError",
     "ShortStreamError",
     "StreamError",
+    "WireError",
+    "WorkerError",
+    "WorkerTraceback",
 ]
 
 
@@ -101,4 +105,67 @@ class ShortStreamError(StreamError, RuntimeError):
     Traceback (most recent call last):
     ...
     sklearn_stream.exceptions.ShortStreamError: ...ended after 3 batches, but max_batches=5...
+    """
+
+
+class WorkerError(StreamError, RuntimeError):
+    """A :func:`~sklearn_stream.zmq_stream.zmq_stream` worker failed.
+
+    Raised when a worker process died without finishing its stream (killed, crashed, or
+    ended by ``os._exit``; only after every batch it did send has been yielded), when it
+    sent something that is not a valid message, or when its source raised an exception of
+    a type that is not built in (built-in exceptions are raised again as their own type).
+
+    Attributes
+    ----------
+    worker_traceback : str or None
+        The traceback printed in the worker, when its source raised.
+
+    Examples
+    --------
+    >>> from sklearn_stream.exceptions import WorkerError
+    >>> issubclass(WorkerError, RuntimeError)
+    True
+    """
+
+    worker_traceback: str | None = None
+
+
+class WorkerTraceback(StreamError):
+    """The traceback of an exception raised in a worker process.
+
+    It is never raised on its own: it is the ``__cause__`` of the exception that
+    :func:`~sklearn_stream.zmq_stream.zmq_stream` raises again in the consumer, so that the
+    worker's traceback is printed with it.
+
+    Examples
+    --------
+    >>> from sklearn_stream.exceptions import WorkerTraceback
+    >>> issubclass(WorkerTraceback, Exception)
+    True
+    """
+
+
+class BindError(StreamError, OSError):
+    """:func:`~sklearn_stream.zmq_stream.zmq_stream` found no free port to bind.
+
+    Examples
+    --------
+    >>> from sklearn_stream.exceptions import BindError
+    >>> issubclass(BindError, OSError)
+    True
+    """
+
+
+class WireError(StreamError, ValueError):
+    """A message received by :func:`~sklearn_stream.zmq_stream.zmq_stream` is malformed.
+
+    The consumer turns it into a :class:`WorkerError` when the message came from one of its
+    own workers (messages from anyone else are dropped unread).
+
+    Examples
+    --------
+    >>> from sklearn_stream.exceptions import WireError
+    >>> issubclass(WireError, ValueError)
+    True
     """

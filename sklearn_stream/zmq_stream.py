@@ -5,8 +5,8 @@ in another process. :class:`ZMQStreamer` is the same as a data source, so it can
 ``iter_fit``, used as a seed of a :class:`~sklearn_stream.Mux`, cloned and pickled.
 
 Batches travel as a JSON header plus raw array buffers (never pickled), over a socket bound
-to 127.0.0.1 (or a socket file in a private directory). Requires pyzmq
-(``pip install 'sklearn-stream[zmq]'``); importing this module does not.
+to 127.0.0.1 (or a socket file in a private directory). Requires pyzmq (from a checkout of
+the repository: ``python -m pip install -e '.[zmq]'``); importing this module does not.
 """
 
 from collections.abc import Iterator
@@ -14,11 +14,12 @@ from typing import Any
 
 from sklearn.base import clone
 
-from ._consumer import BindError, WorkerError, run_stream
-from ._replicas import worker_sources
-from ._workers import import_zmq
-from ._zmq_params import DEFAULTS, check_params
+from ._zmq.consumer import DEFAULT_WINDOW_BYTES, run_stream
+from ._zmq.params import DEFAULTS, check_params
+from ._zmq.replicas import worker_sources
+from ._zmq.worker import import_zmq
 from .core import Streamer, _describe, check_max_batches
+from .exceptions import BindError, WorkerError
 
 __all__ = ["BindError", "WorkerError", "ZMQStreamer", "zmq_stream"]
 
@@ -73,7 +74,12 @@ default=None
         The range of ports (both included) tried for 'tcp'.
     max_tries : int >= 1, default=100
         How many distinct ports of the range to try before raising
-        :class:`~sklearn_stream.zmq_stream.BindError`.
+        :class:`~sklearn_stream.exceptions.BindError`.
+    max_batch_bytes : int >= 1 or None, default=None
+        The largest batch (bytes of its arrays and header) a worker may send; None means
+        256 MiB. A larger batch raises ``ValueError`` in the worker, raised again here. The
+        consumer's socket refuses any peer's message larger than this before reading it,
+        so no other process on the machine can make it allocate much more than one batch.
 
     Raises
     ------
@@ -88,13 +94,15 @@ default=None
 
     Notes
     -----
-    Batches must be dicts with str keys whose values are numpy arrays or scalars of a
-    numeric or boolean dtype (any shape, including 0-d and empty, and any memory layout),
-    scipy sparse matrices or arrays, or Python ``int``, ``float``, ``complex``, ``bool``,
-    ``str``, ``bytes``, ``None`` and lists or tuples of those scalars. Anything else
+    Batches must be dicts with str keys whose values are numpy arrays (memory maps
+    included) or scalars of a numeric or boolean dtype (any shape, including 0-d and empty,
+    and any memory layout), scipy sparse matrices or arrays, pandas DataFrames and Series
+    whose columns have such dtypes (they arrive with a default index: the rows keep their
+    order, the index itself is not sent), or Python ``int``, ``float``, ``complex``,
+    ``bool``, ``str``, ``bytes``, ``None`` and lists or tuples of those scalars. Anything else
     raises a ``TypeError`` naming the key and the type. An exception raised by the source
     is raised again in this process (as its own type if it is built-in, else as
-    :class:`~sklearn_stream.zmq_stream.WorkerError`) with the worker's traceback as its
+    :class:`~sklearn_stream.exceptions.WorkerError`) with the worker's traceback as its
     cause. Workers are daemon processes, so the source itself cannot start processes.
 
     Examples
@@ -125,6 +133,7 @@ default=None
         min_port: int = 49152,
         max_port: int = 65535,
         max_tries: int = 100,
+        max_batch_bytes: int | None = None,
     ) -> None:
         params = {name: value for name, value in locals().items() if name in DEFAULTS}
         params["source"] = source
@@ -231,9 +240,9 @@ default=None
         ------
         TypeError, ValueError
             If ``max_batches`` is not None or an int >= 0 (at the call).
-        zmq_stream.WorkerError
+        exceptions.WorkerError
             While iterating, if a worker dies or raises a non-built-in exception.
-        zmq_stream.BindError
+        exceptions.BindError
             While iterating, if no port of the range could be bound.
 
         Examples
@@ -259,6 +268,9 @@ default=None
             prefetch=None if self.prefetch is None else max(int(self.prefetch), len(sources)),
             timeout=None if self.timeout is None else float(self.timeout),
             start_method=self.start_method,
+            max_batch_bytes=(
+                DEFAULT_WINDOW_BYTES if self.max_batch_bytes is None else int(self.max_batch_bytes)
+            ),
             bind_options={
                 "transport": self.transport,
                 "min_port": int(self.min_port),
@@ -282,6 +294,7 @@ def zmq_stream(
     random_state: Any = None,
     start_method: str | None = None,
     transport: str = "tcp",
+    max_batch_bytes: int | None = None,
 ) -> Iterator:
     """Parallel data streaming over ZeroMQ sockets: run a data source in worker processes.
 
@@ -315,6 +328,8 @@ def zmq_stream(
         How worker processes start; None uses multiprocessing's default.
     transport : {'tcp', 'ipc'}, default='tcp'
         A loopback port, or a socket file in a private directory.
+    max_batch_bytes : int >= 1 or None, default=None
+        The largest batch a worker may send (None: 256 MiB); see :class:`ZMQStreamer`.
 
     Returns
     -------
@@ -327,7 +342,7 @@ def zmq_stream(
         At the call, for an invalid argument.
     ImportError
         At the call, if pyzmq is not installed.
-    zmq_stream.WorkerError, zmq_stream.BindError
+    exceptions.WorkerError, exceptions.BindError
         While iterating; see :meth:`sklearn_stream.ZMQStreamer.generate`. An exception
         raised by the source is raised again here with the worker's traceback.
 
@@ -358,5 +373,6 @@ def zmq_stream(
         min_port=min_port,
         max_port=max_port,
         max_tries=max_tries,
+        max_batch_bytes=max_batch_bytes,
     )
     return source.generate(max_batches)

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sklearn_stream._decode import BatchDecoder, decode_error, split_multipart
-from sklearn_stream._wire import BatchEncoder, WireError, encode_error
+from sklearn_stream._zmq.decode import BatchDecoder, decode_error, split_multipart
+from sklearn_stream._zmq.wire import BatchEncoder, WireError, encode_error
 
 TOKEN = bytes(range(16))
 

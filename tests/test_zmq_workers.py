@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sklearn_stream import Mux, Streamer
-from sklearn_stream._replicas import worker_sources
+from sklearn_stream._zmq.replicas import worker_sources
 from sklearn_stream.zmq_stream import zmq_stream
 
 pytestmark = pytest.mark.timeout(60)

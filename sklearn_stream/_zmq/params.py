@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ._random import check_random_state_value
-from .core import is_data_source
+from .._random import check_random_state_value
+from ..core import is_data_source
 
 __all__ = ["DEFAULTS", "check_params"]
 
@@ -23,6 +23,7 @@ DEFAULTS = {
     "min_port": 49152,
     "max_port": 65535,
     "max_tries": 100,
+    "max_batch_bytes": None,
 }
 
 
@@ -71,3 +72,5 @@ def check_params(params: dict) -> None:
     low = _check_int("min_port", params["min_port"], 1, 65535)
     _check_int("max_port", params["max_port"], low, 65535)
     _check_int("max_tries", params["max_tries"], 1)
+    if params["max_batch_bytes"] is not None:
+        _check_int("max_batch_bytes", params["max_batch_bytes"], 1, 2**62)

@@ -1,8 +1,12 @@
-"""The copy of a data source that each ``zmq_stream`` worker runs.
+"""The version of a data source that each ``zmq_stream`` worker runs.
 
-With one worker and no ``random_state`` the worker runs the source as it is. Otherwise each
-worker gets its own seed, derived from ``random_state`` (or from the source's own integer
-seed) and the epoch, and:
+With one worker and no ``random_state``, the worker runs the source as it would run
+in-process at the same epoch: a source that counts its epochs (``Mux``) is handed over as if
+it had started one stream per earlier epoch of the ``ZMQStreamer``, so an int seed gives
+different, reproducible epochs, as in-process. A source seeded by a ``RandomState`` or
+``Generator`` object (which a worker's copy could not advance) is treated as below, with
+seeds drawn from that object. Otherwise each worker gets its own seed, derived from
+``random_state`` (or from the source's own seed) and the epoch, and:
 
 - a :class:`~sklearn_stream.Mux` that promises to use each seed once
   (``with_replacement=False``) is split: worker ``j`` gets every ``n``-th seed of the pool
@@ -11,7 +15,13 @@ seed) and the epoch, and:
   ``Streamer`` whose function takes ``random_state``) gets a clone with the worker's seed;
 - other sources run unchanged in every worker, which also seeds Python's ``random`` and
   numpy's global generator with its own seed.
+
+A ``Streamer`` or ``Mux`` is changed through a shallow copy, so the workers share the
+source's data (copy-on-write with the ``fork`` start method; pickled once for all workers
+otherwise) instead of each costing a copy of it in the consumer.
 """
+
+import copy
 
 import inspect
 from numbers import Integral
@@ -20,9 +30,9 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from ._random import epoch_rng, spawn_seeds
-from .core import Streamer, is_data_source
-from .mux import Mux
+from .._random import epoch_rng, spawn_seeds
+from ..core import Streamer, is_data_source
+from ..mux import Mux
 
 __all__ = ["worker_sources"]
 
@@ -66,11 +76,33 @@ def _accepts_random_state(func: Any) -> bool:
     )
 
 
-def _own_seed(source: Any) -> int | None:
+def _at_epoch(source: Any, epoch: int) -> Any:
+    """``source`` as if it had started ``epoch`` more streams (if it counts them)."""
+    inner = _unwrap(source)
+    epochs = getattr(inner, "_epochs", None)
+    if epoch == 0 or type(epochs) is not int:
+        return source
+    replica = _shallow(inner)
+    replica._epochs = epochs + epoch
+    return replica
+
+
+def _own_seed(source: Any) -> Any:
+    """The source's own ``random_state`` if it is an int, RandomState or Generator."""
     seed = _params(source).get("random_state")
     if isinstance(seed, Integral) and not isinstance(seed, bool):
         return int(seed)
+    if isinstance(seed, (np.random.RandomState, np.random.Generator)):
+        return seed
     return None
+
+
+def _shallow(source: Any) -> Any:
+    """A copy whose parameters can be set without touching ``source`` or copying its data:
+    ``Streamer`` and ``Mux`` replace, never mutate, what ``set_params`` changes."""
+    if type(source) in (Streamer, Mux):
+        return copy.copy(source)
+    return clone(source, safe=False)
 
 
 def _split_mux(source: Mux, seeds: list) -> tuple[list, list]:
@@ -82,9 +114,9 @@ def _split_mux(source: Mux, seeds: list) -> tuple[list, list]:
     replicas = []
     for j in range(n_shares):
         share = usable[j::n_shares]
-        replica = clone(source)
+        replica = _shallow(source)
         replica.set_params(
-            seed_pool=[replica.seed_pool[i] for i in share],
+            seed_pool=[pool[i] for i in share],
             pool_weights=None if weights is None else weights[share],
             random_state=seeds[j],
         )
@@ -98,10 +130,12 @@ def worker_sources(
     """Return the source and the seed (None: leave the worker's generators alone) of each
     worker. A ``Mux`` without replacement and fewer usable seeds than ``n_workers`` gets one
     worker per seed."""
-    if n_workers == 1 and random_state is None:
-        return [source], [None]
     inner = _unwrap(source)
-    base = random_state if random_state is not None else _own_seed(inner)
+    own = _own_seed(inner)
+    seeded_by_object = isinstance(own, (np.random.RandomState, np.random.Generator))
+    if n_workers == 1 and random_state is None and not seeded_by_object:
+        return [_at_epoch(source, epoch)], [None]
+    base = random_state if random_state is not None else own
     seeds = spawn_seeds(epoch_rng(base, epoch), n_workers)
     if isinstance(inner, Mux) and not inner.with_replacement:
         return _split_mux(inner, seeds)
@@ -112,7 +146,7 @@ def worker_sources(
 
 def _reseeded(source: Any, seed: int) -> Any:
     try:
-        return clone(source, safe=False).set_params(random_state=seed)
+        return _shallow(source).set_params(random_state=seed)
     except (TypeError, ValueError) as exc:
         raise ValueError(
             f"zmq_stream cannot give each worker its own seed: setting random_state on "

@@ -1,4 +1,4 @@
-"""Reading the messages of ``zmq_stream`` workers (the format is described in ``_wire``).
+"""Reading the messages of ``zmq_stream`` workers (the format is described in ``wire``).
 
 Every header is validated before any buffer is used: only numeric and boolean dtypes,
 shapes of non-negative ints, buffer sizes equal to what the header describes, sparse
@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ._wire import (
+from ..exceptions import WireError
+from .wire import (
     _ALIGN,
     _ARRAY_KINDS,
     _CACHE_SIZE,
@@ -22,10 +23,9 @@ from ._wire import (
     _LENGTH,
     _SPARSE_FORMATS,
     _START,
-    WireError,
 )
 
-__all__ = ["BatchDecoder", "decode_error", "split_group", "split_multipart"]
+__all__ = ["BatchDecoder", "decode_error", "split_multipart"]
 
 _DTYPE_PATTERN = re.compile(r"[<>|=][biufc][0-9]{1,2}")
 _MAX_NDIM = 64
@@ -42,36 +42,6 @@ def decode_error(message: bytes) -> dict:
     if not isinstance(document, dict) or not all(isinstance(document.get(k), str) for k in keys):
         raise WireError("a worker sent a malformed error report.")
     return {k: document[k] for k in keys}
-
-
-def split_group(message: bytes) -> list:
-    """Where the batches of a group (``G``) message lie: a list of ``(offset, size)``.
-
-    Raises
-    ------
-    WireError
-        If the table of sizes is missing or does not add up to the message's length.
-    """
-    size = len(message)
-    table = _START + _LENGTH.size
-    if size < table:
-        raise WireError("a group message is too short.")
-    (count,) = _LENGTH.unpack_from(message, _START)
-    end = table + _LENGTH.size * count
-    if count == 0 or end > size:
-        raise WireError(f"a group message of {size} bytes cannot hold {count} batches.")
-    parts = []
-    position = end + (-end % _ALIGN)
-    for length in struct.unpack_from(f"<{count}I", message, table):
-        if length <= _START or length % _ALIGN:
-            raise WireError(f"a batch of {length} bytes in a group message is malformed.")
-        parts.append((position, length))
-        position += length
-    if position != size:
-        raise WireError(
-            f"a group message has {size} bytes; the sizes of its batches add up to {position}."
-        )
-    return parts
 
 
 def split_multipart(first: bytes, frames: list) -> tuple[bytes, list]:
@@ -146,7 +116,29 @@ def _field_plan(field: Any) -> tuple:
         return key, kind, field[2], []
     if kind == "s" and len(field) == 7:
         return _sparse_plan(field)
+    if kind == "f" and len(field) == 4:
+        return _frame_plan(field)
+    if kind == "r" and len(field) == 4 and type(field[2]) in _JSON_SCALARS:
+        plan = _array_plan(field[3])
+        if len(plan[1]) != 1:
+            raise WireError(f"a Series in a batch header is not 1-d: {field!r}.")
+        return key, kind, field[2], [plan]
     raise WireError(f"invalid field in a batch header: {field!r}.")
+
+
+def _frame_plan(field: list) -> tuple:
+    key, _, labels, specs = field
+    if not (
+        isinstance(labels, list)
+        and isinstance(specs, list)
+        and len(labels) == len(specs)
+        and all(type(label) in _JSON_SCALARS for label in labels)
+    ):
+        raise WireError(f"invalid DataFrame field in a batch header: {field!r}.")
+    plans = [_array_plan(spec) for spec in specs]
+    if any(len(plan[1]) != 1 for plan in plans) or len({plan[1] for plan in plans}) > 1:
+        raise WireError("the columns of a DataFrame in a batch header differ in shape.")
+    return key, "f", labels, plans
 
 
 def _sparse_plan(field: list) -> tuple:
@@ -230,6 +222,19 @@ def _build_sparse(details: tuple, parts: list) -> Any:
         raise WireError(f"invalid sparse {fmt} components in a batch: {exc}") from None
 
 
+def _build_pandas(kind: str, details: Any, parts: list) -> Any:
+    """A DataFrame (``kind`` 'f', ``details`` its column labels) or a Series ('r', its name)
+    with a default RangeIndex."""
+    import pandas as pd  # the worker sent pandas objects, so pandas is installed
+
+    if kind == "r":
+        return pd.Series(parts[0], name=details)
+    frame = pd.DataFrame(dict(enumerate(parts)), columns=range(len(parts)))
+    labels = list(details)
+    frame.columns = pd.RangeIndex(len(labels)) if labels == list(range(len(labels))) else labels
+    return frame
+
+
 class BatchDecoder:
     """Turns data messages back into batches, checking every buffer against its header.
 
@@ -240,21 +245,6 @@ class BatchDecoder:
     def __init__(self, copy: bool) -> None:
         self.copy = copy
         self._plans: dict = {}
-        self._last: tuple | None = None  # see shortcut()
-
-    def shortcut(self, message: bytes) -> tuple | None:
-        """How to read, without this decoder, messages like ``message`` (just decoded).
-
-        Returns ``(prefix, size, fields)`` when ``message`` was a packed batch of C-ordered
-        arrays wanted without a copy: a message that starts with ``prefix`` (its kind,
-        token and header) and has ``size`` bytes holds, for each ``(key, dtype, count,
-        offset, shape)`` of ``fields``, an array of ``count`` items at ``offset`` (to
-        reshape to ``shape`` unless None). Returns None otherwise.
-        """
-        if self._last is None:
-            return None
-        header_end, size, fields = self._last
-        return message[:header_end], size, fields
 
     def decode(self, message: bytes, frames: list | None = None) -> dict:
         """Decode a data message: ``message`` is its first frame; ``frames`` holds the
@@ -280,12 +270,10 @@ class BatchDecoder:
                 self._plans.clear()
             self._plans[header] = cached
         fields, buffers, end, simple = cached
-        self._last = None
         if frames is None:
             if size != end and size != end + (-end % _ALIGN):  # with or without its tail
                 raise WireError(f"a packed batch has {size} bytes; its header describes {end}.")
             if simple is not None and not self.copy:  # read-only views of the bytes
-                self._last = (header_start + length, size, simple)
                 batch = {}
                 for key, dtype, count, offset, shape in simple:
                     array = np.frombuffer(message, dtype, count, offset)
@@ -326,8 +314,11 @@ class BatchDecoder:
                 batch[key] = flat[position][0]
             elif kind == "b":
                 batch[key] = flat[position].tobytes()
-            else:
+            else:  # sparse ("s"), DataFrame ("f") or Series ("r"): several arrays
                 parts = [_shaped(flat[position + j], plan, copy) for j, plan in enumerate(arrays)]
-                batch[key] = _build_sparse(details, parts)
+                if kind == "s":
+                    batch[key] = _build_sparse(details, parts)
+                else:
+                    batch[key] = _build_pandas(kind, details, parts)
             position += len(arrays)
         return batch

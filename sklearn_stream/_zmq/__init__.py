@@ -1,0 +1,1 @@
+"""The private parts of ``zmq_stream``: wire format, workers, consumer, replicas."""

@@ -1,0 +1,316 @@
+"""The consumer side of ``zmq_stream``: bind a socket, start the workers, receive batches.
+
+One PULL socket, bound to the loopback interface (or to a socket file in a private
+directory), receives the messages of every worker. Each worker puts its secret token in
+every message, so messages from any other peer are dropped unread, and the socket refuses
+(disconnects) any peer that sends a frame larger than the largest batch allowed, before
+allocating it. The consumer grants each worker a window of credits and returns them through
+the worker's private pipe as it takes batches; a worker out of credits says so (``A``),
+behind its last batch, and gets back at once all the consumer owes it.
+
+Worker exits are looked at on a clock, whatever arrives on the socket. A worker never exits
+on its own before the consumer has read its last message (``F`` or ``E``: it waits to be
+told to stop), so one that exits otherwise has died; the error is raised once it has sent
+nothing for :data:`DRAIN` seconds of this generator's own receiving time (time the user
+spends between batches does not count), so every batch it did send is yielded first.
+"""
+
+import builtins
+import errno
+import math
+import os
+import random
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from multiprocessing.connection import wait
+from typing import Any
+
+from ..exceptions import BindError, WireError, WorkerError, WorkerTraceback
+from . import decode, wire
+from .worker import WorkerGroup, import_zmq
+
+__all__ = ["DEFAULT_WINDOW_BYTES", "run_stream"]
+
+DRAIN = 0.3  # receiving time after a worker died without a message of it: then it is an error
+_CHECK = 0.1  # how often worker exits are looked at
+_WAIT_MS = 100  # how long one receive waits
+_DEFAULT_GRACE = 0.4  # how long stopped workers may take to exit before they are ended
+# prefetch=None: each worker may have this many batches in flight, and all workers together
+# this many bytes (each worker at least one batch, however large).
+_DEFAULT_WINDOW = 1024
+DEFAULT_WINDOW_BYTES = 256 << 20
+_NOT_RERAISED = (StopIteration, StopAsyncIteration, OSError)
+
+
+def _bind(sock: Any, zmq: Any, options: dict) -> tuple[str, str | None]:
+    """Bind ``sock`` to loopback (or a private socket file); return endpoint and directory."""
+    if options["transport"] == "ipc":
+        directory = tempfile.mkdtemp(prefix="sklearn_stream-")  # mode 0700: only this user
+        endpoint = f"ipc://{directory}/batches"
+        try:
+            sock.bind(endpoint)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        return endpoint, directory
+    low, high, max_tries = options["min_port"], options["max_port"], options["max_tries"]
+    ports = range(low, high + 1)
+    tried = random.Random().sample(ports, min(max_tries, len(ports)))  # not the global RNG
+    for port in tried:
+        endpoint = f"tcp://127.0.0.1:{port}"
+        try:
+            sock.bind(endpoint)
+        except zmq.ZMQError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                continue
+            raise
+        return endpoint, None
+    raise BindError(
+        f"zmq_stream could not bind a port on 127.0.0.1: tried {len(tried)} of the ports "
+        f"{low}..{high} (max_tries={max_tries}) and all were in use. Widen min_port/max_port, "
+        "raise max_tries, or use transport='ipc'."
+    )
+
+
+def worker_exception(report: dict, index: int) -> BaseException:
+    """Rebuild the exception a worker reported: same type if built-in, else WorkerError."""
+    name, message, text = report["type"], report["message"], report["traceback"]
+    cls = getattr(builtins, name, None) if report["module"] == "builtins" else None
+    exc = None
+    if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, _NOT_RERAISED):
+        try:
+            exc = cls(message)
+        except Exception:
+            exc = None
+    if exc is None:
+        exc = WorkerError(f"{report['module']}.{name} in zmq_stream worker {index}: {message}")
+    exc.worker_traceback = text
+    exc.__cause__ = WorkerTraceback(f"traceback in zmq_stream worker {index}:\n{text}")
+    return exc
+
+
+def _death(process: Any, index: int) -> WorkerError:
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            how = f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"was killed by signal {-code}"
+    else:
+        how = f"exited with code {code}"
+    return WorkerError(
+        f"zmq_stream worker {index} {how} before its stream ended; every batch it sent was "
+        "yielded, the ones it would have sent next are lost."
+    )
+
+
+class _Credits:
+    """What the consumer owes each worker, and when to pay it back."""
+
+    def __init__(self, group: WorkerGroup) -> None:
+        self.group = group
+        self.batches = [0] * len(group.windows)
+        self.bytes = [0] * len(group.windows)
+        self.refill = [max(1, window[0] // 4) for window in group.windows]
+        self.refill_bytes = [window[1] / 4 for window in group.windows]
+
+    def took(self, index: int, size: int) -> None:
+        """Worker ``index``'s batch of ``size`` bytes was taken; pay back a quarter window."""
+        self.batches[index] += 1
+        self.bytes[index] += size
+        if (
+            self.batches[index] >= self.refill[index]
+            or self.bytes[index] >= self.refill_bytes[index]
+        ):
+            self.pay(index)
+
+    def pay(self, index: int) -> None:
+        """Return everything owed to worker ``index``."""
+        if self.batches[index]:
+            message = b"%s%d,%d" % (wire.CREDIT, self.batches[index], self.bytes[index])
+            self.group.tell(index, message)
+            self.batches[index] = self.bytes[index] = 0
+
+
+class _Receiver:
+    """Receives the workers' messages and turns them into batches, credits and errors."""
+
+    def __init__(self, zmq: Any, sock: Any, group: WorkerGroup, copy: bool) -> None:
+        self.zmq = zmq
+        self.sock = sock
+        self.group = group
+        self.decoder = decode.BatchDecoder(copy)
+        self.credits = _Credits(group)
+        self.ids = {token: i for i, token in enumerate(group.tokens)}  # token -> worker
+        self.running = set(range(len(group.tokens)))  # workers whose last message is unread
+        self.sentinels = {p.sentinel: i for i, p in enumerate(group.processes)}
+        self.quiet: dict = {}  # dead workers -> receiving time since their last message
+        self.next_check = time.monotonic() + _CHECK
+        self.mark = time.monotonic()
+
+    def batches(self, max_batches: int | None) -> Iterator:
+        limit = math.inf if max_batches is None else max_batches
+        count = 0
+        while self.running and count < limit:
+            got = self.receive()
+            if got is None:
+                continue
+            index, batch, size = got
+            self.credits.took(index, size)
+            count += 1
+            self.tick()
+            yield batch
+            self.mark = time.monotonic()  # the user's time between batches does not count
+
+    def receive(self) -> tuple | None:
+        """One message: ``(worker, batch, size)`` for a batch, None for anything else."""
+        self.watch()
+        try:
+            first = self.sock.recv()
+        except self.zmq.Again:
+            return None
+        index = self.ids.get(first[1 : wire.DATA_START])
+        self.heard(index)
+        if index is None or index not in self.running:
+            self.discard()  # not one of our workers (or one that already finished): unread
+            return None
+        kind = first[:1]
+        if kind == wire.DATA or kind == wire.MULTIPART:
+            return self.read(first, index)
+        self.control(kind, first, index)
+        return None
+
+    def read(self, first: bytes, index: int) -> tuple:
+        """Decode a batch of worker ``index`` whose first frame is ``first``."""
+        size = len(first)
+        try:
+            if first[:1] == wire.MULTIPART:
+                frames = self.rest()
+                size += sum(len(frame) for frame in frames)
+                first, frames = decode.split_multipart(first, frames)
+                batch = self.decoder.decode(first, frames)
+            else:
+                batch = self.decoder.decode(first)
+        except WireError as exc:
+            raise WorkerError(f"zmq_stream worker {index} sent an invalid batch.") from exc
+        return index, batch, size
+
+    def control(self, kind: bytes, message: bytes, index: int) -> None:
+        """Act on a message of one of our workers that carries no batch."""
+        if kind == wire.ASK:
+            self.credits.pay(index)
+        elif kind == wire.FINISHED:
+            self.running.discard(index)
+            self.group.tell(index, wire.STOP)  # it read nothing more: let it exit now
+        elif kind == wire.ERROR:
+            try:
+                report = decode.decode_error(message)
+            except WireError as exc:
+                raise WorkerError(f"zmq_stream worker {index} sent an invalid report.") from exc
+            raise worker_exception(report, index)
+        else:
+            raise WorkerError(f"zmq_stream worker {index} sent a message of unknown kind.")
+
+    def tick(self) -> float:
+        """Count the receiving time since the last tick; raise for a dead worker gone quiet."""
+        now = time.monotonic()
+        if self.quiet:
+            spent = now - self.mark
+            for index in self.quiet:
+                self.quiet[index] += spent
+                if self.quiet[index] >= DRAIN:
+                    raise _death(self.group.processes[index], index)
+        self.mark = now
+        return now
+
+    def watch(self) -> None:
+        """Look at worker exits on a clock, whatever arrives on the socket."""
+        now = self.tick()
+        if now < self.next_check:
+            return
+        self.next_check = now + _CHECK
+        for sentinel in wait(list(self.sentinels), 0):
+            index = self.sentinels.pop(sentinel)
+            if index in self.running:
+                self.quiet[index] = 0.0
+
+    def heard(self, index: int | None) -> None:
+        """A message of worker ``index`` arrived: a dead worker may still have more queued."""
+        if index in self.quiet:
+            self.quiet[index] = 0.0
+
+    def rest(self) -> list:
+        """The remaining frames of the message being received."""
+        sock, frames = self.sock, []
+        while sock.rcvmore:
+            frames.append(sock.recv(copy=False))
+        return frames
+
+    def discard(self) -> None:
+        sock = self.sock
+        while sock.rcvmore:
+            sock.recv(copy=False)
+
+
+def _windows(prefetch: int | None, n_workers: int, max_bytes: int) -> list:
+    """Each worker's window: batches, bytes, the largest batch, and this process's id."""
+    pid = os.getpid()
+    if prefetch is None:
+        share = DEFAULT_WINDOW_BYTES // n_workers
+        return [(_DEFAULT_WINDOW, share, max_bytes, pid)] * n_workers
+    counts = [prefetch // n_workers + (i < prefetch % n_workers) for i in range(n_workers)]
+    return [(count, math.inf, max_bytes, pid) for count in counts]
+
+
+def _open_socket(zmq: Any, context: Any, max_bytes: int) -> Any:
+    sock = context.socket(zmq.PULL)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.RCVTIMEO, _WAIT_MS)
+    sock.setsockopt(zmq.RCVHWM, 0)  # the workers' credits bound what is queued
+    sock.setsockopt(zmq.MAXMSGSIZE, max_bytes + wire.HEADER_ROOM)  # larger: refused unread
+    return sock
+
+
+def run_stream(
+    sources: list,
+    seeds: list,
+    *,
+    max_batches: int | None,
+    copy: bool,
+    prefetch: int | None,
+    timeout: float | None,
+    start_method: str | None,
+    max_batch_bytes: int,
+    bind_options: dict,
+) -> Iterator:
+    """Run one worker per source and yield their batches, merged as they arrive.
+
+    Nothing starts before the first ``next()``; closing the generator (or an error, or
+    reaching ``max_batches``) stops every worker and closes every socket.
+    """
+    zmq = import_zmq()
+    if max_batches == 0:
+        return  # nothing to stream: no process is started
+    windows = _windows(prefetch, len(sources), max_batch_bytes)
+    group = WorkerGroup(sources, seeds, windows, max_batches, start_method)
+    context = sock = directory = None
+    try:
+        group.start()
+        context = zmq.Context()
+        sock = _open_socket(zmq, context, max_batch_bytes)
+        endpoint, directory = _bind(sock, zmq, bind_options)
+        group.send_endpoint(endpoint)
+        yield from _Receiver(zmq, sock, group, copy).batches(max_batches)
+    finally:
+        try:
+            group.stop(_DEFAULT_GRACE if timeout is None else timeout)
+        finally:
+            if sock is not None:
+                sock.close(0)
+            if context is not None:
+                context.term()
+            if directory is not None:
+                shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,306 @@
+"""The wire format of ``zmq_stream``: batches as frames, never pickled.
+
+Every message a worker sends starts with one byte that says its kind and the worker's secret
+token (:data:`TOKEN_BYTES` bytes): a message without a known token is dropped unread.
+
+Data travels in two layouts. A small batch (``D``: under :data:`PACK_BYTES` bytes of
+buffers) is one frame: kind, token, a 4-byte header length, a JSON header describing every
+field (key, kind of value; for arrays dtype, shape and memory order), then the raw buffers,
+each starting at a multiple of 16 bytes. A large batch (``M``) is a multipart message: a
+first frame of only kind and token, one frame per buffer (sent without a copy), and last the
+same kind, token, length and header as a ``D`` message. The header goes last because
+libzmq's receiver keeps a short frame inside its read buffer until the whole message is
+taken, and a header in front of each large frame made the consumer fault fresh pages in for
+every batch; a first frame under 33 bytes is copied out.
+
+Other messages of a worker: ``F`` (its stream ended), ``A`` (it waits for credits) and
+``E`` + JSON (an exception in the worker). The consumer's messages to a worker go through a
+private pipe: the endpoint, ``C`` + two counts (credits: batches and bytes) and ``S`` (stop).
+The receiver checks every size against the header before it wraps a buffer in an array
+(see ``decode``).
+"""
+
+import json
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..exceptions import WireError
+
+__all__ = [
+    "ASK",
+    "CREDIT",
+    "DATA",
+    "DATA_START",
+    "ERROR",
+    "FINISHED",
+    "HEADER_ROOM",
+    "MULTIPART",
+    "PACK_BYTES",
+    "STOP",
+    "TOKEN_BYTES",
+    "BatchEncoder",
+    "WireError",
+    "encode_error",
+]
+
+DATA, MULTIPART = b"D", b"M"
+ERROR, FINISHED, ASK, CREDIT, STOP = b"E", b"F", b"A", b"C", b"S"
+TOKEN_BYTES = 16
+HEADER_ROOM = 1 << 16  # what a frame may hold beyond max_batch_bytes (a batch's header)
+_START = DATA_START = 1 + TOKEN_BYTES  # where the header length starts
+_LENGTH = struct.Struct("<I")
+_ALIGN = 16  # packed buffers start at multiples of this many bytes
+PACK_BYTES = 1 << 16  # batches with fewer bytes of buffers travel in one frame
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+# Numeric and boolean dtypes only: bool, signed/unsigned ints, floats, complex.
+_ARRAY_KINDS = frozenset("biufc")
+_JSON_SCALARS = (int, float, bool, str, type(None))
+# Sparse formats sent with their own components; every other format travels as COO.
+_COMPRESSED = frozenset({"csr", "csc"})
+_SPARSE_FORMATS = frozenset({"csr", "csc", "coo", "bsr", "dia", "lil", "dok"})
+_CACHE_SIZE = 256
+_ndarray = np.ndarray
+
+
+# -- encoding (in the worker) ----------------------------------------------------------------
+def _type_name(value: Any) -> str:
+    cls = type(value)
+    return (
+        cls.__qualname__
+        if cls.__module__ == "builtins"
+        else f"{cls.__module__}.{cls.__qualname__}"
+    )
+
+
+def _unsupported(key: str, value: Any, why: str = "") -> TypeError:
+    return TypeError(
+        f"batch field {key!r} holds a {_type_name(value)}{why}, which zmq_stream cannot send "
+        "between processes. Supported values: numpy arrays and scalars of numeric or "
+        "boolean dtype (memory maps included), scipy sparse matrices and arrays, pandas "
+        "DataFrames and Series of such dtypes, Python int, float, complex, bool, str, bytes "
+        "and None, and lists or tuples of int, float, bool, str and None."
+    )
+
+
+def _array_field(key: str, array: np.ndarray, buffers: list) -> list:
+    if array.flags.c_contiguous:
+        order, data = "C", array
+    elif array.flags.f_contiguous:
+        order, data = "F", array.T  # a C-contiguous view of the same memory
+    else:
+        order, data = "C", np.ascontiguousarray(array)
+    buffers.append(data.reshape(-1) if data.ndim != 1 else data)
+    return [key, "a", array.dtype.str, list(array.shape), order]
+
+
+def _sparse_field(key: str, matrix: Any, buffers: list) -> list:
+    fmt = matrix.format
+    if fmt not in _SPARSE_FORMATS:
+        raise _unsupported(key, matrix, f" (sparse format {fmt!r})")
+    if matrix.dtype.kind not in _ARRAY_KINDS:
+        raise _unsupported(key, matrix, f" of dtype {matrix.dtype}")
+    if fmt in _COMPRESSED:
+        parts = [matrix.data, matrix.indices, matrix.indptr]
+    else:
+        coo = matrix if fmt == "coo" else matrix.tocoo()
+        parts = [coo.data, *coo.coords]
+    extra = list(matrix.blocksize) if fmt == "bsr" else None
+    is_array = isinstance(matrix, sp.sparray)
+    specs = [_array_field(key, np.asarray(part), buffers)[2:] for part in parts]
+    return [key, "s", fmt, is_array, list(matrix.shape), specs, extra]
+
+
+def _numeric(key: str, array: np.ndarray, what: str = "") -> np.ndarray:
+    if array.dtype.kind not in _ARRAY_KINDS:
+        raise _unsupported(key, array, f"{what} of dtype {array.dtype}")
+    return array
+
+
+def _frame_field(key: str, frame: Any, buffers: list) -> list:
+    """A pandas DataFrame: its column labels and one buffer per column; the index is not
+    sent (the receiver gets a default RangeIndex)."""
+    labels = list(frame.columns)
+    if not all(type(label) in _JSON_SCALARS for label in labels):
+        raise _unsupported(key, frame, " whose column labels are not str, int, float or bool")
+    specs = []
+    for position, label in enumerate(labels):
+        column = frame.iloc[:, position]
+        if not isinstance(column.dtype, np.dtype):
+            raise _unsupported(key, frame, f" whose column {label!r} has dtype {column.dtype}")
+        array = _numeric(key, column.to_numpy(), f" column {label!r}")
+        specs.append(_array_field(key, array, buffers)[2:])
+    return [key, "f", labels, specs]
+
+
+def _series_field(key: str, series: Any, buffers: list) -> list:
+    """A pandas Series: its name and values; the index is not sent."""
+    if type(series.name) not in _JSON_SCALARS:
+        raise _unsupported(key, series, " whose name is not str, int, float, bool or None")
+    if not isinstance(series.dtype, np.dtype):
+        raise _unsupported(key, series, f" of dtype {series.dtype}")
+    array = _numeric(key, series.to_numpy(), "")
+    return [key, "r", series.name, _array_field(key, array, buffers)[2:]]
+
+
+def _pandas_kind(value: Any) -> str | None:
+    """'DataFrame' or 'Series' for pandas objects, without importing pandas."""
+    cls = type(value)
+    if cls.__module__.partition(".")[0] == "pandas" and cls.__name__ in ("DataFrame", "Series"):
+        return cls.__name__
+    return None
+
+
+def _value_field(key: str, value: Any, buffers: list) -> list:
+    cls = type(value)
+    if cls is np.ndarray or isinstance(value, np.memmap):
+        return _array_field(key, _numeric(key, np.asarray(value)), buffers)
+    if cls in _JSON_SCALARS:
+        return [key, "p", value]
+    if sp.issparse(value):
+        return _sparse_field(key, value, buffers)
+    if isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
+        buffers.append(np.asarray(value).reshape(1))
+        return [key, "n", value.dtype.str]
+    if cls is complex:
+        return [key, "c", value.real, value.imag]
+    if cls is bytes:
+        buffers.append(np.frombuffer(value, dtype=np.uint8))
+        return [key, "b", len(value)]
+    if cls in (list, tuple) and all(type(item) in _JSON_SCALARS for item in value):
+        return [key, "l" if cls is list else "t", list(value)]
+    pandas_kind = _pandas_kind(value)
+    if pandas_kind == "DataFrame":
+        return _frame_field(key, value, buffers)
+    if pandas_kind == "Series":
+        return _series_field(key, value, buffers)
+    raise _unsupported(key, value)
+
+
+def _describe_batch(batch: Any) -> tuple[list, list]:
+    """The header fields of a batch and its buffers, or a TypeError naming what is wrong."""
+    if type(batch) is not dict and not isinstance(batch, Mapping):
+        raise TypeError(
+            f"the stream yielded a {_type_name(batch)}; a batch must be a dict of arrays."
+        )
+    fields = []
+    buffers: list = []
+    for key, value in batch.items():
+        if type(key) is not str:
+            raise TypeError(
+                f"batch key {key!r} is a {_type_name(key)}; zmq_stream sends batches whose "
+                "keys are str."
+            )
+        fields.append(_value_field(key, value, buffers))
+    return fields, buffers
+
+
+class BatchEncoder:
+    """Turns batches into messages (see the module docstring).
+
+    The layout of a batch made only of C-contiguous numpy arrays is cached by their keys,
+    dtypes and shapes, so a stream of same-shaped batches pays for its JSON header once.
+    """
+
+    def __init__(self, token: bytes) -> None:
+        self.token = token
+        self._layouts: dict = {}
+
+    def _layout(self, fields: list, buffers: list) -> tuple:
+        """``(multipart, prefix, paddings, tail)``: the message's kind, its first bytes (kind,
+        token and header; for a multipart message kind and token only, its first frame), the
+        padding before each buffer but the first, and what ends the message: zero bytes that
+        make a packed message's length a multiple of 16, or a multipart message's last
+        frame (kind, token and header)."""
+        header = _dumps(fields).encode()
+        header += b" " * (-(_START + _LENGTH.size + len(header)) % _ALIGN)  # JSON allows it
+        total = sum(buffer.nbytes for buffer in buffers)
+        multipart = total >= PACK_BYTES
+        prefix = b"".join(
+            [MULTIPART if multipart else DATA, self.token, _LENGTH.pack(len(header)), header]
+        )
+        if multipart:
+            return True, prefix[:_START], (), prefix
+        paddings = []
+        position = len(prefix)  # a multiple of _ALIGN: the first buffer needs no padding
+        for buffer in buffers:
+            paddings.append(bytes(-position % _ALIGN))
+            position += len(paddings[-1]) + buffer.nbytes
+        return False, prefix, tuple(paddings[1:]), bytes(-position % _ALIGN)
+
+    def _signature(self, batch: Any) -> tuple | None:
+        """What decides the layout of a dict of C-contiguous ndarrays, or None."""
+        if type(batch) is not dict:
+            return None
+        signature = []
+        for key, value in batch.items():
+            if type(value) is not _ndarray or not value.flags.c_contiguous:
+                return None
+            signature.append((key, value.dtype, value.shape))
+        return tuple(signature)
+
+    def encode(self, batch: Any) -> list:
+        """Return the frames of ``batch``.
+
+        Raises
+        ------
+        TypeError
+            As :meth:`message`.
+        """
+        message = self.message(batch)
+        return [message] if type(message) is bytes else message
+
+    def message(self, batch: Any) -> bytes | list:
+        """``batch`` as one packed frame (bytes), or as a list of frames if it is large.
+
+        Raises
+        ------
+        TypeError
+            If ``batch`` is not a dict with str keys, or a value is of a kind that cannot
+            be sent; the message names the key and the type.
+        """
+        signature = self._signature(batch)
+        layout = None if signature is None else self._layouts.get(signature)
+        if layout is not None:
+            buffers = [value.reshape(-1) if value.ndim != 1 else value for value in batch.values()]
+            return self._frames(layout, buffers)
+        fields, buffers = _describe_batch(batch)
+        layout = self._layout(fields, buffers)
+        if signature is not None:
+            if len(self._layouts) >= _CACHE_SIZE:
+                self._layouts.clear()
+            self._layouts[signature] = layout
+        return self._frames(layout, buffers)
+
+    @staticmethod
+    def _frames(layout: tuple, buffers: list) -> bytes | list:
+        multipart, prefix, paddings, tail = layout
+        if multipart:
+            return [prefix, *buffers, tail]
+        parts = [prefix]
+        for position, buffer in enumerate(buffers):
+            if position:
+                parts.append(paddings[position - 1])
+            parts.append(buffer)
+        parts.append(tail)
+        return b"".join(parts)
+
+
+def encode_error(exc: BaseException, traceback_text: str, token: bytes) -> bytes:
+    """The message that reports an exception raised in a worker."""
+    cls = type(exc)
+    try:
+        message = str(exc)
+    except Exception:  # a broken __str__ must not hide the original error
+        message = f"<{cls.__qualname__} whose str() failed>"
+    document = {
+        "type": cls.__qualname__,
+        "module": cls.__module__,
+        "message": message,
+        "traceback": traceback_text,
+    }
+    return ERROR + token + json.dumps(document).encode()

@@ -1,0 +1,389 @@
+"""The worker processes of ``zmq_stream``: the loop each runs, and how they start and stop.
+
+A worker waits for the consumer's address on its private pipe, connects a PUSH socket to it,
+and sends the batches of its data source while it holds credits. The consumer gives credits
+back (through the pipe) as it takes batches, so at most a window of batches and bytes of a
+worker is in flight; when a worker lacks credits it says so on the socket (``A``), behind its
+last batch, and the consumer, on reading that, returns every credit it owes at once. A
+worker that has sent everything (``F``) or reported an exception (``E``) then waits for the
+consumer to read it and say stop: so a worker never exits before the consumer has read all
+it sent, and an exit without that is a death. A worker stops, closing its source (its
+``finally:`` blocks run), when the consumer says so or is gone.
+"""
+
+import contextlib
+import os
+import random
+import signal
+import sys
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+
+from . import wire
+
+__all__ = ["Stopped", "WorkerGroup", "import_zmq", "run_worker"]
+
+CHECK_SECONDS = 0.2  # how often a waiting worker checks that its consumer still exists
+ZERO_COPY_BYTES = 1 << 16  # larger buffers are sent without a copy
+_TERMINATE_WAIT = 0.2  # after SIGTERM, how long to wait before SIGKILL
+_INSTALL_HINT = (
+    "install it from the repository with: python -m pip install -e '.[zmq]' (or just "
+    "python -m pip install pyzmq)"
+)
+
+
+def import_zmq() -> Any:
+    """Import pyzmq, or say how to install it."""
+    try:
+        import zmq
+    except ImportError as exc:
+        raise ImportError(f"zmq_stream needs pyzmq; {_INSTALL_HINT}.") from exc
+    return zmq
+
+
+def _cloudpickle() -> Any:
+    try:
+        import cloudpickle
+    except ImportError:  # older joblib releases ship it inside joblib
+        from joblib.externals import cloudpickle
+    return cloudpickle
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Stopped(Exception):
+    """The consumer asked this worker to stop, or is gone."""
+
+
+def _reference_counts(batch: dict) -> tuple[int, int]:
+    """How many references reach ``batch``, and at most one of its large arrays."""
+    most = 0
+    for value in batch.values():
+        if type(value) is not np.ndarray or value.base is not None:
+            if isinstance(value, np.ndarray) and value.nbytes < ZERO_COPY_BYTES:
+                continue
+            return sys.maxsize, sys.maxsize  # a view, or not a plain array: unknown owner
+        if value.nbytes >= ZERO_COPY_BYTES:
+            most = max(most, sys.getrefcount(value))
+    return sys.getrefcount(batch), most
+
+
+def _private_counts() -> tuple[int, int]:
+    """What :func:`_reference_counts` gives for a batch that nothing else refers to."""
+    batch = {"X": np.empty(ZERO_COPY_BYTES, dtype=np.uint8)}
+    return _reference_counts(batch)
+
+
+class Link:
+    """A worker's ends of the connection: control messages in (pipe), batches out (zmq)."""
+
+    def __init__(self, zmq: Any, sock: Any, conn: Any, token: bytes, window: tuple) -> None:
+        self.zmq = zmq
+        self.sock = sock
+        self.conn = conn
+        self.token = token
+        self.credits, self.window_bytes, self.max_bytes, self.consumer_pid = window
+        self.byte_credits = self.window_bytes
+        self.trackers: list = []
+        self.next_check = time.monotonic() + CHECK_SECONDS
+
+    # -- control messages ----------------------------------------------------------------
+    def _read_control(self) -> None:
+        """Take every control message already waiting in the pipe, without blocking."""
+        conn = self.conn
+        try:
+            while conn.poll(0):
+                message = conn.recv_bytes()
+                if message[:1] != wire.CREDIT:
+                    raise Stopped
+                batches, nbytes = message[1:].split(b",")
+                self.credits += int(batches)
+                self.byte_credits += int(nbytes)
+        except (EOFError, OSError):
+            raise Stopped from None
+
+    def _wait_control(self) -> None:
+        """Block until a control message arrives; raise :class:`Stopped` if the consumer
+        is gone."""
+        try:
+            ready = self.conn.poll(CHECK_SECONDS)
+        except (EOFError, OSError):
+            raise Stopped from None
+        if ready:
+            self._read_control()
+        elif not _alive(self.consumer_pid):
+            raise Stopped
+
+    def check(self) -> None:
+        """Look for a stop request now and then, even while credits remain."""
+        now = time.monotonic()
+        if now >= self.next_check:
+            self.next_check = now + CHECK_SECONDS
+            self._read_control()
+
+    # -- sending ---------------------------------------------------------------------------
+    def _may_send(self, size: int) -> bool:
+        if self.credits <= 0:
+            return False
+        # A batch larger than the whole byte window goes when nothing else is in flight.
+        return size <= self.byte_credits or self.byte_credits >= self.window_bytes
+
+    def _acquire(self, size: int) -> None:
+        """Wait for the credits to send ``size`` bytes; ask the consumer for them once."""
+        if self._may_send(size):
+            return
+        self.sock.send(wire.ASK + self.token)
+        while not self._may_send(size):
+            self._wait_control()
+
+    def send(self, message: bytes | list, owned: bool) -> None:
+        """Send one batch as :class:`~.wire.BatchEncoder` made it, once credits allow.
+
+        Large buffers go without a copy; unless ``owned`` (nothing but the batch refers to
+        them), they are waited for before returning, so the source may reuse their memory.
+        """
+        if type(message) is bytes:
+            size = len(message)
+            self._check_size(size, size)
+            self._acquire(size)
+            self.sock.send(message, copy=True)
+        else:
+            data = sum(buffer.nbytes for buffer in message[1:-1])
+            size = data + len(message[0]) + len(message[-1])
+            self._check_size(data, len(message[-1]))
+            self._acquire(size)
+            self._send_frames(message, owned)
+            if self.trackers:
+                self._wait_sent()
+        self.credits -= 1
+        self.byte_credits -= size
+
+    def _check_size(self, data: int, header: int) -> None:
+        """Refuse a batch the consumer's socket would refuse (see ``consumer``)."""
+        if data > self.max_bytes:
+            raise ValueError(
+                f"a batch of {data} bytes is larger than zmq_stream's max_batch_bytes "
+                f"({self.max_bytes}); raise ZMQStreamer(max_batch_bytes=...) or cut the "
+                "batch smaller."
+            )
+        if header > self.max_bytes + wire.HEADER_ROOM:
+            raise ValueError(
+                f"a batch's header (its keys, lists, strings and shapes) takes {header} "
+                f"bytes, more than zmq_stream's max_batch_bytes ({self.max_bytes}) allows; "
+                "send long lists as numpy arrays."
+            )
+
+    def _send_frames(self, frames: list, owned: bool) -> None:
+        sock, more = self.sock, self.zmq.SNDMORE
+        sock.send(frames[0], more)
+        for buffer in frames[1:-1]:
+            if buffer.nbytes < ZERO_COPY_BYTES:
+                sock.send(buffer, more)  # a copy costs less than zero-copy bookkeeping
+            elif owned:
+                sock.send(buffer, more, copy=False)
+            else:
+                self.trackers.append(sock.send(buffer, more, copy=False, track=True))
+        sock.send(frames[-1])
+
+    def _wait_sent(self) -> None:
+        """Wait until libzmq no longer needs the buffers of the last batch."""
+        for tracker in self.trackers:
+            while not tracker.done:
+                try:
+                    tracker.wait(CHECK_SECONDS)
+                except self.zmq.NotDone:
+                    self.check()
+                    if not _alive(self.consumer_pid):
+                        raise Stopped from None
+        self.trackers.clear()
+
+    def finish(self, message: bytes) -> None:
+        """Send a last message (end of stream, or an error report), then wait until the
+        consumer has read it and says stop."""
+        self.sock.send(message)
+        while True:
+            self._wait_control()
+
+
+def _serve(link: Link, stream: Any, encode: Any) -> None:
+    private = _private_counts()
+    for batch in stream:
+        owned = False
+        if type(batch) is dict:  # see _reference_counts: then no need to wait for the send
+            counts = _reference_counts(batch)
+            owned = counts[0] <= private[0] and counts[1] <= private[1]
+        message = encode(batch)
+        del batch
+        link.send(message, owned)
+        del message
+        link.check()
+
+
+def _receive_endpoint(conn: Any, consumer_pid: int) -> str | None:
+    try:
+        while not conn.poll(CHECK_SECONDS):
+            if not _alive(consumer_pid):
+                return None
+        endpoint = conn.recv_bytes()
+    except (EOFError, OSError):
+        return None
+    return endpoint.decode() or None
+
+
+def run_worker(
+    source: Any, seed: int | None, conn: Any, token: bytes, window: tuple, max_batches: int | None
+) -> None:
+    """Run ``source`` and send its batches to the consumer whose address comes through
+    ``conn``. ``window`` is ``(batches, bytes, largest batch, consumer pid)``; a ``seed``
+    seeds Python's ``random`` and numpy's global generator first."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the consumer's to handle
+    endpoint = _receive_endpoint(conn, window[3])
+    if endpoint is None:
+        return
+    if seed is not None:
+        random.seed(seed)
+        np.random.seed(seed % 2**32)  # noqa: NPY002 (sources that use the global generator)
+    zmq = import_zmq()
+    context = zmq.Context()
+    sock = context.socket(zmq.PUSH)
+    sock.setsockopt(zmq.SNDHWM, 0)  # credits bound what is in flight
+    sock.setsockopt(zmq.LINGER, 0)  # nothing is closed before the consumer read it all
+    sock.connect(endpoint)
+    link = Link(zmq, sock, conn, token, window)
+    stream = None
+    try:
+        stream = iter(source.generate(max_batches))
+        _serve(link, stream, wire.BatchEncoder(token).message)
+        link.finish(wire.FINISHED + token)
+    except Stopped:
+        pass
+    except BaseException as exc:
+        with contextlib.suppress(Stopped):
+            link.finish(wire.encode_error(exc, traceback.format_exc(), token))
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):  # nobody listens to a report any more
+                close()
+        sock.close(0)
+        context.term()
+        conn.close()
+
+
+class WorkerGroup:
+    """Starts the worker processes, tells them where to connect, and stops them."""
+
+    def __init__(
+        self,
+        sources: list,
+        seeds: list,
+        windows: list,
+        max_batches: int | None,
+        start_method: str | None,
+    ) -> None:
+        import multiprocessing
+
+        self.context = multiprocessing.get_context(start_method)
+        self.sources = sources
+        self.seeds = seeds
+        self.windows = windows
+        self.max_batches = max_batches
+        self.tokens = [os.urandom(wire.TOKEN_BYTES) for _ in sources]  # secret, per worker
+        self.processes: list = []
+        self.pipes: list = []
+        self.connected = False
+
+    def _payload(self) -> tuple[Any, bool]:
+        """The sources and seeds as the workers receive them: themselves (fork), or pickled
+        once for all workers, so data they share is pickled once."""
+        method = self.context.get_start_method()
+        if method == "fork":
+            return (self.sources, self.seeds), False
+        try:
+            return _cloudpickle().dumps((self.sources, self.seeds)), True
+        except Exception as exc:
+            raise TypeError(
+                f"zmq_stream could not pickle the data source for the {method!r} start "
+                f"method: {exc}"
+            ) from exc
+
+    def start(self) -> None:
+        payload, pickled = self._payload()
+        for i in range(len(self.sources)):
+            reader, writer = self.context.Pipe(duplex=False)
+            process = self.context.Process(
+                target=_run_indexed,
+                args=(payload, pickled, i, reader, self.tokens[i], self.windows[i]),
+                kwargs={"max_batches": self.max_batches},
+                name=f"zmq_stream-worker-{i}",
+                daemon=True,
+            )
+            self.pipes.append(writer)
+            try:
+                process.start()
+            finally:
+                reader.close()
+            self.processes.append(process)
+
+    def send_endpoint(self, endpoint: str) -> None:
+        """Tell every worker where to connect; an empty endpoint tells them to exit."""
+        self.connected = bool(endpoint)
+        for index in range(len(self.pipes)):
+            self.tell(index, endpoint.encode())
+
+    def tell(self, index: int, message: bytes) -> None:
+        """Send a control message to worker ``index`` (ignored if it is gone)."""
+        with contextlib.suppress(OSError, ValueError):  # gone, or its pipe already closed
+            self.pipes[index].send_bytes(message)
+
+    def stop(self, grace: float) -> None:
+        """Ask every worker to stop, wait up to ``grace`` seconds, then end the late ones."""
+        if self.connected:
+            for index in range(len(self.pipes)):
+                self.tell(index, wire.STOP)
+        else:
+            self.send_endpoint("")  # workers still waiting for an address exit at once
+        for writer in self.pipes:
+            writer.close()
+        deadline = time.monotonic() + grace
+        for process in self.processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for signal_method in ("terminate", "kill"):
+            late = [p for p in self.processes if p.exitcode is None]
+            if not late:
+                break
+            for process in late:
+                getattr(process, signal_method)()
+            deadline = time.monotonic() + _TERMINATE_WAIT
+            for process in late:
+                process.join(max(0.0, deadline - time.monotonic()))
+        for process in self.processes:
+            if process.exitcode is not None:
+                process.close()
+
+
+def _run_indexed(
+    payload: Any,
+    pickled: bool,
+    index: int,
+    conn: Any,
+    token: bytes,
+    window: tuple,
+    max_batches: int | None,
+) -> None:
+    """The body of worker ``index``: unpack the payload (every worker's source and seed)
+    and run its own. Module level, so that every start method finds it."""
+    sources, seeds = _cloudpickle().loads(payload) if pickled else payload
+    run_worker(sources[index], seeds[index], conn, token, window, max_batches)
