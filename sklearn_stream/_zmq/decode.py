@@ -7,7 +7,6 @@ components that scipy accepts. Parsed headers are cached by their bytes.
 
 import json
 import re
-import struct
 from typing import Any
 
 import numpy as np

@@ -22,7 +22,6 @@ otherwise) instead of each costing a copy of it in the consumer.
 """
 
 import copy
-
 import inspect
 from numbers import Integral
 from typing import Any
