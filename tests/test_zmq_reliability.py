@@ -1,0 +1,403 @@
+"""zmq_stream never loses a batch, never hangs, and always stops cleanly (issue 11).
+
+Each test runs under a timeout, binds only to loopback, and checks (fixture ``no_leftovers``)
+that no child process and no file descriptor is left behind.
+"""
+
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import numpy as np
+import pytest
+import zmq
+from sklearn.linear_model import SGDClassifier
+from sklearn.neural_network import MLPClassifier
+
+from sklearn_stream import Mux, StreamLearner, Streamer, ZMQStreamer
+from sklearn_stream.exceptions import WorkerError
+from sklearn_stream.zmq_stream import zmq_stream
+
+
+def open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.fixture
+def no_leftovers():
+    """Fail a test that leaves a worker process or a file descriptor open."""
+    before = open_fds()
+    yield
+    deadline = time.monotonic() + 2
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert multiprocessing.active_children() == []
+    assert open_fds() <= before
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def numbered(n, items=4, dtype=np.float32):
+    """``n`` batches whose every value is the batch's number."""
+    for i in range(n):
+        yield {"X": np.full(items, i, dtype=dtype)}
+
+
+def numbers(stream):
+    return [int(batch["X"].flat[0]) for batch in stream]
+
+
+# -- 1. a slow consumer of a finite stream gets every batch, and no error -----------------
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("n_workers", [1, 2])
+@pytest.mark.parametrize("items", [4, 1 << 18], ids=["16 B", "1 MiB"])
+def test_a_slow_consumer_gets_every_batch_of_a_finite_stream(no_leftovers, n_workers, items):
+    got = []
+    for batch in ZMQStreamer(Streamer(numbered, 60, items), n_workers=n_workers).generate():
+        time.sleep(0.01)  # slower than the workers: they finish long before the consumer
+        got.append(int(batch["X"][0]))
+    assert sorted(got) == sorted(list(range(60)) * n_workers)
+
+
+def labelled_batches(n, random_state=0):
+    rng = np.random.default_rng(random_state)
+    for _ in range(n):
+        X = rng.normal(size=(32, 8))
+        yield {"X": X, "Y": (X[:, 0] > 0).astype(int)}
+
+
+@pytest.mark.timeout(180)
+def test_a_model_slower_than_its_workers_trains_on_every_batch(no_leftovers):
+    stream = ZMQStreamer(Streamer(labelled_batches, 150))
+    learner = StreamLearner(MLPClassifier(hidden_layer_sizes=(64,), random_state=0))
+    learner.iter_fit(stream, classes=[0, 1])
+    assert learner.n_batches_seen_ == 150
+
+
+# -- 2. batches larger than the remaining byte credit never deadlock ----------------------
+def growing(sizes):
+    for i, items in enumerate(sizes):
+        yield {"X": np.full(items, i, dtype=np.float32)}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("n_workers", "sizes"),
+    [(1, [1 << 18, 1 << 26]), (4, [2 << 20, 15 << 20])],
+    ids=["1 MiB then 256 MiB", "4 workers, 8 MiB then 60 MiB"],
+)
+def test_a_batch_larger_than_the_remaining_window_still_goes(no_leftovers, n_workers, sizes):
+    source = ZMQStreamer(Streamer(growing, sizes), n_workers=n_workers)
+    got = [(int(batch["X"][0]), batch["X"].size) for batch in source.generate()]
+    assert sorted(got) == sorted(list(enumerate(sizes)) * n_workers)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("prefetch", [None, 1, 3])
+def test_small_and_large_batches_keep_their_order(no_leftovers, prefetch):
+    sizes = [1 << 16 if i % 7 == 3 else 4 for i in range(60)]
+    got = numbers(zmq_stream(Streamer(growing, sizes), prefetch=prefetch))
+    assert got == list(range(60))
+
+
+# -- 3. close() ends a worker that filled its window, and its source's finally: runs ------
+def marking_source(path, items):
+    try:
+        yield from numbered(10**9, items)
+    finally:
+        with open(path, "w") as f:
+            f.write("closed")
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("timeout", [None, 5.0])
+@pytest.mark.parametrize("items", [4, 1 << 18], ids=["16 B", "1 MiB"])
+def test_close_ends_a_worker_waiting_for_credits_quickly(no_leftovers, tmp_path, timeout, items):
+    path = tmp_path / "closed"
+    stream = zmq_stream(Streamer(marking_source, str(path), items), timeout=timeout, prefetch=8)
+    [next(stream) for _ in range(3)]
+    time.sleep(0.5)  # the worker fills its window and waits for credits
+    started = time.monotonic()
+    stream.close()
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.0, f"close took {elapsed:.2f} s"
+    assert path.read_text() == "closed"  # the source generator was closed in the worker
+
+
+@pytest.mark.timeout(120)
+def test_an_early_break_closes_every_source_generator(no_leftovers, tmp_path):
+    paths = [tmp_path / f"closed{i}" for i in range(2)]
+    pool = [Streamer(marking_source, str(path), 4) for path in paths]
+    source = ZMQStreamer(Mux(pool, 2, lam=None, with_replacement=False), n_workers=2)
+    for i, _ in enumerate(source.generate()):
+        if i == 50:
+            break
+    deadline = time.monotonic() + 2
+    while not all(path.exists() for path in paths) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [path.read_text() for path in paths] == ["closed", "closed"]
+
+
+# -- 4. a stranger's flood does not hide a dead worker ------------------------------------
+def flood(port, stop):
+    context = zmq.Context()
+    sock = context.socket(zmq.PUSH)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SNDHWM, 100)
+    sock.connect(f"tcp://127.0.0.1:{port}")
+    junk = [b"D" + bytes(16) + b"\x04\x00\x00\x00junk", b"X" * 64]
+    while not stop.is_set():
+        try:
+            sock.send_multipart(junk, zmq.NOBLOCK)
+        except zmq.Again:
+            time.sleep(0.0001)
+    sock.close()
+    context.term()
+
+
+@pytest.mark.timeout(120)
+def test_a_killed_worker_is_noticed_while_a_stranger_floods_the_socket(no_leftovers):
+    port = free_port()
+    stream = zmq_stream(Streamer(numbered, 10**9), min_port=port, max_port=port, prefetch=4)
+    next(stream)
+    stop = threading.Event()
+    stranger = threading.Thread(target=flood, args=(port, stop), daemon=True)
+    stranger.start()
+    try:
+        time.sleep(0.3)
+        (victim,) = multiprocessing.active_children()
+        os.kill(victim.pid, signal.SIGKILL)
+        started = time.monotonic()
+        with pytest.raises(WorkerError, match="SIGKILL"):
+            for _ in stream:
+                pass
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        stranger.join()
+        stream.close()
+    assert elapsed < 3.0, f"the dead worker was noticed after {elapsed:.1f} s"
+
+
+@pytest.mark.timeout(120)
+def test_a_killed_worker_s_queued_batches_are_all_yielded_first(no_leftovers):
+    stream = zmq_stream(Streamer(numbered, 10**9), prefetch=200)
+    got = [int(next(stream)["X"][0])]
+    time.sleep(0.5)  # the worker has sent its window of 200 batches and waits for credits
+    (victim,) = multiprocessing.active_children()
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.join()
+    with pytest.raises(WorkerError, match="SIGKILL"):
+        for batch in stream:
+            time.sleep(0.005)  # slow: the consumer's own time between batches does not count
+            got.append(int(batch["X"][0]))
+    assert got == list(range(200))  # every batch it sent, and only then the error
+
+
+# -- 5. a stranger's huge message is refused before it is allocated ------------------------
+CONSUMER = textwrap.dedent(
+    """
+    import sys, time
+    import numpy as np
+    from sklearn_stream import Streamer
+    from sklearn_stream.zmq_stream import zmq_stream
+
+    def paced(n):
+        for i in range(n):
+            time.sleep(0.02)
+            yield {"X": np.full(4, i)}
+
+    port = int(sys.argv[1])
+    stream = zmq_stream(Streamer(paced, 150), min_port=port, max_port=port,
+                        max_batch_bytes=1 << 20)
+    got = [int(next(stream)["X"][0])]
+    print("ready", flush=True)
+    got += [int(batch["X"][0]) for batch in stream]
+    assert got == list(range(150)), got
+    with open("/proc/self/status") as f:  # VmHWM: the peak resident size of this process
+        peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) // 1024
+    print("peak_mib", peak, flush=True)
+    """
+)
+
+
+@pytest.mark.timeout(180)
+def test_a_stranger_s_huge_message_is_never_allocated(no_leftovers):
+    port = free_port()
+    consumer = subprocess.Popen(
+        [sys.executable, "-c", CONSUMER, str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert consumer.stdout.readline().strip() == "ready"
+        context = zmq.Context()
+        stranger = context.socket(zmq.PUSH)
+        stranger.setsockopt(zmq.LINGER, 0)
+        stranger.connect(f"tcp://127.0.0.1:{port}")
+        stranger.send(bytes(256 << 20))  # 256 MiB in one frame
+        out, _ = consumer.communicate(timeout=120)
+        stranger.close()
+        context.term()
+    finally:
+        consumer.kill()
+        consumer.wait()
+    assert consumer.returncode == 0
+    peak = int(out.split()[-1])
+    assert peak < 300, f"the consumer's memory peaked at {peak} MiB"  # about 150 without
+
+
+def test_a_batch_larger_than_max_batch_bytes_raises_a_clear_error(no_leftovers):
+    with pytest.raises(ValueError, match=r"max_batch_bytes \(1000\)"):
+        list(zmq_stream(Streamer(numbered, 3, 1000), max_batch_bytes=1000))
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "big"])
+def test_max_batch_bytes_is_validated(value):
+    with pytest.raises((TypeError, ValueError), match="max_batch_bytes"):
+        ZMQStreamer(Streamer(numbered, 3), max_batch_bytes=value)
+
+
+# -- 6. epochs through one worker differ as they do in-process ----------------------------
+def pool():
+    return [Streamer(numbered, 1000, 1, np.int64) for _ in range(4)]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("random_state", [0, 7])
+def test_epochs_through_one_worker_equal_the_in_process_epochs(no_leftovers, random_state):
+    def mux():
+        return Mux(pool(), 2, lam=4, random_state=random_state)
+
+    in_process = mux()
+    expected = [numbers(in_process.generate(40)) for _ in range(3)]
+    through = ZMQStreamer(mux())
+    got = [numbers(through.generate(40)) for _ in range(3)]
+    assert got == expected
+    assert expected[0] != expected[1] != expected[2]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("seed", [np.random.RandomState(0), np.random.default_rng(0)])
+def test_epochs_differ_for_a_source_seeded_by_a_generator_object(no_leftovers, seed):
+    through = ZMQStreamer(Mux(pool(), 2, lam=4, random_state=seed))
+    first, second = (numbers(through.generate(40)) for _ in range(2))
+    assert first != second
+
+
+# -- 7. workers share the consumer's data instead of copying it ---------------------------
+MEMORY = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from sklearn_stream import Streamer, ZMQStreamer
+
+    def rss_mib():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS"):
+                    return int(line.split()[1]) // 1024
+
+    def noisy(X, random_state=None):
+        rng = np.random.default_rng(random_state)
+        while True:
+            rows = rng.integers(len(X), size=16)
+            yield {"X": X[rows]}
+
+    X = np.ones((1 << 17, 256))  # 256 MiB
+    before = rss_mib()
+    source = ZMQStreamer(Streamer(noisy, X, random_state=0), n_workers=int(sys.argv[1]),
+                         start_method="fork")
+    stream = source.generate()
+    next(stream)
+    print(rss_mib() - before)
+    stream.close()
+    """
+)
+
+
+@pytest.mark.timeout(120)
+def test_the_consumer_does_not_copy_the_data_for_each_worker():
+    growth = {}
+    for n_workers in (1, 4):
+        result = subprocess.run(
+            [sys.executable, "-c", MEMORY, str(n_workers)],
+            capture_output=True,
+            text=True,
+            timeout=100,
+            check=True,
+        )
+        growth[n_workers] = int(result.stdout.split()[-1])
+    assert growth[4] < 64, f"the consumer grew by {growth} MiB (workers: growth)"
+
+
+# -- 8. memory maps and pandas objects travel like any array -------------------------------
+@pytest.mark.timeout(60)
+def test_a_memmap_is_sent_like_any_array(no_leftovers, tmp_path):
+    path = tmp_path / "X.npy"
+    data = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(50, 3))
+    data[:] = np.arange(150).reshape(50, 3)
+    data.flush()
+
+    def rows(path):
+        X = np.load(path, mmap_mode="r")
+        for start in range(0, len(X), 20):
+            yield {"X": X[start : start + 20], "whole": X}
+
+    got = list(zmq_stream(Streamer(rows, str(path))))
+    np.testing.assert_array_equal(np.concatenate([b["X"] for b in got]), data)
+    np.testing.assert_array_equal(got[0]["whole"], data)
+
+
+@pytest.mark.timeout(60)
+def test_pandas_batches_keep_columns_dtypes_and_row_order(no_leftovers):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {"a": np.arange(6, dtype=np.float32), 3: np.arange(6) * 2, "flag": np.arange(6) > 2},
+        index=[9, 3, 4, 1, 0, 7],
+    )
+    target = pd.Series(np.arange(6) % 2, name="y", index=frame.index)
+
+    def batches():
+        yield {"X": frame, "y": target}
+        yield {"X": frame.iloc[:2], "y": target.iloc[:2]}
+
+    got = list(zmq_stream(Streamer(batches)))
+    pd.testing.assert_frame_equal(got[0]["X"], frame.reset_index(drop=True))
+    pd.testing.assert_series_equal(got[0]["y"], target.reset_index(drop=True))
+    pd.testing.assert_frame_equal(got[1]["X"], frame.iloc[:2].reset_index(drop=True))
+
+
+@pytest.mark.timeout(60)
+def test_a_learner_trains_from_pandas_batches_through_workers(no_leftovers):
+    pd = pytest.importorskip("pandas")
+
+    def frames(n):
+        rng = np.random.default_rng(0)
+        for _ in range(n):
+            X = pd.DataFrame(rng.normal(size=(16, 3)), columns=["u", "v", "w"])
+            yield {"X": X, "y": pd.Series((X["u"] > 0).astype(int), name="y")}
+
+    learner = StreamLearner(SGDClassifier(random_state=0))
+    learner.iter_fit(ZMQStreamer(Streamer(frames, 5)), classes=[0, 1])
+    assert list(learner.estimator_.feature_names_in_) == ["u", "v", "w"]
+    assert learner.n_batches_seen_ == 5
+
+
+@pytest.mark.timeout(60)
+def test_a_dataframe_with_object_columns_raises_naming_the_column(no_leftovers):
+    pd = pytest.importorskip("pandas")
+
+    def batches():
+        yield {"X": pd.DataFrame({"a": [1.0], "name": ["x"]})}
+
+    with pytest.raises(TypeError, match="'X'.*column 'name'"):
+        list(zmq_stream(Streamer(batches)))
