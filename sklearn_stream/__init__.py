@@ -4,11 +4,20 @@ The data layer: :class:`Streamer` (a restartable data source), :class:`Mux` and 
 (stochastic multiplexing of many sources), :func:`buffer_batch` and :func:`buffer_streamer`
 (re-cutting streams into batches of a fixed size) and :func:`batch_length`.
 Learning: :class:`StreamLearner` trains any estimator with ``partial_fit`` from a stream, and
-is itself a scikit-learn estimator of the same kind. Parallel streams:
+is itself a scikit-learn estimator of the same kind (:class:`StreamClassifier`,
+:class:`StreamRegressor`, :class:`StreamClusterer`, :class:`StreamTransformer` or
+:class:`StreamOutlierDetector`). Parallel streams:
 :func:`zmq_stream.zmq_stream` and :class:`ZMQStreamer` run a data source in worker processes.
 """
 
 from . import exceptions, util, zmq_stream
+from ._learner_kinds import (
+    StreamClassifier,
+    StreamClusterer,
+    StreamOutlierDetector,
+    StreamRegressor,
+    StreamTransformer,
+)
 from .buffer import batch_length, buffer_batch, buffer_streamer
 from .core import Streamer
 from .learner import StreamLearner, stream_scorer
@@ -20,7 +29,12 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Mux",
+    "StreamClassifier",
+    "StreamClusterer",
     "StreamLearner",
+    "StreamOutlierDetector",
+    "StreamRegressor",
+    "StreamTransformer",
     "Streamer",
     "ZMQStreamer",
     "__version__",

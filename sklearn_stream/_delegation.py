@@ -17,6 +17,7 @@ from sklearn.utils.validation import _estimator_has, check_is_fitted
 
 from ._fit_streams import check_data_stream
 from ._scoring import streamed_score
+from ._training import add_note
 
 __all__ = ["DelegatedMethods"]
 
@@ -122,7 +123,7 @@ class DelegatedMethods:
                 getattr(self, "stream", None) is not None
                 or getattr(self, "eval_stream", None) is not None
             ):
-                exc.add_note(_SEEDS_NOTE.format(method=method, name=type(self).__name__))
+                add_note(exc, _SEEDS_NOTE.format(method=method, name=type(self).__name__))
             raise
 
     # -- prediction and transformation, straight from estimator_ ------------------------

@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._random import epoch_rng
-from ._training import wants_classes
+from ._training import add_note, wants_classes
 from .core import Streamer, is_data_source
 from .exceptions import EmptyStreamError, ShortStreamError
 from .mux import Mux
@@ -201,9 +201,10 @@ def _with_data(value: Any, data: tuple, seed: int | None) -> Any:
         return Streamer(func, *args, **kwargs)
     except TypeError as exc:
         given = "X, y" if len(data) == 2 else "X"
-        exc.add_note(
+        add_note(
+            exc,
             f"(the function is called with the data first ({given}), then the stream's own "
-            "arguments: it must take the data as its first positional parameters)"
+            "arguments: it must take the data as its first positional parameters)",
         )
         raise
 
@@ -223,13 +224,16 @@ def describe_stream(name: str, value: Any) -> str:
 
 
 def describe_data(X: Any) -> str:
-    """A short description of a fit's ``X`` for error messages: its size and first seeds.
+    """A short description of a fit's ``X`` for error messages: its size and first items.
+
+    A 2-D ``X`` holds samples; a 1-D ``X`` given to a stream usually holds seeds of the
+    data (file paths, record ids), which are not samples, so it is described by its items.
 
     Examples
     --------
     >>> from sklearn_stream._fit_streams import describe_data
     >>> describe_data(np.array(["a.npz", "b.npz", "c.npz", "d.npz"]))
-    "4 samples ['a.npz', 'b.npz', 'c.npz', ...]"
+    "a 1-D X of 4 items ['a.npz', 'b.npz', 'c.npz', ...]"
     >>> describe_data(np.zeros((5, 2)))
     '5 samples of shape (5, 2)'
     """
@@ -239,7 +243,8 @@ def describe_data(X: Any) -> str:
         return f"{n} samples of shape {tuple(shape)}"
     head = [item.item() if isinstance(item, np.generic) else item for item in list(X[:3])]
     more = ", ..." if n > 3 else ""
-    return f"{n} samples {repr(head)[:-1]}{more}]"
+    items = "item" if n == 1 else "items"
+    return f"a 1-D X of {n} {items} {repr(head)[:-1]}{more}]"
 
 
 def _require(stream: Any, max_batches: int | None, where: str) -> Any:
@@ -258,7 +263,8 @@ def _require(stream: Any, max_batches: int | None, where: str) -> Any:
             f"{where} ended after {count} batches, but max_batches={max_batches} asks for "
             f"{max_batches}: fits (and the scores a search compares) would silently train on "
             "less data than requested. Lower max_batches, set it to None to train until the "
-            "stream ends, or make the stream longer."
+            "stream ends, or make the stream longer. (iter_fit, which trains on a stream "
+            "given once, stops quietly at its end instead.)"
         )
 
 
@@ -298,7 +304,7 @@ def fit_data_stream(learner: Any, X: Any, y: Any, params: dict) -> None:
     except (EmptyStreamError, ShortStreamError):
         raise  # their messages name the stream and the fit already
     except Exception as exc:
-        exc.add_note(f"(raised while training on {where})")
+        add_note(exc, f"(raised while training on {where})")
         raise
     finally:
         if stream is not None:

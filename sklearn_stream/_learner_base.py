@@ -3,13 +3,18 @@
 ``TrainingHelpers`` is a mixin of :class:`~sklearn_stream.learner.StreamLearner`: it makes
 the fresh clone of the estimator, runs the shared training loop over any stream of batches
 and records what was consumed, routes metadata, and checks the ``stream`` and
-``eval_stream`` parameters beyond what ``_parameter_constraints`` can say.
+``eval_stream`` parameters beyond what ``_parameter_constraints`` can say. It also keeps
+two threads from training one learner at once (see :meth:`TrainingHelpers._exclusive`).
 """
 
-from collections.abc import Iterable
+import inspect
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.metadata_routing import _routing_enabled, process_routing
 
 from ._fit_streams import check_data_stream
@@ -17,13 +22,36 @@ from ._monitor import build_monitor, empty_history
 from ._scoring import check_eval_estimator
 from ._training import (
     TrainingProgress,
+    batch_rules,
     check_not_empty,
     fresh_estimator,
-    target_required,
     train,
+    wants_classes,
 )
+from .core import is_data_source
 
 __all__ = ["TrainingHelpers"]
+
+# The ids of the learners being trained right now, in any thread. A lock on the learner
+# itself would have to be left out of pickles and clones; this costs one set operation per
+# call of fit, iter_fit or partial_fit.
+_TRAINING: set = set()
+_TRAINING_LOCK = threading.Lock()
+
+
+def _check_not_one_shot(value: Any, name: str, owner: str) -> None:
+    """Refuse a generator object (or another one-shot iterator) as a stream parameter."""
+    if not isinstance(value, Iterator) or is_data_source(value) or callable(value):
+        return
+    what = "a generator object" if inspect.isgenerator(value) else f"a {type(value).__name__}"
+    raise InvalidParameterError(
+        f"The {name!r} parameter of {owner} must be None, a callable or a data source "
+        f"(an object with generate()); got {what}, an iterator that runs only once, so it "
+        "cannot be restarted for every fit of a cross-validation or search. Pass the "
+        "generator function instead, with its arguments after the data: "
+        f"{name}=Streamer(make_batches, n_batches=10) for def make_batches(X, y, "
+        "n_batches): ... To train on this very iterator, call iter_fit(iterator)."
+    )
 
 
 class TrainingHelpers:
@@ -36,7 +64,15 @@ class TrainingHelpers:
             estimator.set_output(transform=transform)
         return estimator
 
-    def _train(self, stream: Iterable, params: dict, sample_keys: frozenset, what: str) -> None:
+    def _train(
+        self,
+        stream: Iterable,
+        params: dict,
+        sample_keys: frozenset,
+        what: str,
+        *,
+        from_stream: bool = True,
+    ) -> None:
         if self.warm_start and hasattr(self, "estimator_"):
             estimator = self.estimator_
             progress = TrainingProgress(
@@ -47,7 +83,8 @@ class TrainingHelpers:
             progress = TrainingProgress()
         warm = estimator is getattr(self, "estimator_", None)
         history = self.history_ if warm and hasattr(self, "history_") else empty_history()
-        monitor = build_monitor(self, estimator, history, self.max_batches)
+        open_ended = from_stream and self.max_batches is None
+        monitor = build_monitor(self, estimator, history, self.max_batches, open_ended)
         before = progress.n_batches
         try:
             train(
@@ -56,7 +93,7 @@ class TrainingHelpers:
                 max_batches=self.max_batches,
                 params=params,
                 sample_keys=sample_keys,
-                target_required=target_required(self.estimator),
+                rules=batch_rules(self.estimator, from_stream=from_stream),
                 progress=progress,
                 monitor=monitor,
             )
@@ -78,6 +115,44 @@ class TrainingHelpers:
         self.history_ = history
         self.stopped_early_ = monitor is not None and monitor.stopped_early
         self._record(progress)
+
+    @contextmanager
+    def _exclusive(self, method: str) -> Iterator[None]:
+        """Run the body of ``method`` (a training method) as this learner's only training.
+
+        Training updates ``estimator_`` and the counters together, so two threads training
+        one learner would corrupt both; the second call raises instead. As in scikit-learn,
+        a learner is not thread-safe: give each thread its own clone.
+        """
+        key = id(self)
+        with _TRAINING_LOCK:
+            if key in _TRAINING:
+                raise RuntimeError(
+                    f"{type(self).__name__}.{method} was called while this learner is "
+                    "already training (fit, iter_fit or partial_fit running in another "
+                    "thread, or called again from inside its own stream). A learner is not "
+                    "thread-safe: training updates estimator_ and n_batches_seen_ together. "
+                    "Give each thread its own learner, sklearn.base.clone(learner)."
+                )
+            _TRAINING.add(key)
+        try:
+            yield
+        finally:
+            with _TRAINING_LOCK:
+                _TRAINING.discard(key)
+
+    def _validate_params(self) -> None:
+        # A generator object given as stream or eval_stream gets the advice Streamer gives,
+        # rather than only the list of accepted types.
+        owner = type(self).__name__
+        _check_not_one_shot(self.stream, "stream", owner)
+        _check_not_one_shot(self.eval_stream, "eval_stream", owner)
+        super()._validate_params()
+
+    def _needs_classes(self) -> bool:
+        """Whether training must be given ``classes`` (a fresh classifier's first call)."""
+        continues = self.warm_start and hasattr(self, "estimator_")
+        return not continues and wants_classes(self.estimator)
 
     def _check_streams(self) -> None:
         check_data_stream(self.stream, "stream")

@@ -61,33 +61,120 @@ def _learner_methods(cls: type) -> type:
     return cls
 
 
+_KIND_NOTE = """
+    You rarely name this class: ``StreamLearner(estimator)`` (or this class, called with any
+    estimator) becomes the class matching the estimator's kind, and changes class again
+    when ``set_params(estimator=...)`` gives an estimator of another kind. It is exported
+    for ``isinstance`` checks and because it is the name the learner's ``repr`` shows. Its
+    parameters, attributes and methods are those of
+    :class:`~sklearn_stream.StreamLearner`.
+
+"""
+
+
 @_learner_methods
 class StreamClassifier(ClassifierMixin, StreamLearner):
-    """A :class:`~sklearn_stream.learner.StreamLearner` wrapping a classifier."""
+    """A :class:`~sklearn_stream.StreamLearner` wrapping a classifier.
+    %(note)s
+    See Also
+    --------
+    sklearn_stream.StreamLearner : the learner, of any kind.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn_stream import StreamClassifier, StreamLearner
+    >>> learner = StreamLearner(SGDClassifier())
+    >>> isinstance(learner, StreamClassifier), learner
+    (True, StreamClassifier(estimator=SGDClassifier()))
+    """
 
 
 @_learner_methods
 class StreamRegressor(RegressorMixin, StreamLearner):
-    """A :class:`~sklearn_stream.learner.StreamLearner` wrapping a regressor."""
+    """A :class:`~sklearn_stream.StreamLearner` wrapping a regressor.
+    %(note)s
+    See Also
+    --------
+    sklearn_stream.StreamLearner : the learner, of any kind.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> from sklearn_stream import StreamLearner, StreamRegressor
+    >>> learner = StreamLearner(SGDRegressor())
+    >>> isinstance(learner, StreamRegressor), learner
+    (True, StreamRegressor(estimator=SGDRegressor()))
+    """
 
 
 @_learner_methods
 class StreamClusterer(ClusterMixin, TransformerMixin, StreamLearner):
-    """A :class:`~sklearn_stream.learner.StreamLearner` wrapping a clusterer.
+    """A :class:`~sklearn_stream.StreamLearner` wrapping a clusterer.
 
-    After :meth:`fit`, ``labels_`` holds the fitted model's clusters of the training data.
+    After :meth:`~sklearn_stream.StreamLearner.fit` with ``stream=None``, ``labels_``
+    holds the fitted model's clusters of the training data.
+    %(note)s
+    See Also
+    --------
+    sklearn_stream.StreamLearner : the learner, of any kind.
+
+    Examples
+    --------
+    >>> from sklearn.cluster import MiniBatchKMeans
+    >>> from sklearn_stream import StreamClusterer, StreamLearner
+    >>> X = np.r_[np.zeros((10, 2)), np.ones((10, 2))]
+    >>> learner = StreamLearner(MiniBatchKMeans(n_clusters=2, random_state=0), random_state=0)
+    >>> isinstance(learner, StreamClusterer), len(set(learner.fit(X).labels_))
+    (True, 2)
     """
 
 
 @_learner_methods
 class StreamOutlierDetector(OutlierMixin, StreamLearner):
-    """A :class:`~sklearn_stream.learner.StreamLearner` wrapping an outlier detector."""
+    """A :class:`~sklearn_stream.StreamLearner` wrapping an outlier detector.
+    %(note)s
+    See Also
+    --------
+    sklearn_stream.StreamLearner : the learner, of any kind.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDOneClassSVM
+    >>> from sklearn_stream import StreamLearner, StreamOutlierDetector
+    >>> learner = StreamLearner(SGDOneClassSVM())
+    >>> isinstance(learner, StreamOutlierDetector), learner
+    (True, StreamOutlierDetector(estimator=SGDOneClassSVM()))
+    """
 
 
 @_learner_methods
 class StreamTransformer(TransformerMixin, StreamLearner):
-    """A :class:`~sklearn_stream.learner.StreamLearner` wrapping a transformer."""
+    """A :class:`~sklearn_stream.StreamLearner` wrapping a transformer.
+    %(note)s
+    See Also
+    --------
+    sklearn_stream.StreamLearner : the learner, of any kind.
 
+    Examples
+    --------
+    >>> from sklearn.decomposition import IncrementalPCA
+    >>> from sklearn_stream import StreamClassifier, StreamTransformer
+    >>> learner = StreamClassifier(IncrementalPCA(n_components=1))  # follows the estimator
+    >>> isinstance(learner, StreamTransformer), learner
+    (True, StreamTransformer(estimator=IncrementalPCA(n_components=1)))
+    """
+
+
+for _kind in (
+    StreamClassifier,
+    StreamRegressor,
+    StreamClusterer,
+    StreamOutlierDetector,
+    StreamTransformer,
+):
+    _kind.__doc__ = _kind.__doc__.replace("    %(note)s\n", _KIND_NOTE)
+del _kind
 
 _BY_TYPE = {
     "classifier": StreamClassifier,

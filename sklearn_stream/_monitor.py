@@ -13,6 +13,7 @@ from numbers import Integral, Real
 from typing import Any
 
 from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
 
 __all__ = [
@@ -71,10 +72,26 @@ class ProgressDisplay:
 
     def _describe(self, n_batches: int, n_samples: int) -> str:
         elapsed = max(time.perf_counter() - self.start, 1e-9)
-        text = f"{n_batches} batches, {n_samples} samples, {n_batches / elapsed:.1f} batches/s"
+        text = (
+            f"{n_batches:,} batches, {n_samples:,} samples, {n_batches / elapsed:,.1f} batches/s"
+        )
         if self.score is not None:
             text += f", validation score {self.score:.4g}"
         return text
+
+    def _postfix(self, n_samples: int) -> dict:
+        # Strings, so that tqdm shows 123,456 rather than formatting the number as 1.23e+05.
+        postfix = {"samples": f"{n_samples:,}"}
+        if self.score is not None:
+            postfix["score"] = f"{self.score:.4g}"
+        return postfix
+
+    def say(self, text: str) -> None:
+        """Show a line of text above the bar (or among the log lines)."""
+        if self.bar is not None:
+            self.bar.write(f"[StreamLearner] {text}", file=self.stream)
+        else:
+            print(f"[StreamLearner] {text}", file=self.stream)
 
     def update(self, n_batches: int, n_samples: int, score: float | None = None) -> None:
         """Show that ``n_batches`` batches (``n_samples`` samples) are done so far."""
@@ -83,10 +100,7 @@ class ProgressDisplay:
         if self.bar is not None:
             self.bar.update(n_batches - self.bar.n)
             if score is not None or self.bar.n % 50 == 1:  # the postfix costs: not every batch
-                postfix = {"samples": n_samples}
-                if self.score is not None:
-                    postfix["score"] = f"{self.score:.4g}"
-                self.bar.set_postfix(postfix, refresh=False)
+                self.bar.set_postfix(self._postfix(n_samples), refresh=False)
             return
         now = time.perf_counter()
         if now >= self.next_line or score is not None:
@@ -96,10 +110,7 @@ class ProgressDisplay:
     def close(self, n_batches: int, n_samples: int, reason: str = "") -> None:
         """Finish the display with a summary (and why training stopped, if early)."""
         if self.bar is not None:
-            postfix = {"samples": n_samples}
-            if self.score is not None:
-                postfix["score"] = f"{self.score:.4g}"
-            self.bar.set_postfix(postfix, refresh=False)
+            self.bar.set_postfix(self._postfix(n_samples), refresh=False)
             self.bar.update(n_batches - self.bar.n)
             self.bar.close()
             if reason:
@@ -246,7 +257,8 @@ MONITOR_PARAMS_DOC = """\
         0 prints nothing; 1 or more shows progress while training (batches, samples,
         batches per second and the latest validation score): a tqdm progress bar when
         tqdm is installed (``pip install 'sklearn-stream[progress]'``), periodic log lines
-        otherwise."""
+        otherwise. When training from a stream with ``max_batches=None``, it first says
+        that an endless stream would train for ever."""
 
 MONITOR_ATTRIBUTES_DOC = """\
     history_ : dict of lists
@@ -261,28 +273,68 @@ def empty_history() -> dict:
     return {key: [] for key in HISTORY_KEYS}
 
 
-def build_monitor(learner: Any, estimator: Any, history: dict, total: int | None) -> Any:
-    """The monitor a learner's parameters ask for, or None when nothing is watched.
+_OPEN_ENDED = (
+    "max_batches=None: training runs until the stream ends. An endless stream (an infinite "
+    "generator, a Mux with lam set, a cycle()) never ends, so training would run for ever; "
+    "set max_batches to bound it."
+)
 
-    Raises
-    ------
-    ValueError
-        If ``early_stopping`` is set without ``validation_data``, or ``validation_data`` is
-        not a tuple of one or two items.
-    """
+
+def _check_validation_data(learner: Any, estimator: Any) -> None:
     data = learner.validation_data
     if learner.early_stopping and data is None:
         raise ValueError(
             "early_stopping=True needs validation_data=(X_val, y_val) to score the model on."
         )
-    if data is not None and len(data) not in (1, 2):
+    if data is None:
+        return
+    if len(data) not in (1, 2):
         raise ValueError(
             f"validation_data must be a tuple (X_val, y_val) or (X_val,); got a tuple of "
             f"{len(data)} items."
         )
+    if (
+        len(data) == 1
+        and not callable(learner.scoring)
+        and get_tags(estimator).target_tags.required
+    ):
+        raise ValueError(
+            f"validation_data=(X_val,) has no targets, but {type(estimator).__name__} is "
+            "supervised: its score needs the true values. Give validation_data=(X_val, y_val)."
+        )
+
+
+def build_monitor(
+    learner: Any, estimator: Any, history: dict, total: int | None, open_ended: bool = False
+) -> Any:
+    """The monitor a learner's parameters ask for, or None when nothing is watched.
+
+    Parameters
+    ----------
+    learner : StreamLearner
+    estimator : estimator
+        The estimator about to be trained.
+    history : dict of lists
+    total : int or None
+        ``max_batches``, the length of the progress bar.
+    open_ended : bool, default=False
+        Whether the training stream may be endless with nothing to bound it; with
+        ``verbose``, the display says so when training starts.
+
+    Raises
+    ------
+    ValueError
+        If ``early_stopping`` is set without ``validation_data``, or ``validation_data`` is
+        not a tuple of one or two items, or has no targets for a supervised estimator
+        (unless ``scoring`` is a callable, which may not need them).
+    """
+    _check_validation_data(learner, estimator)
+    data = learner.validation_data
     if data is None and not learner.verbose:
         return None
-
+    display = ProgressDisplay(total) if learner.verbose else None
+    if display is not None and open_ended:
+        display.say(_OPEN_ENDED)
     return TrainingMonitor(
         estimator,
         scorer=None if data is None else check_scoring(estimator, scoring=learner.scoring),
@@ -291,6 +343,6 @@ def build_monitor(learner: Any, estimator: Any, history: dict, total: int | None
         early_stopping=learner.early_stopping,
         n_iter_no_change=learner.n_iter_no_change,
         tol=learner.tol,
-        display=ProgressDisplay(total) if learner.verbose else None,
+        display=display,
         history=history,
     )

@@ -18,10 +18,17 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ._fit_streams import derived_seeds, describe_data, describe_stream, start_data_stream
-from ._unpack import unpack_batch
+from ._training import add_note
+from ._unpack import check_lengths, unpack_batch
 from .exceptions import BatchError, EmptyStreamError
 
-__all__ = ["StreamScorer", "check_eval_estimator", "stream_scorer", "streamed_score"]
+__all__ = [
+    "StreamScorer",
+    "check_eval_estimator",
+    "check_scorable_fit",
+    "stream_scorer",
+    "streamed_score",
+]
 
 _METRICS = {ClassifierMixin.score: accuracy_score, RegressorMixin.score: r2_score}
 _WEIGHTS = frozenset({"sample_weight"})
@@ -57,6 +64,62 @@ def check_eval_estimator(estimator: Any) -> None:
         )
 
 
+def _is_feature_matrix(X: Any) -> bool:
+    shape = getattr(X, "shape", None)
+    if shape is not None:
+        return len(shape) == 2
+    try:
+        return np.ndim(X) == 2
+    except ValueError:  # ragged: no matrix of features either
+        return False
+
+
+def check_scorable_fit(learner: Any, X: Any) -> None:
+    """Raise if ``learner.fit(X)`` would train on seeds that ``score`` cannot evaluate.
+
+    With ``stream`` set and ``eval_stream`` None, a fit on an ``X`` that is not a 2-D
+    matrix of features (a 1-D array of file paths, say) trains fine, but ``score(X, y)``
+    passes that ``X`` to ``predict``: every fold of a cross-validation or search would then
+    fail to score, and a search would choose among NaN scores. Only estimators whose score
+    ``eval_stream`` can compute (classifier accuracy, regressor R²) are checked, so that an
+    estimator with no streamable score can still be trained from seeds.
+
+    Raises
+    ------
+    ValueError
+        If the fit streams a non-2-D ``X`` without ``eval_stream`` for such an estimator;
+        the message says how to set ``eval_stream``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> from sklearn_stream import StreamLearner
+    >>> from sklearn_stream._scoring import check_scorable_fit
+    >>> learner = StreamLearner(SGDRegressor(), stream=lambda X, y: iter([]))
+    >>> check_scorable_fit(learner, np.zeros((4, 2)))  # features: nothing to say
+    >>> check_scorable_fit(learner, np.array(["a.npz", "b.npz"]))
+    Traceback (most recent call last):
+    ...
+    ValueError: StreamRegressor.fit got a 1-D X of 2 items ['a.npz', 'b.npz']...eval_stream=None...
+    """
+    if learner.stream is None or learner.eval_stream is not None:
+        return
+    if _metric(learner.estimator) is None or _is_feature_matrix(X):
+        return
+    name = type(learner).__name__
+    estimator = type(learner.estimator).__name__
+    raise ValueError(
+        f"{name}.fit got {describe_data(X)}, not a 2-D matrix of features, with stream set "
+        f"and eval_stream=None. Training would work, but score(X, y), which "
+        f"cross-validation and searches call on every held-out part, would pass such an X "
+        f"to {estimator}.predict and fail, and a search would pick its best parameters among "
+        "failed (NaN) scores. Set eval_stream to the stream that reads held-out data the "
+        "same way, usually the same as stream: StreamLearner(..., "
+        "stream=Streamer(read_batches), eval_stream=Streamer(read_batches)). score then "
+        "evaluates over its batches, and predict keeps taking features."
+    )
+
+
 def _concatenate(parts: list) -> Any:
     if any(sp.issparse(part) for part in parts):
         return sp.vstack(parts, format="csr")
@@ -80,11 +143,12 @@ def _responses(learner: Any, X: Any, y: Any, method: str, caller: str) -> tuple:
                     f"batch {index} of the stream has no target ('Y' or 'y'): scoring needs "
                     "the true values of every batch."
                 )
+            check_lengths(X_batch, y_batch, params, index)
             responses.append(respond(X_batch))
             targets.append(y_batch)
             weights.append(params.get("sample_weight"))
     except Exception as exc:
-        exc.add_note(f"(raised while scoring on {where})")
+        add_note(exc, f"(raised while scoring on {where})")
         raise
     finally:
         stream.close()

@@ -16,12 +16,15 @@ from sklearn.utils import get_tags
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _num_samples, check_array
 
-from ._unpack import feature_count, unpack_batch
+from ._unpack import check_lengths, feature_count, one_dimensional_rows, unpack_batch
 from .core import is_data_source
 from .exceptions import BatchError, EmptyStreamError
 
 __all__ = [
+    "BatchRules",
     "TrainingProgress",
+    "add_note",
+    "batch_rules",
     "check_not_empty",
     "find_classes",
     "fresh_estimator",
@@ -45,10 +48,105 @@ class TrainingProgress:
         self.n_features = n_features
 
 
-def _note(exc: BaseException, index: int) -> None:
-    note = f"(raised while training on batch {index} of the stream)"
-    if hasattr(exc, "add_note"):  # Python >= 3.11
+def add_note(exc: BaseException, note: str) -> None:
+    """Add ``note`` to ``exc`` (shown under its message), unless it is there already.
+
+    The one place where the package adds notes to errors it passes on: an error that goes
+    through several layers (a batch, the fit that streamed it) gets each note once.
+
+    Examples
+    --------
+    >>> from sklearn_stream._training import add_note
+    >>> error = ValueError("bad value")
+    >>> add_note(error, "(raised while training on batch 3 of the stream)")
+    >>> add_note(error, "(raised while training on batch 3 of the stream)")
+    >>> error.__notes__
+    ['(raised while training on batch 3 of the stream)']
+    """
+    if note not in getattr(exc, "__notes__", ()):
         exc.add_note(note)
+
+
+class BatchRules:
+    """What every batch must satisfy for one estimator, decided once per training run.
+
+    Parameters
+    ----------
+    target_required : bool
+        A batch without a target is an error (a supervised estimator).
+    target_refused : bool
+        A batch with a target is an error (an unsupervised estimator, fed from a stream).
+    rows_required : bool
+        A 1-D numeric ``X`` is an error (the estimator takes 2-D ``X``, and the batches
+        come from a stream, whose author may have yielded a single row by mistake).
+    name : str
+        The estimator's class name, for messages.
+    """
+
+    __slots__ = ("name", "rows_required", "target_refused", "target_required")
+
+    def __init__(
+        self, target_required: bool, target_refused: bool, rows_required: bool, name: str
+    ) -> None:
+        self.target_required = target_required
+        self.target_refused = target_refused
+        self.rows_required = rows_required
+        self.name = name
+
+
+def batch_rules(estimator: Any, *, from_stream: bool) -> BatchRules:
+    """The :class:`BatchRules` of ``estimator``.
+
+    Targets are refused only for an unsupervised estimator (neither classifier nor
+    regressor, no target required) trained ``from_stream``: a stream that provides targets
+    to such an estimator is almost certainly a mistake, whereas ``fit(X, y)`` takes a ``y``
+    it ignores, as every scikit-learn estimator does.
+
+    Examples
+    --------
+    >>> from sklearn.cluster import MiniBatchKMeans
+    >>> from sklearn_stream._training import batch_rules
+    >>> rules = batch_rules(MiniBatchKMeans(), from_stream=True)
+    >>> rules.target_required, rules.target_refused, rules.rows_required
+    (False, True, True)
+    >>> batch_rules(MiniBatchKMeans(), from_stream=False).target_refused
+    False
+    """
+    tags = get_tags(estimator)
+    required = tags.target_tags.required
+    unsupervised = not required and tags.estimator_type not in ("classifier", "regressor")
+    return BatchRules(
+        required,
+        from_stream and unsupervised,
+        from_stream and tags.input_tags.two_d_array,
+        type(estimator).__name__,
+    )
+
+
+def _check_target(y: Any, index: int, rules: BatchRules) -> None:
+    if y is None and rules.target_required:
+        raise BatchError(
+            f"batch {index} of the stream has no target ('Y' or 'y'), but the estimator "
+            f"({rules.name}) is supervised and needs one in every batch."
+        )
+    if y is not None and rules.target_refused:
+        raise BatchError(
+            f"batch {index} of the stream has a target ('Y' or 'y'), but the estimator "
+            f"({rules.name}) is unsupervised and would ignore it. Yield batches with 'X' "
+            "only (as pescador 0.1.3 asked), e.g. map the stream through "
+            "(lambda batch: {'X': batch['X']})."
+        )
+
+
+def _check_rows(X: Any, index: int, rules: BatchRules) -> None:
+    if rules.rows_required and one_dimensional_rows(X):
+        shape = getattr(X, "shape", (len(X),))
+        raise ValueError(  # as scikit-learn's own "Expected 2D array" error is
+            f"batch {index} of the stream has a 1-D X of shape {tuple(shape)}, but "
+            f"{rules.name} takes a 2-D X of shape (n_samples, n_features). If it is a single "
+            "sample, yield it as a row of a batch, X[None, :], or stack single samples into "
+            "batches with sklearn_stream.buffer_batch(stream, batch_size)."
+        )
 
 
 def train(
@@ -58,7 +156,7 @@ def train(
     max_batches: int | None,
     params: Mapping,
     sample_keys: frozenset,
-    target_required: bool,
+    rules: BatchRules,
     progress: TrainingProgress,
     monitor: Any = None,
 ) -> TrainingProgress:
@@ -75,8 +173,8 @@ def train(
         Keyword arguments passed with every batch (e.g. ``classes``).
     sample_keys : frozenset of str
         Per-sample batch fields passed on as keyword arguments (e.g. ``sample_weight``).
-    target_required : bool
-        Whether a batch without a target is an error.
+    rules : BatchRules
+        What every batch must satisfy (see :func:`batch_rules`).
     progress : TrainingProgress
         Counts so far (non-zero when training continues); ``n_features`` is checked against
         every batch once known.
@@ -87,37 +185,40 @@ def train(
     Raises
     ------
     BatchError
-        For a malformed batch, a missing target, or a change in the number of features;
-        the message names the batch.
+        For a malformed batch, a missing or refused target, or a change in the number of
+        features; the message names the batch.
+    ValueError
+        For a 1-D ``X`` where rows are needed; the message names the batch.
+    BatchLengthError
+        If the fields of a batch (``X``, the target, ``sample_weight``) differ in length.
     """
     n_features = progress.n_features
     n_samples = progress.n_samples
     batches = stream if max_batches is None else islice(stream, max_batches)
     for index, batch in enumerate(batches, start=progress.n_batches):
         X, y, batch_params = unpack_batch(batch, index, sample_keys)
-        if y is None and target_required:
-            raise BatchError(
-                f"batch {index} of the stream has no target ('Y' or 'y'), but the estimator "
-                "is supervised and needs one in every batch."
-            )
+        _check_target(y, index, rules)
         width = feature_count(X)
-        if width != n_features:
+        if width is None:
+            _check_rows(X, index, rules)
+        elif width != n_features:
             if n_features is None:
                 n_features = width
-            elif width is not None:
+            else:
                 raise BatchError(
                     f"batch {index} of the stream has {width} features, but the batches before "
                     f"it had {n_features}; every batch must have the same features."
                 )
+        length = check_lengths(X, y, batch_params, index)
         try:
             if batch_params:
                 partial_fit(X, y, **batch_params, **params)
             else:
                 partial_fit(X, y, **params)
         except Exception as exc:
-            _note(exc, index)
+            add_note(exc, f"(raised while training on batch {index} of the stream)")
             raise
-        n_samples += _num_samples(X)
+        n_samples += _num_samples(X) if length is None else length
         progress.n_batches = index + 1
         progress.n_samples = n_samples
         progress.n_features = n_features

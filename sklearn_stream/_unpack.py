@@ -11,11 +11,14 @@ deep in a long stream can be found.
 """
 
 from collections.abc import Mapping
+from numbers import Number
 from typing import Any
 
-from .exceptions import BatchError
+from sklearn.utils.validation import _num_samples
 
-__all__ = ["feature_count", "unpack_batch"]
+from .exceptions import BatchError, BatchLengthError
+
+__all__ = ["check_lengths", "feature_count", "one_dimensional_rows", "unpack_batch"]
 
 _TARGET_KEYS = ("Y", "y")
 
@@ -129,3 +132,82 @@ def feature_count(X: Any) -> int | None:
     if isinstance(X, (list, tuple)) and X and isinstance(X[0], (list, tuple)):
         return len(X[0])
     return None
+
+
+def _length(value: Any) -> int | None:
+    try:
+        return _num_samples(value)
+    except TypeError:  # no length (a scalar, an exotic object): the estimator will say
+        return None
+
+
+def check_lengths(X: Any, y: Any, params: Mapping, index: int) -> int | None:
+    """The number of samples of a batch; raise if its fields disagree on it.
+
+    Parameters
+    ----------
+    X, y : object
+        The features and the target (None when the batch has none).
+    params : dict
+        The batch's other per-sample fields, such as ``sample_weight``.
+    index : int
+        The batch's position in the stream, for the message.
+
+    Returns
+    -------
+    int or None
+        The length of ``X``; None if ``X`` has no length (left for the estimator to refuse).
+
+    Raises
+    ------
+    BatchLengthError
+        If ``y`` or a field of ``params`` has a different length than ``X``; the message
+        names the batch and lists every field with its length, as
+        :func:`~sklearn_stream.buffer_batch` does.
+
+    Examples
+    --------
+    >>> from sklearn_stream._unpack import check_lengths
+    >>> check_lengths(np.zeros((3, 2)), [0, 1, 0], {}, 0)
+    3
+    >>> check_lengths(np.zeros((3, 2)), [0, 1], {}, 4)
+    Traceback (most recent call last):
+    ...
+    sklearn_stream.exceptions.BatchLengthError: batch 4 of the stream: ... {'X': 3, 'y': 2}.
+    """
+    n = _length(X)
+    if n is None:
+        return None
+    lengths = {"X": n}
+    if y is not None:
+        lengths["y"] = _length(y)
+    lengths.update((key, _length(value)) for key, value in params.items())
+    if any(length is not None and length != n for length in lengths.values()):
+        listing = ", ".join(f"{key!r}: {length}" for key, length in lengths.items())
+        raise BatchLengthError(
+            f"batch {index} of the stream: the fields of a batch must share their length "
+            f"(one entry per sample); got lengths {{{listing}}}."
+        )
+    return n
+
+
+def one_dimensional_rows(X: Any) -> bool:
+    """Whether ``X`` is a 1-D array of numbers (a single row given where rows are expected).
+
+    Only called for an ``X`` whose number of features is unknown, so it costs nothing on
+    ordinary 2-D batches. A 1-D array of strings (documents for a text vectorizer) is not
+    flagged.
+
+    Examples
+    --------
+    >>> from sklearn_stream._unpack import one_dimensional_rows
+    >>> one_dimensional_rows(np.zeros(3)), one_dimensional_rows(np.array(["a b", "c"]))
+    (True, False)
+    >>> one_dimensional_rows([1.0, 2.0]), one_dimensional_rows(np.zeros((2, 3)))
+    (True, False)
+    """
+    shape = getattr(X, "shape", None)
+    if shape is not None:
+        kind = getattr(getattr(X, "dtype", None), "kind", "")
+        return len(shape) == 1 and kind in "biufc" and kind != ""
+    return isinstance(X, list) and bool(X) and isinstance(X[0], Number)

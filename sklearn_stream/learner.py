@@ -17,7 +17,7 @@ from ._delegation import DelegatedMethods
 from ._fit_streams import fit_data_stream
 from ._learner_base import TrainingHelpers
 from ._monitor import MONITOR_ATTRIBUTES_DOC, MONITOR_CONSTRAINTS, MONITOR_PARAMS_DOC
-from ._scoring import stream_scorer
+from ._scoring import check_scorable_fit, stream_scorer
 from ._training import find_classes, open_stream, target_required, wants_classes
 
 __all__ = ["StreamLearner", "stream_scorer"]
@@ -44,7 +44,10 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         given is never modified.
     max_batches : int >= 1 or None, default=None
         The most batches one call of :meth:`fit` or :meth:`iter_fit` trains on. None
-        trains until the stream ends (``fit``: after ``n_epochs`` passes).
+        trains until the stream ends (``fit``: after ``n_epochs`` passes), so an endless
+        stream (an infinite generator, a ``Mux`` with ``lam`` set) trains for ever: with
+        ``verbose``, training from a stream with ``max_batches=None`` says so when it
+        starts.
     batch_size : int >= 1, default=256
         :meth:`fit` only: samples per mini-batch. An epoch's last batch, when shorter, is
         joined to the batch before it, so every batch has at least
@@ -114,6 +117,21 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
     --------
     sklearn_stream.Streamer : a data source that restarts a stream for each fit.
     sklearn_stream.Mux : a data source that mixes many data sources.
+
+    Notes
+    -----
+    Nothing a stream provides is silently ignored: a batch field the learner does not
+    know, and a target (``"Y"`` or ``"y"``) in the batches of a stream given to an
+    unsupervised estimator (a clusterer, a transformer, an outlier detector), raise
+    :class:`~sklearn_stream.exceptions.BatchError`, as pescador 0.1.3 did, rather than
+    a warning that is easy to miss. ``fit(X, y)`` with ``stream=None`` still accepts a
+    ``y`` it passes on and the estimator ignores, as every scikit-learn estimator does.
+
+    A learner is not thread-safe, like scikit-learn's estimators: :meth:`fit`,
+    :meth:`iter_fit` and :meth:`partial_fit` update ``estimator_`` and the counters
+    together. Calling one of them while another is running on the same learner (in another
+    thread) raises ``RuntimeError``; give each thread its own
+    :func:`~sklearn.base.clone`.
 
     Examples
     --------
@@ -198,6 +216,14 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
     def iter_fit(self, stream: Any, **partial_fit_params: Any) -> "StreamLearner":
         """Train on at most ``max_batches`` batches of ``stream``.
 
+        A stream that ends before ``max_batches`` batches ends training quietly: ``iter_fit``
+        trains on a stream given once, and "at most" lets a finite stream (a list, one pass
+        over files) be used with a cap. :meth:`fit` with ``stream`` set raises instead,
+        because its fits are compared (across folds, candidates, or ``max_batches`` as a
+        search's resource), and a fit that silently trained on less would skew them. Check
+        ``n_batches_seen_`` to see how many batches were used. With ``max_batches=None`` an
+        endless stream trains for ever.
+
         Parameters
         ----------
         stream : iterable of batches, or data source
@@ -209,7 +235,9 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
             An iterator given as such (a generator object) is left open, so the caller can
             keep reading from it.
         **partial_fit_params
-            Passed to every ``partial_fit`` call, e.g. ``classes=[0, 1, 2]``.
+            Passed to every ``partial_fit`` call, e.g. ``classes=[0, 1, 2]``, which a
+            classifier needs (unless ``warm_start`` continues a fitted ``estimator_``): a
+            stream cannot be read ahead to find its classes.
 
         Returns
         -------
@@ -220,9 +248,17 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         TypeError
             If ``stream`` is neither an iterable of batches nor a data source, or
             ``sample_weight`` is given here rather than in the batches.
+        ValueError
+            If the estimator is a classifier whose ``partial_fit`` takes ``classes`` and
+            none are given.
+        RuntimeError
+            If the learner is already training (in another thread).
         sklearn_stream.exceptions.BatchError
-            For a batch without ``X``, without a target for a supervised estimator, or with
-            a different number of features than the batches before it.
+            For a batch without ``X``, without a target for a supervised estimator, with a
+            target for an unsupervised one, with a 1-D ``X`` (a single row), or with a
+            different number of features than the batches before it.
+        sklearn_stream.exceptions.BatchLengthError
+            If the fields of a batch (``X``, the target, ``sample_weight``) differ in length.
         sklearn_stream.exceptions.EmptyStreamError
             If the stream yields no batch.
 
@@ -248,13 +284,22 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
                 "batch instead ({'X': ..., 'Y': ..., 'sample_weight': ...} or (X, y, w))."
             )
         self._check_streams()
-        iterator, owned = open_stream(stream, self.max_batches)
-        try:
-            self._train(iterator, dict(partial_fit_params), _BATCH_FIELDS, "the stream")
-        finally:
-            close = getattr(iterator, "close", None) if owned else None
-            if close is not None:
-                close()
+        with self._exclusive("iter_fit"):
+            iterator, owned = open_stream(stream, self.max_batches)
+            try:
+                if "classes" not in partial_fit_params and self._needs_classes():
+                    raise ValueError(
+                        f"{type(self).__name__}.iter_fit needs the classes: "
+                        f"{type(self.estimator).__name__}.partial_fit must be given every "
+                        "class on its first call, and a stream cannot be read ahead to find "
+                        "them. Pass them as iter_fit(stream, classes=[...]), e.g. "
+                        "classes=[0, 1, 2]."
+                    )
+                self._train(iterator, dict(partial_fit_params), _BATCH_FIELDS, "the stream")
+            finally:
+                close = getattr(iterator, "close", None) if owned else None
+                if close is not None:
+                    close()
         return self
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -288,15 +333,27 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         ------
         ValueError
             If ``X`` has no samples, or the estimator is supervised and ``y`` is None
-            (with ``stream=None``).
+            (with ``stream=None``); or if ``stream`` is set, ``eval_stream`` is not, and
+            ``X`` is not a 2-D matrix of features (such as a 1-D array of file paths) for
+            an estimator whose score ``eval_stream`` could compute: :meth:`score` could not
+            evaluate such an ``X``, so every score of a cross-validation or search would
+            fail.
         TypeError
             If ``stream`` or ``eval_stream`` cannot be given the data (a ``Mux``, a
             ``Streamer`` over a list), or ``eval_stream`` is set for an estimator whose
             score cannot be computed over a stream.
+        RuntimeError
+            If the learner is already training (in another thread).
+        sklearn_stream.exceptions.BatchError
+            For a batch of the ``stream`` that :meth:`iter_fit` would refuse.
         sklearn_stream.exceptions.EmptyStreamError
             If the stream yields no batch; the message names the stream and the fit's data.
         sklearn_stream.exceptions.ShortStreamError
-            If ``max_batches`` is set and the stream ends before yielding that many.
+            If ``max_batches`` is set and the stream ends before yielding that many. Unlike
+            :meth:`iter_fit`, which stops quietly at the end of a stream given once,
+            ``fit`` makes a new stream for each fit and its fits are compared (folds,
+            candidates, ``max_batches`` as a search's resource): training some of them on
+            less data than asked would skew the comparison.
 
         Examples
         --------
@@ -334,19 +391,25 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
                 f"{type(self.estimator).__name__} requires y to be passed, but the target y "
                 "is None."
             )
+        check_scorable_fit(self, X)
         params = self._route("fit", fit_params)
         if y is not None and "classes" not in params and wants_classes(self.estimator):
             params["classes"] = find_classes(y)
-        if self.stream is not None:
-            fit_data_stream(self, X, y, params)
-            return self
+        with self._exclusive("fit"):
+            if self.stream is not None:
+                fit_data_stream(self, X, y, params)
+            else:
+                self._fit_arrays(X, y, params, n_samples)
+        return self
+
+    def _fit_arrays(self, X: Any, y: Any, params: dict, n_samples: int) -> None:
         per_sample, constant = split_sample_params(params, n_samples, _CONSTANT_PARAMS)
         rng = check_random_state(self.random_state)
         source = ArraySource(X, y, per_sample, self.batch_size, self.n_epochs, self.shuffle, rng)
-        self._train(source.generate(self.max_batches), constant, frozenset(per_sample), "fit")
+        batches = source.generate(self.max_batches)
+        self._train(batches, constant, frozenset(per_sample), "fit", from_stream=False)
         if isinstance(self, ClusterMixin) and hasattr(self.estimator_, "predict"):
             self.labels_ = self.estimator_.predict(X)
-        return self
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X: Any, y: Any = None, **params: Any) -> "StreamLearner":
@@ -377,17 +440,18 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         """
         self._check_streams()
         params = self._route("partial_fit", params)
-        first = not hasattr(self, "estimator_")
-        if first:
-            estimator = self._fresh(check_random_state(self.random_state))
-        else:
-            estimator = self.estimator_
-        estimator.partial_fit(X, y, **params)
-        if first:
-            self.estimator_ = estimator
-            self.n_batches_seen_ = self.n_samples_seen_ = 0
-        self.n_batches_seen_ += 1
-        self.n_samples_seen_ += _num_samples(X)
+        with self._exclusive("partial_fit"):
+            first = not hasattr(self, "estimator_")
+            if first:
+                estimator = self._fresh(check_random_state(self.random_state))
+            else:
+                estimator = self.estimator_
+            estimator.partial_fit(X, y, **params)
+            if first:
+                self.estimator_ = estimator
+                self.n_batches_seen_ = self.n_samples_seen_ = 0
+            self.n_batches_seen_ += 1
+            self.n_samples_seen_ += _num_samples(X)
         return self
 
 

@@ -5,7 +5,7 @@ from typing import Any
 __all__ = ["plot_history"]
 
 
-def plot_history(learner: Any, ax: Any = None, *, x: str = "n_samples") -> Any:
+def plot_history(learner: Any, ax: Any = None, *, x: str = "n_samples", **kwargs: Any) -> Any:
     """Draw the learning curve recorded in ``learner.history_``.
 
     Parameters
@@ -16,6 +16,11 @@ def plot_history(learner: Any, ax: Any = None, *, x: str = "n_samples") -> Any:
         Where to draw; None draws on the current Axes (``matplotlib.pyplot.gca()``).
     x : {"n_samples", "n_batches", "time"}, default="n_samples"
         What the horizontal axis shows: samples seen, batches seen, or wall time (s).
+    **kwargs
+        Passed to matplotlib's ``Axes.plot``, e.g. ``label="alpha=1e-4"`` to tell
+        several learners apart in a legend, ``color``, ``linestyle`` or ``marker``. They
+        override the defaults ``marker="o"``, ``markersize=3`` and
+        ``label="validation score"``.
 
     Returns
     -------
@@ -43,6 +48,9 @@ def plot_history(learner: Any, ax: Any = None, *, x: str = "n_samples") -> Any:
     >>> ax = plot_history(learner.fit(X, y))
     >>> ax.get_xlabel(), len(ax.lines[0].get_xdata()) == len(learner.history_["score"])
     ('samples seen', True)
+    >>> line = plot_history(learner, ax, label="SGD", color="red", marker="s").lines[-1]
+    >>> line.get_label(), line.get_color(), line.get_marker()
+    ('SGD', 'red', 's')
     """
     labels = {"n_samples": "samples seen", "n_batches": "batches seen", "time": "wall time (s)"}
     if x not in labels:
@@ -61,7 +69,8 @@ def plot_history(learner: Any, ax: Any = None, *, x: str = "n_samples") -> Any:
         ) from None
     if ax is None:
         ax = plt.gca()
-    ax.plot(history[x], history["score"], marker="o", markersize=3, label="validation score")
+    style = {"marker": "o", "markersize": 3, "label": "validation score", **kwargs}
+    ax.plot(history[x], history["score"], **style)
     ax.set_xlabel(labels[x])
     ax.set_ylabel("validation score")
     ax.grid(True, alpha=0.3)

@@ -121,8 +121,8 @@ def test_data_source_is_closed_on_error():
     log = []
     source = _counting_source(X, y, log)
     learner = StreamLearner(SGDClassifier(random_state=0))
-    with pytest.raises(ValueError, match="classes"):
-        learner.iter_fit(source)  # a classifier's first partial_fit needs classes
+    with pytest.raises(ValueError, match="classes should include all valid labels"):
+        learner.iter_fit(source, classes=[0, 1])  # y has a third class: partial_fit fails
     assert log == ["start", "closed"]
     assert not hasattr(learner, "estimator_")
 

@@ -179,7 +179,7 @@ def test_progress_bar_ends_with_the_final_counts(capsys):
     learner(max_batches=120, verbose=1).iter_fit([batch] * 120, classes=[0, 1, 2])
     err = capsys.readouterr().err
     assert "120/120" in err
-    assert "samples=1920" in err.split("120/120")[-1]
+    assert "samples=1,920" in err.split("120/120")[-1]
 
 
 def test_progress_bar_is_closed_when_training_fails(capsys):
