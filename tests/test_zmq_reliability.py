@@ -120,11 +120,15 @@ def marking_source(path, items):
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.parametrize("prefetch", [None, 8])
 @pytest.mark.parametrize("timeout", [None, 5.0])
 @pytest.mark.parametrize("items", [4, 1 << 18], ids=["16 B", "1 MiB"])
-def test_close_ends_a_worker_waiting_for_credits_quickly(no_leftovers, tmp_path, timeout, items):
+def test_close_ends_a_worker_waiting_for_credits_quickly(
+    no_leftovers, tmp_path, timeout, items, prefetch
+):
     path = tmp_path / "closed"
-    stream = zmq_stream(Streamer(marking_source, str(path), items), timeout=timeout, prefetch=8)
+    source = Streamer(marking_source, str(path), items)
+    stream = zmq_stream(source, timeout=timeout, prefetch=prefetch)
     [next(stream) for _ in range(3)]
     time.sleep(0.5)  # the worker fills its window and waits for credits
     started = time.monotonic()
