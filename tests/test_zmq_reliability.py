@@ -20,7 +20,7 @@ import zmq
 from sklearn.linear_model import SGDClassifier
 from sklearn.neural_network import MLPClassifier
 
-from sklearn_stream import Mux, StreamLearner, Streamer, ZMQStreamer
+from sklearn_stream import Mux, Streamer, StreamLearner, ZMQStreamer
 from sklearn_stream.exceptions import WorkerError
 from sklearn_stream.zmq_stream import zmq_stream
 
