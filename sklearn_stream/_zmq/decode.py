@@ -91,38 +91,48 @@ def _array_plan(spec: Any) -> tuple:
     return dtype, shape, order, dtype.itemsize * int(np.prod(shape, dtype=object))
 
 
+def _is_scalar_list(value: Any) -> bool:
+    return isinstance(value, list) and all(type(item) in _JSON_SCALARS for item in value)
+
+
+def _series_plan(field: list) -> tuple:
+    plan = _array_plan(field[3])
+    if len(plan[1]) != 1:
+        raise WireError(f"a Series in a batch header is not 1-d: {field!r}.")
+    return field[0], "r", field[2], [plan]
+
+
+# Each kind of field: (its length, a check of what follows key and kind, how to plan it).
+_FIELD_KINDS = {
+    "a": (5, lambda f: True, lambda f: (f[0], "a", None, [_array_plan(f[2:])])),
+    "p": (3, lambda f: type(f[2]) in _JSON_SCALARS, lambda f: (f[0], "p", f[2], [])),
+    "n": (3, lambda f: True, lambda f: (f[0], "n", None, [_array_plan([f[2], [], "C"])])),
+    "c": (
+        4,
+        lambda f: all(type(x) in (int, float) for x in f[2:]),
+        lambda f: (f[0], "c", complex(f[2], f[3]), []),
+    ),
+    "b": (
+        3,
+        lambda f: type(f[2]) is int and f[2] >= 0,
+        lambda f: (f[0], "b", None, [_array_plan(["|u1", [f[2]], "C"])]),
+    ),
+    "l": (3, lambda f: _is_scalar_list(f[2]), lambda f: (f[0], "l", f[2], [])),
+    "t": (3, lambda f: _is_scalar_list(f[2]), lambda f: (f[0], "t", f[2], [])),
+    "s": (7, lambda f: True, lambda f: _sparse_plan(f)),
+    "f": (4, lambda f: True, lambda f: _frame_plan(f)),
+    "r": (4, lambda f: type(f[2]) in _JSON_SCALARS, _series_plan),
+}
+
+
 def _field_plan(field: Any) -> tuple:
     """Validate one field of a header; return ``(key, kind, details, array_plans)``."""
     if not (isinstance(field, list) and len(field) >= 2 and isinstance(field[0], str)):
         raise WireError(f"invalid field in a batch header: {field!r}.")
-    key, kind = field[0], field[1]
-    if kind == "a" and len(field) == 5:
-        return key, kind, None, [_array_plan(field[2:])]
-    if kind == "p" and len(field) == 3 and type(field[2]) in _JSON_SCALARS:
-        return key, kind, field[2], []
-    if kind == "n" and len(field) == 3:
-        return key, kind, None, [_array_plan([field[2], [], "C"])]
-    if kind == "c" and len(field) == 4 and all(type(x) in (int, float) for x in field[2:]):
-        return key, kind, complex(field[2], field[3]), []
-    if kind == "b" and len(field) == 3 and type(field[2]) is int and field[2] >= 0:
-        return key, kind, None, [_array_plan(["|u1", [field[2]], "C"])]
-    if (
-        kind in ("l", "t")
-        and len(field) == 3
-        and isinstance(field[2], list)
-        and all(type(item) in _JSON_SCALARS for item in field[2])
-    ):
-        return key, kind, field[2], []
-    if kind == "s" and len(field) == 7:
-        return _sparse_plan(field)
-    if kind == "f" and len(field) == 4:
-        return _frame_plan(field)
-    if kind == "r" and len(field) == 4 and type(field[2]) in _JSON_SCALARS:
-        plan = _array_plan(field[3])
-        if len(plan[1]) != 1:
-            raise WireError(f"a Series in a batch header is not 1-d: {field!r}.")
-        return key, kind, field[2], [plan]
-    raise WireError(f"invalid field in a batch header: {field!r}.")
+    entry = _FIELD_KINDS.get(field[1]) if isinstance(field[1], str) else None
+    if entry is None or entry[0] != len(field) or not entry[1](field):
+        raise WireError(f"invalid field in a batch header: {field!r}.")
+    return entry[2](field)
 
 
 def _frame_plan(field: list) -> tuple:
@@ -234,6 +244,21 @@ def _build_pandas(kind: str, details: Any, parts: list) -> Any:
     return frame
 
 
+def _frame_buffers(frames: list, buffers: tuple) -> list:
+    """The arrays of a multipart batch's buffer frames, checked against its header."""
+    if len(frames) != len(buffers):
+        raise WireError(f"a batch has {len(frames)} buffers; its header describes {len(buffers)}.")
+    flat = []
+    for frame, (dtype, count, _, nbytes) in zip(frames, buffers):
+        view = frame.buffer
+        if view.nbytes != nbytes:
+            raise WireError(
+                f"a buffer of {view.nbytes} bytes does not match its header ({nbytes})."
+            )
+        flat.append(np.frombuffer(view, dtype, count))
+    return flat
+
+
 class BatchDecoder:
     """Turns data messages back into batches, checking every buffer against its header.
 
@@ -254,9 +279,27 @@ class BatchDecoder:
         WireError
             If the message does not match the wire format or its own header.
         """
+        fields, buffers, end, simple = self._plan(message)
+        if frames is not None:
+            return self._assemble(fields, _frame_buffers(frames, buffers))
         size = len(message)
+        if size != end and size != end + (-end % _ALIGN):  # with or without its tail
+            raise WireError(f"a packed batch has {size} bytes; its header describes {end}.")
+        if simple is not None and not self.copy:  # read-only views of the bytes
+            batch = {}
+            for key, dtype, count, offset, shape in simple:
+                array = np.frombuffer(message, dtype, count, offset)
+                batch[key] = array if shape is None else array.reshape(shape)
+            return batch
+        flat = [
+            np.frombuffer(message, dtype, count, offset) for dtype, count, offset, _ in buffers
+        ]
+        return self._assemble(fields, flat)
+
+    def _plan(self, message: bytes) -> tuple:
+        """The parsed header of a data message, from the cache when it was seen before."""
         header_start = _START + _LENGTH.size
-        if size < header_start:
+        if len(message) < header_start:
             raise WireError("a data message is too short.")
         (length,) = _LENGTH.unpack_from(message, _START)
         header = message[header_start : header_start + length]
@@ -268,33 +311,7 @@ class BatchDecoder:
             if len(self._plans) >= _CACHE_SIZE:
                 self._plans.clear()
             self._plans[header] = cached
-        fields, buffers, end, simple = cached
-        if frames is None:
-            if size != end and size != end + (-end % _ALIGN):  # with or without its tail
-                raise WireError(f"a packed batch has {size} bytes; its header describes {end}.")
-            if simple is not None and not self.copy:  # read-only views of the bytes
-                batch = {}
-                for key, dtype, count, offset, shape in simple:
-                    array = np.frombuffer(message, dtype, count, offset)
-                    batch[key] = array if shape is None else array.reshape(shape)
-                return batch
-            flat = [
-                np.frombuffer(message, dtype, count, offset) for dtype, count, offset, _ in buffers
-            ]
-        else:
-            if len(frames) != len(buffers):
-                raise WireError(
-                    f"a batch has {len(frames)} buffers; its header describes {len(buffers)}."
-                )
-            flat = []
-            for frame, (dtype, count, _, nbytes) in zip(frames, buffers):
-                view = frame.buffer
-                if view.nbytes != nbytes:
-                    raise WireError(
-                        f"a buffer of {view.nbytes} bytes does not match its header ({nbytes})."
-                    )
-                flat.append(np.frombuffer(view, dtype, count))
-        return self._assemble(fields, flat)
+        return cached
 
     def _assemble(self, fields: tuple, flat: list) -> dict:
         copy = self.copy

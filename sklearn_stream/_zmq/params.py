@@ -36,6 +36,26 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return int(value)
 
 
+def _check_prefetch(prefetch: Any, n_workers: int) -> None:
+    if prefetch is None:
+        return
+    _check_int("prefetch", prefetch, 1)
+    if prefetch < n_workers:
+        raise ValueError(
+            f"prefetch ({prefetch}) must be at least n_workers ({n_workers}): each worker "
+            "needs room for one batch in flight."
+        )
+
+
+def _check_timeout(timeout: Any) -> None:
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, Real):
+        raise TypeError(f"timeout must be None or a number of seconds > 0; got {timeout!r}.")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"timeout must be None or a finite number > 0; got {timeout!r}.")
+
+
 def check_params(params: dict) -> None:
     """Validate the parameters of :class:`ZMQStreamer` (all of them, or raise)."""
     source = params["source"]
@@ -46,21 +66,10 @@ def check_params(params: dict) -> None:
             "Streamer(function, *args)."
         )
     n_workers = _check_int("n_workers", params["n_workers"], 1)
-    if params["prefetch"] is not None:
-        _check_int("prefetch", params["prefetch"], 1)
-        if params["prefetch"] < n_workers:
-            raise ValueError(
-                f"prefetch ({params['prefetch']}) must be at least n_workers ({n_workers}): "
-                "each worker needs room for one batch in flight."
-            )
+    _check_prefetch(params["prefetch"], n_workers)
     if not isinstance(params["copy"], (bool, np.bool_)):
         raise TypeError(f"copy must be a bool; got {params['copy']!r}.")
-    timeout = params["timeout"]
-    if timeout is not None:
-        if isinstance(timeout, bool) or not isinstance(timeout, Real):
-            raise TypeError(f"timeout must be None or a number of seconds > 0; got {timeout!r}.")
-        if not (math.isfinite(timeout) and timeout > 0):
-            raise ValueError(f"timeout must be None or a finite number > 0; got {timeout!r}.")
+    _check_timeout(params["timeout"])
     check_random_state_value(params["random_state"])
     methods = multiprocessing.get_all_start_methods()
     if params["start_method"] is not None and params["start_method"] not in methods:

@@ -357,21 +357,22 @@ class WorkerGroup:
             self.send_endpoint("")  # workers still waiting for an address exit at once
         for writer in self.pipes:
             writer.close()
-        deadline = time.monotonic() + grace
-        for process in self.processes:
-            process.join(max(0.0, deadline - time.monotonic()))
+        _join(self.processes, grace)
         for signal_method in ("terminate", "kill"):
             late = [p for p in self.processes if p.exitcode is None]
-            if not late:
-                break
             for process in late:
                 getattr(process, signal_method)()
-            deadline = time.monotonic() + _TERMINATE_WAIT
-            for process in late:
-                process.join(max(0.0, deadline - time.monotonic()))
+            _join(late, _TERMINATE_WAIT)
         for process in self.processes:
             if process.exitcode is not None:
                 process.close()
+
+
+def _join(processes: list, seconds: float) -> None:
+    """Wait for ``processes`` to exit, ``seconds`` at most in all."""
+    deadline = time.monotonic() + seconds
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
 
 
 def _run_indexed(
