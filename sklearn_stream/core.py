@@ -44,6 +44,60 @@ def _bind(func: Callable, args: tuple, kwargs: dict) -> None:
         raise TypeError(f"invalid arguments for {_describe(func)}: {error}.") from None
 
 
+def _missing_parameters(signature: inspect.Signature, args: tuple, kwargs: dict) -> list:
+    """The required parameters of ``signature`` that ``args`` and ``kwargs`` leave unfilled."""
+    missing = []
+    positional = len(args)
+    for index, parameter in enumerate(signature.parameters.values()):
+        if parameter.default is not inspect.Parameter.empty:
+            continue
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        by_position = parameter.kind != parameter.KEYWORD_ONLY and index < positional
+        if not by_position and parameter.name not in kwargs:
+            missing.append(parameter)
+    return missing
+
+
+def _how_to_give(streamer: "Streamer", missing: list) -> str:
+    """Example calls of ``Streamer`` that give the ``missing`` parameters as well."""
+    given = [_describe(streamer.streamer), *map(_describe, streamer.args)]
+    given_keywords = [f"{name}={_describe(value)}" for name, value in streamer.kwargs.items()]
+    keyword_only = [f"{p.name}=..." for p in missing if p.kind == p.KEYWORD_ONLY]
+    positional = [p.name for p in missing if p.kind != p.KEYWORD_ONLY]
+    calls = [[*given, *positional, *given_keywords, *keyword_only]]
+    if any(p.kind == p.POSITIONAL_OR_KEYWORD for p in missing):
+        by_name = [f"{p.name}=..." if p.kind != p.POSITIONAL_ONLY else p.name for p in missing]
+        calls.append([*given, *given_keywords, *by_name])
+    return " or ".join(f"Streamer({', '.join(call)})" for call in calls)
+
+
+def _check_complete_call(streamer: Any, func: Callable, args: tuple, kwargs: dict) -> None:
+    """Raise if ``func(*args, **kwargs)`` would fail to bind, before calling it.
+
+    A ``Streamer`` may be created with arguments missing (a learner's ``fit`` puts the data
+    first); when a stream starts, nothing may be missing any more.
+    """
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):  # no signature to check against (some builtins)
+        return
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as error:
+        missing = _missing_parameters(signature, args, kwargs)
+        if not missing:
+            raise TypeError(f"{streamer!r} cannot start a stream: {error}.") from None
+        listing = ", ".join(repr(p.name) for p in missing)
+        raise TypeError(
+            f"{streamer!r} cannot start a stream: {_describe(func)}() is missing the required "
+            f"argument{'s' if len(missing) > 1 else ''} {listing}. Give "
+            f"{'them' if len(missing) > 1 else 'it'} when creating the Streamer, e.g. "
+            f"{_how_to_give(streamer, missing)}. (A StreamLearner's "
+            "fit(X, y) puts X and y before the Streamer's own arguments.)"
+        ) from None
+
+
 def _clone_argument(value: Any) -> Any:
     """Copy one argument of a Streamer for :func:`sklearn.base.clone`.
 
@@ -82,8 +136,11 @@ class Streamer:
     TypeError
         If ``streamer`` is a generator object or another one-shot iterator (it cannot be
         restarted: pass the generator function and its arguments instead), a single batch
-        (a dict), or neither callable nor iterable; or if arguments are given with a
-        ``streamer`` that is not callable.
+        (a dict), or neither callable nor iterable; if arguments are given with a
+        ``streamer`` that is not callable; or if ``streamer`` cannot take the arguments
+        given (an unknown keyword, too many positional arguments). Arguments may still be
+        missing here: a :class:`~sklearn_stream.StreamLearner` puts the data of ``fit(X, y)``
+        before them. When a stream starts, :meth:`generate` names any that are still missing.
 
     See Also
     --------
@@ -104,6 +161,14 @@ class Streamer:
     {'step': 3}
     >>> source
     Streamer(counter, 6, step=3)
+
+    An argument missing when the stream starts is named, with a call that gives it:
+
+    >>> Streamer(counter, step=2).generate()
+    Traceback (most recent call last):
+    ...
+    TypeError: Streamer(counter, step=2) cannot start a stream: counter() is missing the
+    required argument 'n'. Give it when creating the Streamer, e.g. ...
     """
 
     def __init__(self, streamer: Any, *args: Any, **kwargs: Any) -> None:
@@ -153,7 +218,12 @@ class Streamer:
         if is_data_source(streamer):
             return streamer.generate()
         if callable(streamer):
-            stream = streamer(*self.args, **self.kwargs)
+            args, kwargs = self.args, self.kwargs
+            call = (streamer, len(args), tuple(kwargs))
+            if call != self.__dict__.get("_checked_call"):  # check once per kind of call
+                _check_complete_call(self, streamer, args, kwargs)
+                self._checked_call = call
+            stream = streamer(*args, **kwargs)
             if not isinstance(stream, Iterable) or isinstance(stream, (Mapping, str, bytes)):
                 raise TypeError(
                     f"{_describe(streamer)} returned a {type(stream).__name__}, not an "
@@ -181,6 +251,10 @@ class Streamer:
         ------
         TypeError, ValueError
             If ``max_batches`` is not None or an int >= 0.
+        TypeError
+            If the function still lacks required arguments: the message names them and
+            shows how to give them. Also if it returns something other than an iterable
+            of batches.
 
         Examples
         --------

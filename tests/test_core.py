@@ -137,6 +137,75 @@ def test_arguments_are_checked_against_the_signature_at_construction(args, kwarg
         Streamer(count_up, *args, **kwargs)
 
 
+def noisy(X, Y, *, sigma, scale=1.0):
+    """Needs two positional arguments and one keyword-only argument."""
+    yield {"X": np.asarray(X) * scale + sigma, "Y": np.asarray(Y)}
+
+
+@pytest.mark.parametrize(
+    ("source", "missing", "example"),
+    [
+        (Streamer(count_up), "argument 'n'", "Streamer(count_up, n) or Streamer(count_up, n=...)"),
+        (
+            Streamer(noisy, sigma=0.5),
+            "arguments 'X', 'Y'",
+            "Streamer(noisy, X, Y, sigma=0.5) or Streamer(noisy, sigma=0.5, X=..., Y=...)",
+        ),
+        (Streamer(noisy, [1], [0]), "argument 'sigma'", "Streamer(noisy, [1], [0], sigma=...)."),
+        (Streamer(list_of_batches), "argument 'n'", "Streamer(list_of_batches, n) or"),
+    ],
+    ids=["generator-function", "leading-data", "keyword-only", "plain-function"],
+)
+@pytest.mark.parametrize("start", ["generate", "iterate", "cycle", "iter"])
+def test_missing_arguments_are_named_when_a_stream_starts(source, missing, example, start):
+    # construction accepts it: a learner's fit puts X (and y) first
+    name = source.streamer.__name__
+    with pytest.raises(TypeError) as info:
+        stream = iter(source) if start == "iter" else getattr(source, start)()
+        next(stream)
+    message = str(info.value)
+    assert message.startswith(f"{source!r} cannot start a stream: {name}() is missing")
+    assert f"the required {missing}." in message
+    assert example in message
+    assert info.value.__suppress_context__  # the bare TypeError is not shown too
+
+
+def test_missing_arguments_raise_at_generate_not_at_first_batch():
+    with pytest.raises(TypeError, match="missing the required argument 'n'"):
+        Streamer(count_up).generate(max_batches=1)
+
+
+def test_arguments_set_later_complete_the_call():
+    source = Streamer(noisy, [1], [0])
+    with pytest.raises(TypeError, match="'sigma'"):
+        source.generate()
+    source.set_params(sigma=2.0)
+    assert values(source.generate()) == [3]
+    source.set_params(scale=0.0)  # a new keyword: the call is checked again, and passes
+    assert values(source.generate()) == [2]
+
+
+def test_a_type_error_inside_the_function_is_not_rewritten():
+    def broken(n):
+        return [{"X": np.array([i])} for i in range(n + "1")]
+
+    with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for \+"):
+        Streamer(broken, 2).generate()
+
+
+def test_a_learner_fills_the_leading_arguments_and_names_what_is_still_missing():
+    from sklearn.linear_model import SGDRegressor
+
+    from sklearn_stream import StreamLearner
+
+    X, y = np.ones((6, 1)), np.arange(6.0)
+    learner = StreamLearner(SGDRegressor(), 1, stream=Streamer(noisy, sigma=0.0))
+    assert learner.fit(X, y).n_batches_seen_ == 1
+    learner = StreamLearner(SGDRegressor(), 1, stream=Streamer(noisy))
+    with pytest.raises(TypeError, match=r"noisy\(\) is missing the required argument 'sigma'"):
+        learner.fit(X, y)
+
+
 def test_cycle_repeats_and_bounds():
     source = Streamer(count_up, 3)
     assert values(source.cycle(max_iter=7)) == [0, 1, 2, 0, 1, 2, 0]
