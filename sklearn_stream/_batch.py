@@ -1,9 +1,11 @@
 """Single batches: measure them, join them, cut them.
 
 A *batch* is a ``dict`` whose values share their first-axis length: numpy arrays (at least
-one-dimensional), scipy sparse matrices or arrays, lists or tuples. Every module of the
-package that looks inside batches uses these helpers; :mod:`sklearn_stream.buffer`
-re-exports the public ones.
+one-dimensional), scipy sparse matrices or arrays, lists or tuples, pandas DataFrames or
+Series. Every module of the package that looks inside batches uses these helpers;
+:mod:`sklearn_stream.buffer` re-exports the public ones.
+
+pandas is optional: it is imported only to join values that are pandas objects already.
 """
 
 from collections.abc import Mapping, Sequence
@@ -19,6 +21,8 @@ __all__ = [
     "batch_length",
     "concat_batches",
     "field_length",
+    "index_free",
+    "is_pandas",
     "key_change_message",
     "row_sliceable",
     "slice_batch",
@@ -27,6 +31,45 @@ __all__ = [
 
 # Sparse formats that support row slicing directly; others go through CSR once per batch.
 _ROW_SLICEABLE = frozenset({"csr", "csc", "lil"})
+# Marks a pandas field in the ``formats`` of :func:`row_sliceable`: cut by position (iloc).
+_PANDAS = object()
+_PANDAS_CLASSES = frozenset({"DataFrame", "Series"})
+
+
+def is_pandas(value: Any) -> bool:
+    """Whether ``value`` is a pandas DataFrame or Series (or a subclass of one).
+
+    Checked by the names of its classes, so pandas is never imported to answer.
+
+    Examples
+    --------
+    >>> from sklearn_stream._batch import is_pandas
+    >>> is_pandas(np.zeros(3)), is_pandas([1, 2])
+    (False, False)
+    """
+    for cls in type(value).__mro__:
+        if cls.__name__ in _PANDAS_CLASSES and cls.__module__.startswith("pandas"):
+            return True
+    return False
+
+
+def index_free(batch: Mapping) -> dict:
+    """The batch with the index of every pandas value replaced by ``0, 1, ..., n - 1``.
+
+    A batch's rows are identified by their position; an index carried over from the input
+    (e.g. the running row numbers of ``pandas.read_csv(chunksize=...)``) would no longer
+    match the rows of a re-cut batch, so it is dropped rather than kept half-true.
+
+    Examples
+    --------
+    >>> from sklearn_stream._batch import index_free
+    >>> index_free({"X": np.arange(2)})
+    {'X': array([0, 1])}
+    """
+    return {
+        key: value.reset_index(drop=True) if is_pandas(value) else value
+        for key, value in batch.items()
+    }
 
 
 def field_length(key: Any, value: Any) -> int:
@@ -36,7 +79,7 @@ def field_length(key: Any, value: Any) -> int:
     ----------
     key : object
         The field's key, named in error messages.
-    value : array, sparse matrix, list or tuple
+    value : array, sparse matrix, list, tuple, DataFrame or Series
         The field's value.
 
     Returns
@@ -65,7 +108,8 @@ def field_length(key: Any, value: Any) -> int:
             ) from None
         raise BatchError(
             f"field {key!r} of the batch has no length: got a {type(value).__name__}. "
-            "Batch values must be arrays, sparse matrices, lists or tuples."
+            "Batch values must be arrays, sparse matrices, lists, tuples, or pandas "
+            "DataFrames or Series."
         ) from None
 
 
@@ -124,24 +168,50 @@ def _mixed(key: Any, values: Sequence, kind: type) -> BatchError:
     )
 
 
+def _concat_pandas(key: Any, values: Sequence) -> Any:
+    """Join pandas values by position: the result has the index ``0, 1, ..., n - 1``."""
+    import pandas as pd  # only reached when the values are pandas objects: it is installed
+
+    first = values[0]
+    kind = pd.DataFrame if isinstance(first, pd.DataFrame) else pd.Series
+    if not all(isinstance(v, kind) for v in values):
+        raise _mixed(key, values, kind)
+    if kind is pd.DataFrame:
+        for value in values:
+            if not value.columns.equals(first.columns):
+                raise BatchError(
+                    f"field {key!r} is a DataFrame with columns {list(value.columns)} in one "
+                    f"batch but {list(first.columns)} in an earlier one; every batch of a "
+                    "stream needs the same columns, in the same order."
+                )
+    return pd.concat(values, ignore_index=True)
+
+
+def _concat_arrays(key: Any, values: Sequence) -> np.ndarray:
+    first = values[0]
+    try:
+        joined = np.concatenate(values)
+    except (TypeError, ValueError) as error:
+        if not all(isinstance(v, np.ndarray) for v in values):
+            raise _mixed(key, values, np.ndarray) from None
+        raise BatchError(f"cannot join field {key!r} across batches: {error}") from None
+    # numpy converts lists and scalars silently; arrays of other dtypes promote as usual.
+    if joined.dtype != first.dtype and not all(isinstance(v, np.ndarray) for v in values):
+        raise _mixed(key, values, np.ndarray)
+    return joined
+
+
 def _concat_values(key: Any, values: Sequence) -> Any:
     first = values[0]
     if isinstance(first, np.ndarray):
-        try:
-            joined = np.concatenate(values)
-        except (TypeError, ValueError) as error:
-            if not all(isinstance(v, np.ndarray) for v in values):
-                raise _mixed(key, values, np.ndarray) from None
-            raise BatchError(f"cannot join field {key!r} across batches: {error}") from None
-        # numpy converts lists and scalars silently; arrays of other dtypes promote as usual.
-        if joined.dtype != first.dtype and not all(isinstance(v, np.ndarray) for v in values):
-            raise _mixed(key, values, np.ndarray)
-        return joined
+        return _concat_arrays(key, values)
     if sp.issparse(first):
         if not all(sp.issparse(v) for v in values):
             raise _mixed(key, values, type(first))
         field_length(key, first)  # 2-d only
         return sp.vstack(values, format=first.format)
+    if is_pandas(first):
+        return _concat_pandas(key, values)
     for kind in (list, tuple):
         if isinstance(first, kind):
             if not all(isinstance(v, kind) for v in values):
@@ -149,7 +219,8 @@ def _concat_values(key: Any, values: Sequence) -> Any:
             return kind(chain.from_iterable(values))
     raise BatchError(
         f"cannot join field {key!r}: values of type {type(first).__name__} are not supported; "
-        "use numpy arrays, scipy sparse matrices, lists or tuples."
+        "use numpy arrays, scipy sparse matrices, lists, tuples, or pandas DataFrames or "
+        "Series."
     )
 
 
@@ -166,15 +237,18 @@ def concat_batches(batches: Sequence[Mapping]) -> dict:
     dict
         A batch whose every field is the concatenation of that field across ``batches``
         (arrays with :func:`numpy.concatenate`, sparse matrices stacked as sparse in the
-        format of the first, lists and tuples chained).
+        format of the first, lists and tuples chained, pandas DataFrames and Series with
+        ``pandas.concat``, keeping their columns and giving the result the index
+        ``0, 1, ..., n - 1``).
 
     Raises
     ------
     ValueError
         If ``batches`` is empty.
     BatchError
-        If the batches' keys differ, or a field mixes sparse and dense values or holds a type
-        that cannot be joined.
+        If the batches' keys differ, a field mixes kinds of values (sparse and dense,
+        DataFrame and array, ...) or holds a type that cannot be joined, or a DataFrame
+        field's columns differ between batches.
 
     Examples
     --------
@@ -194,21 +268,26 @@ def concat_batches(batches: Sequence[Mapping]) -> dict:
 
 def row_sliceable(batch: Mapping) -> tuple[dict, dict]:
     """Prepare a batch to be cut many times: sparse fields in formats without row slicing
-    are converted to CSR once. Returns the prepared batch and ``{key: original format}``
-    for the converted fields, to be passed to :func:`slice_batch`."""
+    are converted to CSR once, and pandas fields are marked to be cut by position. Returns
+    the prepared batch and ``{key: original format or pandas marker}`` for those fields,
+    to be passed to :func:`slice_batch`."""
     formats = {}
     prepared = dict(batch)
     for key, value in batch.items():
-        if sp.issparse(value) and value.format not in _ROW_SLICEABLE:
-            formats[key] = value.format
-            prepared[key] = value.tocsr()
+        if sp.issparse(value):
+            if value.format not in _ROW_SLICEABLE:
+                formats[key] = value.format
+                prepared[key] = value.tocsr()
+        elif type(value) is not np.ndarray and is_pandas(value):
+            formats[key] = _PANDAS
     return prepared, formats
 
 
 def slice_batch(batch: Mapping, start: int, stop: int, formats: Mapping | None = None) -> dict:
     """Return rows ``start:stop`` of every field of a batch.
 
-    Arrays are sliced as views (no copy); sparse matrices keep their format.
+    Arrays are sliced as views (no copy); sparse matrices keep their format; pandas
+    DataFrames and Series are cut by position and get the index ``0, 1, ..., n - 1``.
 
     Parameters
     ----------
@@ -233,9 +312,17 @@ def slice_batch(batch: Mapping, start: int, stop: int, formats: Mapping | None =
     """
     if formats is None:
         batch, formats = row_sliceable(batch)
-    cut = {key: value[start:stop] for key, value in batch.items()}
-    for key, fmt in formats.items():
-        cut[key] = cut[key].asformat(fmt)
+    if not formats:
+        return {key: value[start:stop] for key, value in batch.items()}
+    cut = {}
+    for key, value in batch.items():
+        fmt = formats.get(key)
+        if fmt is None:
+            cut[key] = value[start:stop]
+        elif fmt is _PANDAS:
+            cut[key] = value.iloc[start:stop].reset_index(drop=True)
+        else:
+            cut[key] = value[start:stop].asformat(fmt)
     return cut
 
 

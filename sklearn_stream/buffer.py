@@ -4,7 +4,7 @@ The helpers for single batches (:func:`batch_length`, :func:`concat_batches`,
 :func:`slice_batch`) live in :mod:`sklearn_stream._batch` and are re-exported here.
 """
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from numbers import Integral
 from operator import itemgetter
 from typing import Any
@@ -16,6 +16,8 @@ from ._batch import (
     batch_length,
     concat_batches,
     field_length,
+    index_free,
+    is_pandas,
     key_change_message,
     row_sliceable,
     slice_batch,
@@ -87,6 +89,30 @@ class _Pending:
         self.gaps.clear()
         self.first = first
 
+    def release(
+        self, merged: dict, held: int, index: int, buffer_size: int, out: Callable
+    ) -> tuple[list, int]:
+        """Cut the joined batch ``merged`` (``held`` rows, the last from input batch
+        ``index``) into full output batches; hold back the rows left over.
+
+        Returns the output batches and the room left before the next one is full.
+        """
+        if held == buffer_size:
+            self.restart(index + 1)
+            return [out(merged)], buffer_size
+        merged, formats = row_sliceable(merged)
+        full = []
+        start = 0
+        while held - start >= buffer_size:
+            full.append(slice_batch(merged, start, start + buffer_size, formats))
+            start += buffer_size
+        if start == held:
+            self.restart(index + 1)
+            return full, buffer_size
+        self.restart(index)
+        self.batches.append(slice_batch(merged, start, held, formats))
+        return full, buffer_size - (held - start)
+
     def join(
         self, order: tuple, getters: tuple, keys: frozenset, measured: Any, held: int
     ) -> dict:
@@ -101,22 +127,8 @@ class _Pending:
             _check_batch(batches[0], keys, self.position(0))
             joined = dict(batches[0])
         else:
-            try:
-                columns = [list(map(getter, batches)) for getter in getters]
-                count = len(batches)
-                if held == count:  # the measured field has one row per batch: so must all
-                    valid = True
-                    for key, column in zip(order, columns):
-                        if key != measured and list(map(len, column)).count(1) != count:
-                            valid = False
-                            break
-                else:
-                    lengths = [list(map(len, column)) for column in columns]
-                    valid = all(row == lengths[0] for row in lengths)
-                valid = valid and sum(map(len, batches)) == len(order) * count
-            except (KeyError, TypeError):  # a missing key, or sparse values: check each
-                valid = False
-            if not valid:
+            columns = _consistent_columns(batches, order, getters, measured, held)
+            if columns is None:
                 for offset, batch in enumerate(batches):
                     _check_batch(batch, keys, self.position(offset))
                 columns = [[batch[key] for batch in batches] for key in order]
@@ -134,12 +146,41 @@ class _Pending:
         return joined
 
 
+def _consistent_columns(
+    batches: list, order: tuple, getters: tuple, measured: Any, held: int
+) -> list | None:
+    """The values of each field across ``batches`` (in ``order``), if a quick look finds
+    every batch with the stream's keys and fields of equal lengths; None otherwise."""
+    try:
+        columns = [list(map(getter, batches)) for getter in getters]
+        count = len(batches)
+        if held == count:  # the measured field has one row per batch: so must all
+            for key, column in zip(order, columns):
+                if key != measured and list(map(len, column)).count(1) != count:
+                    return None
+        else:
+            lengths = [list(map(len, column)) for column in columns]
+            if not all(row == lengths[0] for row in lengths):
+                return None
+    except (KeyError, TypeError):  # a missing key, or sparse values: check each
+        return None
+    if sum(map(len, batches)) != len(order) * count:  # extra keys
+        return None
+    return columns
+
+
 def _pick_key(batch: Mapping) -> Any:
     """The field measured per batch on the fast path: a str key with a dense value."""
     for key, value in batch.items():
-        if isinstance(key, str) and isinstance(value, (np.ndarray, list, tuple)):
+        if isinstance(key, str) and (
+            isinstance(value, (np.ndarray, list, tuple)) or is_pandas(value)
+        ):
             return key
     return _NO_KEY
+
+
+def _identity(batch: dict) -> dict:
+    return batch
 
 
 def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[dict]:
@@ -151,6 +192,7 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
     """
     held_back = _Pending()
     pending = held_back.batches
+    out = _identity  # index_free once the stream turns out to hold pandas values
     hold = pending.append
     room = buffer_size  # rows that can still be held back before an output batch is full
     keys: frozenset = frozenset()
@@ -168,6 +210,7 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
                     _checked_length(batch, index)
                     order, keys, key = tuple(batch), frozenset(batch), _pick_key(batch)
                     getters = tuple(map(itemgetter, order))
+                    out = index_free if any(map(is_pandas, batch.values())) else _identity
                 n = _check_batch(batch, keys, index)
             if 0 < n < room:  # the usual case: hold it back
                 hold(batch)
@@ -180,28 +223,16 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
                     held_back.gaps.append(len(pending))
                     continue
                 if n == buffer_size:  # a full batch passes through untouched
-                    yield batch
+                    yield out(batch)
                     held_back.first = index + 1
                     continue
             hold(batch)
             held = buffer_size - room + n
             merged = held_back.join(order, getters, keys, key, held)
-            if held == buffer_size:
-                yield merged
-                held_back.restart(index + 1)
-                room = buffer_size
-                continue
-            merged, formats = row_sliceable(merged)
-            start = 0
-            while held - start >= buffer_size:
-                yield slice_batch(merged, start, start + buffer_size, formats)
-                start += buffer_size
-            held_back.restart(index if start < held else index + 1)
-            if start < held:
-                hold(slice_batch(merged, start, held, formats))
-            room = buffer_size - (held - start)
+            full, room = held_back.release(merged, held, index, buffer_size, out)
+            yield from full
         if room < buffer_size:
-            yield held_back.join(order, getters, keys, key, buffer_size - room)
+            yield out(held_back.join(order, getters, keys, key, buffer_size - room))
     finally:
         close = getattr(iterator, "close", None)
         if close_input and close is not None:
