@@ -95,5 +95,24 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
+    # Every top-level page up to the API reference stays in the navbar at 1280 px; only the
+    # changelog and the architecture notes go under "More".
+    "header_links_before_dropdown": 6,
+    "navbar_persistent": ["search-button"],  # the search icon: the wide field pushed links out
 }
+# Pages without sub-pages get no left sidebar (it would show an empty "Section Navigation").
+html_sidebars = {
+    page: []
+    for page in (
+        "index",
+        "getting_started",
+        "concepts",
+        "pescador_users",
+        "changelog",
+        "architecture",
+    )
+}
+# Methods in a class page's right-hand contents are listed as "fit()", not
+# "StreamLearner.fit()", so the names fit in the column.
+toc_object_entries_show_parents = "hide"
 html_show_sourcelink = False

@@ -63,6 +63,19 @@ def test_docs_build_with_warnings_as_errors(tmp_path):
         "#sklearn.pipeline.Pipeline"
     )
     assert expected in (html / "user_guide" / "learner.html").read_text(encoding="utf-8")
+    # what a browser shows: top-level pages without sub-pages have no (empty) "Section
+    # Navigation"; "API reference" is a navbar link, not hidden under "More"; API titles are
+    # the bare names and the page contents list "fit()", not "StreamLearner.fit()", so both
+    # fit their columns at 1280 px (checked by screenshots when this was set up)
+    for page in ("getting_started", "concepts", "pescador_users"):
+        assert "Section Navigation" not in (html / f"{page}.html").read_text(encoding="utf-8")
+    navbar = (html / "index.html").read_text(encoding="utf-8")
+    assert navbar.index('href="api.html"') < navbar.index("More")
+    learner_page = (html / "generated" / "sklearn_stream.StreamLearner.html").read_text(
+        encoding="utf-8"
+    )
+    assert "<h1>StreamLearner<" in learner_page
+    assert "StreamLearner.fit()" not in learner_page
     # every public name has an API page
     import sklearn_stream
 
