@@ -60,7 +60,8 @@ class ProgressDisplay:
             except ImportError:
                 if use_tqdm:
                     raise ImportError(
-                        "the progress bar needs tqdm: pip install 'sklearn-stream[progress]'"
+                        "the progress bar needs tqdm: python -m pip install tqdm (or, in the "
+                        "repository, python -m pip install -e '.[progress]')"
                     ) from None
             else:
                 self.bar = tqdm(total=total, unit="batch", desc="StreamLearner", leave=True)
@@ -256,9 +257,9 @@ MONITOR_PARAMS_DOC = """\
     verbose : int, default=0
         0 prints nothing; 1 or more shows progress while training (batches, samples,
         batches per second and the latest validation score): a tqdm progress bar when
-        tqdm is installed (``pip install 'sklearn-stream[progress]'``), periodic log lines
-        otherwise. When training from a stream with ``max_batches=None``, it first says
-        that an endless stream would train for ever."""
+        tqdm is installed (``python -m pip install tqdm``, or ``-e '.[progress]'`` in the
+        repository), periodic log lines otherwise. When training from a stream with
+        ``max_batches=None``, it first says that an endless stream would train for ever."""
 
 MONITOR_ATTRIBUTES_DOC = """\
     history_ : dict of lists

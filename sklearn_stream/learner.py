@@ -92,7 +92,9 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
     Attributes
     ----------
     estimator_ : estimator object
-        The trained clone of ``estimator``.
+        The trained clone of ``estimator``. Its other fitted attributes (names ending in
+        ``_``, such as ``coef_`` or ``cluster_centers_``) are readable on the learner too:
+        ``learner.coef_`` is ``learner.estimator_.coef_``.
     n_batches_seen_ : int
         Batches trained on since ``estimator_`` was created.
     n_samples_seen_ : int
@@ -109,9 +111,6 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
     labels_ : ndarray of shape (n_samples,)
         Clusterers, after :meth:`fit` with ``stream=None``: the trained model's clusters
         of the training data (otherwise ``estimator_.labels_``, if it has them).
-
-    Every other fitted attribute of ``estimator_`` (a name ending in ``_``, such as
-    ``coef_`` or ``cluster_centers_``) is readable on the learner too.
 
     See Also
     --------

@@ -1,4 +1,5 @@
-"""Plots of training runs (needs matplotlib: ``pip install 'sklearn-stream[plot]'``)."""
+"""Plots of training runs (need matplotlib: ``python -m pip install matplotlib``, or
+``python -m pip install -e '.[plot]'`` in the repository)."""
 
 from typing import Any
 
@@ -65,7 +66,8 @@ def plot_history(learner: Any, ax: Any = None, *, x: str = "n_samples", **kwargs
         import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError(
-            "plot_history needs matplotlib: pip install 'sklearn-stream[plot]'"
+            "plot_history needs matplotlib: python -m pip install matplotlib (or, in the "
+            "repository, python -m pip install -e '.[plot]')"
         ) from None
     if ax is None:
         ax = plt.gca()
