@@ -28,6 +28,36 @@ def test_util_namespace_matches_pescador_0_1_3(name):
     assert name in util.__all__
 
 
+# Exceptions that never leave the package: a worker's signal to itself that it must stop.
+_INTERNAL_EXCEPTIONS = {"sklearn_stream._zmq.worker.Stopped"}
+
+
+def _package_modules():
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.walk_packages(sklearn_stream.__path__, "sklearn_stream."):
+        yield importlib.import_module(info.name)
+
+
+def test_every_exception_a_user_can_catch_lives_in_exceptions():
+    from sklearn_stream import exceptions
+
+    defined = {
+        f"{obj.__module__}.{obj.__qualname__}"
+        for module in _package_modules()
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and issubclass(obj, BaseException)
+        and obj.__module__.startswith("sklearn_stream")
+    }
+    public = {f"sklearn_stream.exceptions.{name}" for name in exceptions.__all__}
+    assert defined - _INTERNAL_EXCEPTIONS == public
+    from sklearn_stream.zmq_stream import BindError, WorkerError
+
+    assert WorkerError.__module__ == BindError.__module__ == "sklearn_stream.exceptions"
+
+
 def _layer_imports(path):
     tree = ast.parse(path.read_text())
     return {
