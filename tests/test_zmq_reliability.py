@@ -405,3 +405,141 @@ def test_a_dataframe_with_object_columns_raises_naming_the_column(no_leftovers):
 
     with pytest.raises(TypeError, match="'X'.*column 'name'"):
         list(zmq_stream(Streamer(batches)))
+
+
+# -- found by review: more ways a worker could fail unnoticed ----------------------------
+def tagged_endless():
+    while True:
+        yield {"pid": os.getpid(), "X": np.zeros(4)}
+        time.sleep(0.001)
+
+
+@pytest.mark.timeout(120)
+def test_a_killed_worker_is_noticed_while_the_others_keep_streaming(no_leftovers):
+    stream = ZMQStreamer(Streamer(tagged_endless), n_workers=2).generate()
+    killed_at = None
+    with pytest.raises(WorkerError, match="SIGKILL"):
+        for i, batch in enumerate(stream):
+            if i == 20:
+                os.kill(batch["pid"], signal.SIGKILL)
+                killed_at = time.monotonic()
+            assert killed_at is None or time.monotonic() - killed_at < 10, "never noticed"
+            time.sleep(0.01)  # a consumer slower than the workers
+    stream.close()
+
+
+def failing_with_a_long_message(length):
+    yield {"X": np.zeros(2)}
+    raise ValueError("x" * length)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("max_batch_bytes", [1000, 1 << 20])
+def test_an_error_report_larger_than_max_batch_bytes_still_arrives(no_leftovers, max_batch_bytes):
+    stream = zmq_stream(
+        Streamer(failing_with_a_long_message, 600_000), max_batch_bytes=max_batch_bytes
+    )
+    with pytest.raises(ValueError, match="(?s)^xxx.*characters left out.*xxx$") as info:
+        list(stream)
+    assert "characters left out" in info.value.worker_traceback
+
+
+ORPHANS = textwrap.dedent(
+    """
+    import os, sys, time
+    import numpy as np
+    from sklearn_stream import Streamer
+    from sklearn_stream.zmq_stream import ZMQStreamer
+
+    def slow():
+        while True:
+            time.sleep(0.05)
+            yield {"pid": os.getpid(), "X": np.zeros(3)}
+
+    stream = ZMQStreamer(Streamer(slow), n_workers=2, start_method=sys.argv[1]).generate()
+    pids = {int(next(stream)["pid"]) for _ in range(10)}
+    print(*pids, flush=True)
+    time.sleep(60)
+    """
+)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_workers_of_a_killed_consumer_exit_even_before_it_is_reaped(start_method):
+    consumer = subprocess.Popen(
+        [sys.executable, "-c", ORPHANS, start_method], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        pids = [int(pid) for pid in consumer.stdout.readline().split()]
+        assert len(pids) == 2
+        os.kill(consumer.pid, signal.SIGKILL)  # not reaped yet: a zombie until wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in pids):
+            time.sleep(0.05)
+        alive = [p for p in pids if os.path.exists(f"/proc/{p}")]
+    finally:
+        consumer.kill()
+        consumer.wait()
+        consumer.stdout.close()
+    assert alive == [], "workers outlived their killed consumer by 10 s"
+
+
+def count_batches_in_workers(n):
+    return len(list(ZMQStreamer(Streamer(numbered, n), n_workers=2).generate()))
+
+
+@pytest.mark.timeout(180)
+def test_zmq_streams_work_inside_joblib_workers():
+    # no fd check: joblib keeps its own resource tracker open for the rest of the session
+    from joblib import Parallel, delayed
+    from joblib.externals.loky import get_reusable_executor
+
+    try:
+        counts = Parallel(n_jobs=2, backend="loky")(
+            delayed(count_batches_in_workers)(n) for n in (5, 7)
+        )
+    finally:
+        get_reusable_executor().shutdown(wait=True)  # joblib keeps its workers otherwise
+    assert counts == [10, 14]
+    assert multiprocessing.active_children() == []
+
+
+def global_draws(n):
+    for _ in range(n):
+        yield {"X": np.random.random(3)}  # noqa: NPY002 (the global generator on purpose)
+
+
+@pytest.mark.timeout(60)
+def test_a_source_using_numpy_global_generator_differs_between_epochs(no_leftovers):
+    source = ZMQStreamer(Streamer(global_draws, 3), start_method="fork")
+    first, second = ([b["X"].tolist() for b in source.generate()] for _ in range(2))
+    assert first != second
+
+
+def raising(exc):
+    yield {"X": np.zeros(2)}
+    raise exc
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "exc", [KeyError("missing"), ValueError("a", 2), OSError(2, "gone")], ids=repr
+)
+def test_a_built_in_exception_keeps_its_arguments(no_leftovers, exc):
+    expected = KeyError if isinstance(exc, KeyError) else type(exc)
+    with pytest.raises((expected, WorkerError)) as info:
+        list(zmq_stream(Streamer(raising, exc)))
+    if not isinstance(exc, OSError):  # OSError subclasses come back as WorkerError
+        assert info.value.args == exc.args
+
+
+@pytest.mark.timeout(60)
+def test_a_value_that_cannot_be_sent_raises_batch_error(no_leftovers):
+    from sklearn_stream.exceptions import BatchError
+
+    def batches():
+        yield {"X": np.array(["a", "b"], dtype=object)}
+
+    with pytest.raises(BatchError, match="'X'.*numpy.ndarray of dtype object"):
+        list(zmq_stream(Streamer(batches)))

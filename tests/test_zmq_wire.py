@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sklearn_stream._zmq.decode import BatchDecoder, decode_error, split_multipart
-from sklearn_stream._zmq.wire import BatchEncoder, WireError, encode_error
+from sklearn_stream._zmq.wire import HEADER_ROOM, BatchEncoder, WireError, encode_error
 
 TOKEN = bytes(range(16))
 
@@ -248,8 +248,20 @@ def test_error_report_round_trip():
         "type": "KeyError",
         "module": "builtins",
         "message": "'k'",
+        "args": ("k",),
         "traceback": "Traceback: line 1",
     }
+
+
+@pytest.mark.parametrize("size", [10, 100_000, 5_000_000])
+def test_an_error_report_always_fits_in_the_header_room(size):
+    exc = ValueError("x" * size)
+    message = encode_error(exc, f"Traceback\n{'y' * size}", TOKEN)
+    assert len(message) <= HEADER_ROOM
+    report = decode_error(message)
+    assert report["message"].startswith("xxx") and report["message"].endswith("xxx")
+    if size > 1000:
+        assert "characters left out" in report["message"]
     with pytest.raises(WireError):
         decode_error(b"E" + TOKEN + b"{not json")
     with pytest.raises(WireError):

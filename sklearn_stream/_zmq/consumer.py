@@ -10,9 +10,13 @@ behind its last batch, and gets back at once all the consumer owes it.
 
 Worker exits are looked at on a clock, whatever arrives on the socket. A worker never exits
 on its own before the consumer has read its last message (``F`` or ``E``: it waits to be
-told to stop), so one that exits otherwise has died; the error is raised once it has sent
-nothing for :data:`DRAIN` seconds of this generator's own receiving time (time the user
-spends between batches does not count), so every batch it did send is yielded first.
+told to stop), so one that exits otherwise has died. Its error is raised once nothing more
+of it can be queued: when :data:`DRAIN` seconds of this generator's own receiving time
+passed without a message of it (time the user spends between batches does not count), or
+when enough messages of other peers arrived since its last one (the socket takes messages
+from its peers in turn, so a dead worker with messages still queued is never passed over
+that often). So every batch it did send is yielded first, and a dead worker is noticed
+even while the others keep the socket busy.
 """
 
 import builtins
@@ -28,13 +32,16 @@ from collections.abc import Iterator
 from multiprocessing.connection import wait
 from typing import Any
 
-from ..exceptions import BindError, WireError, WorkerError, WorkerTraceback
+from .. import exceptions
+from ..exceptions import BindError, StreamError, WireError, WorkerError, WorkerTraceback
 from . import decode, wire
 from .worker import WorkerGroup, import_zmq
 
 __all__ = ["DEFAULT_WINDOW_BYTES", "run_stream"]
 
 DRAIN = 0.3  # receiving time after a worker died without a message of it: then it is an error
+_SETTLE = 0.1  # after a death is noticed, the least time before other peers' messages count
+_PASSED_OVER = 64  # ... and how many of them (plus 8 per worker) mean its queue is empty
 _CHECK = 0.1  # how often worker exits are looked at
 _WAIT_MS = 100  # how long one receive waits
 _DEFAULT_GRACE = 0.4  # how long stopped workers may take to exit before they are ended
@@ -75,14 +82,29 @@ def _bind(sock: Any, zmq: Any, options: dict) -> tuple[str, str | None]:
     )
 
 
+def _reraised_class(module: str, name: str) -> type | None:
+    """The class of a reported exception if it is raised again as itself: a built-in
+    exception, or one of :mod:`sklearn_stream.exceptions` (else None)."""
+    if module == "builtins":
+        cls = getattr(builtins, name, None)
+        usable = isinstance(cls, type) and issubclass(cls, Exception)
+        return cls if usable and not issubclass(cls, _NOT_RERAISED) else None
+    if module == exceptions.__name__ and name in exceptions.__all__:
+        cls = getattr(exceptions, name)
+        return cls if issubclass(cls, StreamError) else None
+    return None
+
+
 def worker_exception(report: dict, index: int) -> BaseException:
-    """Rebuild the exception a worker reported: same type if built-in, else WorkerError."""
+    """Rebuild the exception a worker reported: the same type if it is a built-in exception
+    or one of :mod:`sklearn_stream.exceptions`, else WorkerError."""
     name, message, text = report["type"], report["message"], report["traceback"]
-    cls = getattr(builtins, name, None) if report["module"] == "builtins" else None
+    cls = _reraised_class(report["module"], name)
     exc = None
-    if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, _NOT_RERAISED):
+    if cls is not None:
+        args = report.get("args")
         try:
-            exc = cls(message)
+            exc = cls(*args) if args is not None else cls(message)
         except Exception:
             exc = None
     if exc is None:
@@ -148,6 +170,9 @@ class _Receiver:
         self.running = set(range(len(group.tokens)))  # workers whose last message is unread
         self.sentinels = {p.sentinel: i for i, p in enumerate(group.processes)}
         self.quiet: dict = {}  # dead workers -> receiving time since their last message
+        self.passed_over: dict = {}  # dead workers -> messages of others since their last
+        self.noticed: dict = {}  # dead workers -> when their death was noticed
+        self.most_passed_over = _PASSED_OVER + 8 * len(group.tokens)
         self.next_check = time.monotonic() + _CHECK
         self.mark = time.monotonic()
 
@@ -215,16 +240,21 @@ class _Receiver:
             raise WorkerError(f"zmq_stream worker {index} sent a message of unknown kind.")
 
     def tick(self) -> float:
-        """Count the receiving time since the last tick; raise for a dead worker gone quiet."""
+        """Count the receiving time since the last tick; raise for a dead worker that has
+        nothing more queued."""
         now = time.monotonic()
         if self.quiet:
             spent = now - self.mark
             for index in self.quiet:
                 self.quiet[index] += spent
-                if self.quiet[index] >= DRAIN:
+                if self.quiet[index] >= DRAIN or self._passed_over(index, now):
                     raise _death(self.group.processes[index], index)
         self.mark = now
         return now
+
+    def _passed_over(self, index: int, now: float) -> bool:
+        settled = now - self.noticed[index] >= _SETTLE
+        return settled and self.passed_over[index] >= self.most_passed_over
 
     def watch(self) -> None:
         """Look at worker exits on a clock, whatever arrives on the socket."""
@@ -236,11 +266,17 @@ class _Receiver:
             index = self.sentinels.pop(sentinel)
             if index in self.running:
                 self.quiet[index] = 0.0
+                self.passed_over[index] = 0
+                self.noticed[index] = now
 
     def heard(self, index: int | None) -> None:
-        """A message of worker ``index`` arrived: a dead worker may still have more queued."""
-        if index in self.quiet:
-            self.quiet[index] = 0.0
+        """A message of worker ``index`` (None: of a stranger) arrived."""
+        for dead in self.quiet:
+            if dead == index:  # it may still have more queued
+                self.quiet[dead] = 0.0
+                self.passed_over[dead] = 0
+            else:
+                self.passed_over[dead] += 1
 
     def rest(self) -> list:
         """The remaining frames of the message being received."""

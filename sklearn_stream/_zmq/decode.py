@@ -40,7 +40,11 @@ def decode_error(message: bytes) -> dict:
     keys = ("type", "module", "message", "traceback")
     if not isinstance(document, dict) or not all(isinstance(document.get(k), str) for k in keys):
         raise WireError("a worker sent a malformed error report.")
-    return {k: document[k] for k in keys}
+    report = {k: document[k] for k in keys}
+    args = document.get("args")
+    valid = isinstance(args, list) and all(type(arg) in _JSON_SCALARS for arg in args)
+    report["args"] = tuple(args) if valid else None
+    return report
 
 
 def split_multipart(first: bytes, frames: list) -> tuple[bytes, list]:

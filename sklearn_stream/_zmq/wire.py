@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..exceptions import WireError
+from ..exceptions import BatchError, WireError
 
 __all__ = [
     "ASK",
@@ -77,8 +77,8 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _unsupported(key: str, value: Any, why: str = "") -> TypeError:
-    return TypeError(
+def _unsupported(key: str, value: Any, why: str = "") -> BatchError:
+    return BatchError(
         f"batch field {key!r} holds a {_type_name(value)}{why}, which zmq_stream cannot send "
         "between processes. Supported values: numpy arrays and scalars of numeric or "
         "boolean dtype (memory maps included), scipy sparse matrices and arrays, pandas "
@@ -115,9 +115,11 @@ def _sparse_field(key: str, matrix: Any, buffers: list) -> list:
     return [key, "s", fmt, is_array, list(matrix.shape), specs, extra]
 
 
-def _numeric(key: str, array: np.ndarray, what: str = "") -> np.ndarray:
+def _numeric(key: str, array: np.ndarray, owner: Any = None, what: str = "") -> np.ndarray:
+    """``array`` if its dtype can be sent; ``owner`` is the value it comes from."""
     if array.dtype.kind not in _ARRAY_KINDS:
-        raise _unsupported(key, array, f"{what} of dtype {array.dtype}")
+        owner = array if owner is None else owner
+        raise _unsupported(key, owner, f"{what} of dtype {array.dtype}")
     return array
 
 
@@ -132,7 +134,7 @@ def _frame_field(key: str, frame: Any, buffers: list) -> list:
         column = frame.iloc[:, position]
         if not isinstance(column.dtype, np.dtype):
             raise _unsupported(key, frame, f" whose column {label!r} has dtype {column.dtype}")
-        array = _numeric(key, column.to_numpy(), f" column {label!r}")
+        array = _numeric(key, column.to_numpy(), frame, f" whose column {label!r} is")
         specs.append(_array_field(key, array, buffers)[2:])
     return [key, "f", labels, specs]
 
@@ -143,7 +145,7 @@ def _series_field(key: str, series: Any, buffers: list) -> list:
         raise _unsupported(key, series, " whose name is not str, int, float, bool or None")
     if not isinstance(series.dtype, np.dtype):
         raise _unsupported(key, series, f" of dtype {series.dtype}")
-    array = _numeric(key, series.to_numpy(), "")
+    array = _numeric(key, series.to_numpy(), series)
     return [key, "r", series.name, _array_field(key, array, buffers)[2:]]
 
 
@@ -184,14 +186,14 @@ def _value_field(key: str, value: Any, buffers: list) -> list:
 def _describe_batch(batch: Any) -> tuple[list, list]:
     """The header fields of a batch and its buffers, or a TypeError naming what is wrong."""
     if type(batch) is not dict and not isinstance(batch, Mapping):
-        raise TypeError(
+        raise BatchError(
             f"the stream yielded a {_type_name(batch)}; a batch must be a dict of arrays."
         )
     fields = []
     buffers: list = []
     for key, value in batch.items():
         if type(key) is not str:
-            raise TypeError(
+            raise BatchError(
                 f"batch key {key!r} is a {_type_name(key)}; zmq_stream sends batches whose "
                 "keys are str."
             )
@@ -259,9 +261,9 @@ class BatchEncoder:
 
         Raises
         ------
-        TypeError
+        BatchError
             If ``batch`` is not a dict with str keys, or a value is of a kind that cannot
-            be sent; the message names the key and the type.
+            be sent; the message names the key and the type (a ``TypeError``).
         """
         signature = self._signature(batch)
         layout = None if signature is None else self._layouts.get(signature)
@@ -290,8 +292,29 @@ class BatchEncoder:
         return b"".join(parts)
 
 
+def _shortened(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters in its middle, saying so."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n... ({len(text) - 2 * half} characters left out) ...\n{text[-half:]}"
+
+
+def _error_args(exc: BaseException) -> list | None:
+    """The exception's arguments when they are JSON scalars (to rebuild it as it was)."""
+    args = getattr(exc, "args", ())
+    if isinstance(args, tuple) and all(type(arg) in _JSON_SCALARS for arg in args):
+        return list(args)
+    return None
+
+
 def encode_error(exc: BaseException, traceback_text: str, token: bytes) -> bytes:
-    """The message that reports an exception raised in a worker."""
+    """The message that reports an exception raised in a worker.
+
+    It always fits in :data:`HEADER_ROOM` bytes, so the consumer's socket, which refuses
+    anything larger than ``max_batch_bytes + HEADER_ROOM``, never drops it: long messages,
+    arguments and tracebacks are shortened in their middle.
+    """
     cls = type(exc)
     try:
         message = str(exc)
@@ -301,6 +324,15 @@ def encode_error(exc: BaseException, traceback_text: str, token: bytes) -> bytes
         "type": cls.__qualname__,
         "module": cls.__module__,
         "message": message,
+        "args": _error_args(exc),
         "traceback": traceback_text,
     }
-    return ERROR + token + json.dumps(document).encode()
+    encoded = json.dumps(document).encode()
+    limit = HEADER_ROOM // 8  # JSON escapes take at most 6 bytes a character
+    while len(encoded) > HEADER_ROOM - _START:
+        document["message"] = _shortened(document["message"], limit)
+        document["traceback"] = _shortened(document["traceback"], limit)
+        document["args"] = None
+        encoded = json.dumps(document).encode()
+        limit //= 2
+    return ERROR + token + encoded

@@ -12,6 +12,7 @@ it sent, and an exit without that is a death. A worker stops, closing its source
 """
 
 import contextlib
+import multiprocessing
 import os
 import random
 import signal
@@ -53,14 +54,18 @@ def _cloudpickle() -> Any:
 
 
 def _alive(pid: int) -> bool:
-    """Whether process ``pid`` still exists."""
+    """Whether process ``pid`` still runs (a zombie, dead but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc (not Linux): the process exists
+        return True
 
 
 class Stopped(Exception):
@@ -255,6 +260,8 @@ def run_worker(
     if seed is not None:
         random.seed(seed)
         np.random.seed(seed % 2**32)  # noqa: NPY002 (sources that use the global generator)
+    else:  # as Python does for random after a fork: a forked copy must not replay the parent
+        np.random.seed()  # noqa: NPY002
     zmq = import_zmq()
     context = zmq.Context()
     sock = context.socket(zmq.PUSH)
@@ -282,6 +289,17 @@ def run_worker(
         conn.close()
 
 
+def _start_method(start_method: str | None) -> str | None:
+    """The start method to use: None means multiprocessing's default, or the platform's
+    when the default is none of its own (inside a joblib/loky worker it is 'loky')."""
+    if start_method is not None:
+        return start_method
+    default = multiprocessing.get_start_method(allow_none=True)
+    if default is None or default in multiprocessing.get_all_start_methods():
+        return default
+    return multiprocessing.get_all_start_methods()[0]
+
+
 class WorkerGroup:
     """Starts the worker processes, tells them where to connect, and stops them."""
 
@@ -293,9 +311,7 @@ class WorkerGroup:
         max_batches: int | None,
         start_method: str | None,
     ) -> None:
-        import multiprocessing
-
-        self.context = multiprocessing.get_context(start_method)
+        self.context = multiprocessing.get_context(_start_method(start_method))
         self.sources = sources
         self.seeds = seeds
         self.windows = windows
@@ -323,14 +339,17 @@ class WorkerGroup:
         payload, pickled = self._payload()
         for i in range(len(self.sources)):
             reader, writer = self.context.Pipe(duplex=False)
+            self.pipes.append(writer)
+            # A forked worker inherits the consumer's ends of the pipes made so far: it
+            # closes them, or its own pipe would never tell it that the consumer is gone.
+            inherited = [] if pickled else list(self.pipes)
             process = self.context.Process(
                 target=_run_indexed,
                 args=(payload, pickled, i, reader, self.tokens[i], self.windows[i]),
-                kwargs={"max_batches": self.max_batches},
+                kwargs={"max_batches": self.max_batches, "inherited": inherited},
                 name=f"zmq_stream-worker-{i}",
                 daemon=True,
             )
-            self.pipes.append(writer)
             try:
                 process.start()
             finally:
@@ -364,7 +383,7 @@ class WorkerGroup:
                 getattr(process, signal_method)()
             _join(late, _TERMINATE_WAIT)
         for process in self.processes:
-            if process.exitcode is not None:
+            if process.exitcode is not None and hasattr(process, "close"):
                 process.close()
 
 
@@ -383,8 +402,11 @@ def _run_indexed(
     token: bytes,
     window: tuple,
     max_batches: int | None,
+    inherited: list,
 ) -> None:
     """The body of worker ``index``: unpack the payload (every worker's source and seed)
     and run its own. Module level, so that every start method finds it."""
+    for writer in inherited:
+        writer.close()
     sources, seeds = _cloudpickle().loads(payload) if pickled else payload
     run_worker(sources[index], seeds[index], conn, token, window, max_batches)
