@@ -189,6 +189,9 @@ def _concat_pandas(key: Any, values: Sequence) -> Any:
 
 def _concat_arrays(key: Any, values: Sequence) -> np.ndarray:
     first = values[0]
+    pandas_value = next((v for v in values if is_pandas(v)), None)
+    if pandas_value is not None:  # numpy would convert it silently, dropping its columns
+        raise _mixed(key, values, np.ndarray)
     try:
         joined = np.concatenate(values)
     except (TypeError, ValueError) as error:

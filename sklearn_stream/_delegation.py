@@ -100,6 +100,14 @@ class DelegatedMethods:
         # ``estimator_``; before fitting they do not exist.
         if name.startswith("_") or not name.endswith("_") or name == "estimator_":
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        if name == "labels_" and self.__dict__.get("_labels_unknown"):
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute 'labels_': it was trained "
+                "from a stream (fit with stream set, or iter_fit), whose samples it does not "
+                "keep, so it cannot label them all (estimator_.labels_ would label the last "
+                "batch only). Label data with predict(X), or fit(X) with stream=None to get "
+                "labels_ of X."
+            )
         try:
             estimator = self.__dict__["estimator_"]
         except KeyError:

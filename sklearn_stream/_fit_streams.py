@@ -154,7 +154,15 @@ def _with_random_state(func: Any, args: tuple, kwargs: dict, seed: int | None) -
     return {**kwargs, "random_state": seed}
 
 
-def start_data_stream(value: Any, data: tuple, seed: int | None, max_batches: int | None):
+def start_data_stream(
+    value: Any,
+    data: tuple,
+    seed: int | None,
+    max_batches: int | None,
+    *,
+    name: str = "stream",
+    caller: str = "fit",
+):
     """Start the stream that ``value`` (a checked ``stream`` parameter) makes of ``data``.
 
     Parameters
@@ -167,6 +175,10 @@ def start_data_stream(value: Any, data: tuple, seed: int | None, max_batches: in
     seed : int or None
         Passed as ``random_state`` when the function takes one that is unset.
     max_batches : int or None
+    name : str, default="stream"
+        The learner's parameter ``value`` comes from, for messages.
+    caller : str, default="fit"
+        The method that gives the data (``"StreamClassifier.fit"``), for messages.
 
     Returns
     -------
@@ -184,21 +196,31 @@ def start_data_stream(value: Any, data: tuple, seed: int | None, max_batches: in
     >>> [batch["X"].tolist() for batch in stream]
     [[0, 1], [2, 3], [4, 5]]
     """
-    return _with_data(value, data, seed).generate(max_batches=max_batches)
+    context = {"name": name, "caller": caller, "set_params_prefix": f"{name}__"}
+    return _with_data(value, data, seed, context).generate(max_batches=max_batches)
 
 
-def _with_data(value: Any, data: tuple, seed: int | None) -> Any:
-    """A new data source: ``value`` rebuilt with ``data`` first (recursing into ``source``)."""
+def _with_data(value: Any, data: tuple, seed: int | None, context: dict) -> Any:
+    """A new data source: ``value`` rebuilt with ``data`` first (recursing into ``source``).
+
+    The new ``Streamer`` keeps a ``_data_context`` (the parameter's name, the method giving
+    the data, how many leading arguments are data), so that a missing argument is reported
+    as the user wrote the parameter, not with the data it was given.
+    """
     if type(value) is Streamer:
         func, args, kwargs = value.streamer, (*data, *value.args), dict(value.kwargs)
     elif callable(value) and not is_data_source(value):
         func, args, kwargs = value, data, {}
+        context = {**context, "set_params_prefix": None}  # a function has no parameters
     else:  # a data source running another one (e.g. in worker processes)
-        inner = _with_data(_inner_source(value), data, seed)
+        prefix = context["set_params_prefix"]
+        inner_context = {**context, "set_params_prefix": prefix and f"{prefix}source__"}
+        inner = _with_data(_inner_source(value), data, seed, inner_context)
         return clone(value).set_params(source=inner)
+    own_kwargs = tuple(kwargs)
     kwargs = _with_random_state(func, args, kwargs, seed)
     try:
-        return Streamer(func, *args, **kwargs)
+        streamer = Streamer(func, *args, **kwargs)
     except TypeError as exc:
         given = "X, y" if len(data) == 2 else "X"
         add_note(
@@ -207,6 +229,8 @@ def _with_data(value: Any, data: tuple, seed: int | None) -> Any:
             "arguments: it must take the data as its first positional parameters)",
         )
         raise
+    streamer._data_context = {**context, "n_data": len(data), "own_kwargs": own_kwargs}
+    return streamer
 
 
 def describe_stream(name: str, value: Any) -> str:
@@ -298,7 +322,9 @@ def fit_data_stream(learner: Any, X: Any, y: Any, params: dict) -> None:
     data = (X,) if y is None else (X, y)
     stream = None
     try:
-        started = start_data_stream(learner.stream, data, seed, learner.max_batches)
+        started = start_data_stream(
+            learner.stream, data, seed, learner.max_batches, caller=f"{name}.fit"
+        )
         stream = _require(started, learner.max_batches, where)
         learner._train(stream, params, _WEIGHTS, where)
     except (EmptyStreamError, ShortStreamError):

@@ -39,18 +39,67 @@ _TRAINING: set = set()
 _TRAINING_LOCK = threading.Lock()
 
 
+def _generator_name(value: Any) -> str | None:
+    """The name of the function that made a generator object (or async generator)."""
+    code = getattr(value, "gi_code", None) or getattr(value, "ag_code", None)
+    return getattr(value, "__name__", None) or getattr(code, "co_name", None)
+
+
+# What else the user may have meant, after the common advice, per parameter.
+_ONE_SHOT_ALTERNATIVE = {
+    "stream": "To train on this very iterator instead, call iter_fit(iterator).",
+    "eval_stream": (
+        "score(X, y) starts a fresh evaluation stream from its own X and y on every call "
+        "(every fold of a search), which an iterator cannot do."
+    ),
+}
+
+
+_CALLER = {"stream": "fit(X, y)", "eval_stream": "score(X, y)"}
+_FIXED_BATCHES_ALTERNATIVE = {
+    "stream": " To train on these batches as they are, call iter_fit(list_of_batches).",
+}
+
+
 def _check_not_one_shot(value: Any, name: str, owner: str) -> None:
     """Refuse a generator object (or another one-shot iterator) as a stream parameter."""
     if not isinstance(value, Iterator) or is_data_source(value) or callable(value):
         return
-    what = "a generator object" if inspect.isgenerator(value) else f"a {type(value).__name__}"
+    what, example = f"a {type(value).__name__}", "make_batches"
+    if inspect.isgenerator(value):
+        function = _generator_name(value)
+        if function is not None and function.isidentifier():
+            what, example = f"a generator object of {function}()", function
+        else:  # a generator expression (<genexpr>) has no function to name
+            what = "a generator object"
     raise InvalidParameterError(
         f"The {name!r} parameter of {owner} must be None, a callable or a data source "
         f"(an object with generate()); got {what}, an iterator that runs only once, so it "
         "cannot be restarted for every fit of a cross-validation or search. Pass the "
-        "generator function instead, with its arguments after the data: "
-        f"{name}=Streamer(make_batches, n_batches=10) for def make_batches(X, y, "
-        "n_batches): ... To train on this very iterator, call iter_fit(iterator)."
+        "generator function instead, with its own arguments after the data: "
+        f"{name}=Streamer({example}, n_batches=10) for def {example}(X, y, n_batches): ... "
+        f"{_ONE_SHOT_ALTERNATIVE.get(name, '')}"
+    )
+
+
+def _check_not_batches(value: Any, name: str, owner: str) -> None:
+    """Refuse a list (or another re-iterable) of batches as a stream parameter, naming its
+    type and length only: scikit-learn's own message would print every array in it."""
+    if value is None or callable(value) or is_data_source(value) or isinstance(value, Iterator):
+        return
+    if not isinstance(value, Iterable) or isinstance(value, (str, bytes)):
+        return
+    size = ""
+    if hasattr(value, "__len__"):
+        size = f" of {len(value)} item{'' if len(value) == 1 else 's'}"
+    raise InvalidParameterError(
+        f"The {name!r} parameter of {owner} must be None, a callable or a data source "
+        f"(an object with generate()); got a {type(value).__name__}{size}, a fixed set of "
+        f"batches. {name} is given the data of every {_CALLER[name]} (every fold of a "
+        "search), and fixed batches would ignore it, as would Streamer(list_of_batches), "
+        "which is refused here for that reason. Pass a function that makes the batches "
+        f"from the data instead, {name}=Streamer(make_batches) for def make_batches(X, y): ..."
+        f"{_FIXED_BATCHES_ALTERNATIVE.get(name, '')}"
     )
 
 
@@ -111,6 +160,9 @@ class TrainingHelpers:
             if warm:
                 self._record(progress)
         self.__dict__.pop("labels_", None)  # labels of an earlier fit's data, now stale
+        # The samples of a stream are gone once trained on: nothing can label them all, and
+        # the estimator's own labels_ would label the last batch only (see __getattr__).
+        self._labels_unknown = from_stream
         self.estimator_ = estimator
         self.history_ = history
         self.stopped_early_ = monitor is not None and monitor.stopped_early
@@ -145,8 +197,9 @@ class TrainingHelpers:
         # A generator object given as stream or eval_stream gets the advice Streamer gives,
         # rather than only the list of accepted types.
         owner = type(self).__name__
-        _check_not_one_shot(self.stream, "stream", owner)
-        _check_not_one_shot(self.eval_stream, "eval_stream", owner)
+        for name in ("stream", "eval_stream"):
+            _check_not_one_shot(getattr(self, name), name, owner)
+            _check_not_batches(getattr(self, name), name, owner)
         super()._validate_params()
 
     def _needs_classes(self) -> bool:

@@ -113,7 +113,8 @@ class StreamClusterer(ClusterMixin, TransformerMixin, StreamLearner):
     """A :class:`~sklearn_stream.StreamLearner` wrapping a clusterer.
 
     After :meth:`~sklearn_stream.StreamLearner.fit` with ``stream=None``, ``labels_``
-    holds the fitted model's clusters of the training data.
+    holds the fitted model's clusters of the training data; after training from a stream
+    it is absent (the stream's samples are not kept): use ``predict``.
     %(note)s
     See Also
     --------

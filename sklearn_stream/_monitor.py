@@ -15,6 +15,9 @@ from typing import Any
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _num_samples
+
+from ._unpack import feature_count
 
 __all__ = [
     "HISTORY_KEYS",
@@ -43,6 +46,8 @@ class ProgressDisplay:
         Seconds between log lines (log lines only).
     stream : file, default=sys.stdout
         Where log lines go.
+    name : str, default="StreamLearner"
+        The label of the bar and of the log lines: the learner's class name.
     """
 
     def __init__(
@@ -52,8 +57,10 @@ class ProgressDisplay:
         use_tqdm: bool | None = None,
         every: float = 1.0,
         stream: Any = None,
+        name: str = "StreamLearner",
     ) -> None:
         self.bar = None
+        self.name = name
         if use_tqdm is not False:
             try:
                 from tqdm.auto import tqdm
@@ -64,7 +71,7 @@ class ProgressDisplay:
                         "repository, python -m pip install -e '.[progress]')"
                     ) from None
             else:
-                self.bar = tqdm(total=total, unit="batch", desc="StreamLearner", leave=True)
+                self.bar = tqdm(total=total, unit="batch", desc=name, leave=True)
         self.stream = stream if stream is not None else sys.stdout
         self.every = every
         self.start = time.perf_counter()
@@ -80,44 +87,45 @@ class ProgressDisplay:
             text += f", validation score {self.score:.4g}"
         return text
 
-    def _postfix(self, n_samples: int) -> dict:
-        # Strings, so that tqdm shows 123,456 rather than formatting the number as 1.23e+05.
-        postfix = {"samples": f"{n_samples:,}"}
+    def _postfix(self, n_samples: int) -> str:
+        # A string, so that tqdm shows 123,456 rather than formatting the number as 1.23e+05.
+        postfix = f"samples={n_samples:,}"
         if self.score is not None:
-            postfix["score"] = f"{self.score:.4g}"
+            postfix += f", score={self.score:.4g}"
         return postfix
 
     def say(self, text: str) -> None:
         """Show a line of text above the bar (or among the log lines)."""
         if self.bar is not None:
-            self.bar.write(f"[StreamLearner] {text}", file=self.stream)
+            self.bar.write(f"[{self.name}] {text}", file=self.stream)
         else:
-            print(f"[StreamLearner] {text}", file=self.stream)
+            print(f"[{self.name}] {text}", file=self.stream)
 
     def update(self, n_batches: int, n_samples: int, score: float | None = None) -> None:
         """Show that ``n_batches`` batches (``n_samples`` samples) are done so far."""
         if score is not None:
             self.score = score
         if self.bar is not None:
+            # tqdm decides when to redraw, inside update(); the postfix it draws must already
+            # count this batch's samples. Assigning the text is cheaper than set_postfix.
+            self.bar.postfix = self._postfix(n_samples)
             self.bar.update(n_batches - self.bar.n)
-            if score is not None or self.bar.n % 50 == 1:  # the postfix costs: not every batch
-                self.bar.set_postfix(self._postfix(n_samples), refresh=False)
             return
         now = time.perf_counter()
         if now >= self.next_line or score is not None:
             self.next_line = now + self.every
-            print(f"[StreamLearner] {self._describe(n_batches, n_samples)}", file=self.stream)
+            print(f"[{self.name}] {self._describe(n_batches, n_samples)}", file=self.stream)
 
     def close(self, n_batches: int, n_samples: int, reason: str = "") -> None:
         """Finish the display with a summary (and why training stopped, if early)."""
         if self.bar is not None:
-            self.bar.set_postfix(self._postfix(n_samples), refresh=False)
+            self.bar.postfix = self._postfix(n_samples)
             self.bar.update(n_batches - self.bar.n)
             self.bar.close()
             if reason:
-                print(f"[StreamLearner] {reason}", file=self.stream)
+                print(f"[{self.name}] {reason}", file=self.stream)
             return
-        summary = f"[StreamLearner] done: {self._describe(n_batches, n_samples)}"
+        summary = f"[{self.name}] done: {self._describe(n_batches, n_samples)}"
         print(summary + (f"; {reason}" if reason else ""), file=self.stream)
 
 
@@ -169,6 +177,7 @@ class TrainingMonitor:
         self.best_score = max(history["score"], default=-float("inf"))
         self.no_improvement = 0
         self.stopped_early = False
+        self.features_checked = scorer is None
         self.clock_offset = history["time"][-1] if history["time"] else 0.0
         self.start = time.perf_counter()
 
@@ -189,8 +198,31 @@ class TrainingMonitor:
         self.best_score = max(self.best_score, score)
         return score
 
+    def _check_features(self) -> None:
+        """Compare ``X_val``'s width with the estimator's, once it has one (after the first
+        batch), so that a wrong validation set fails before ``eval_every`` batches."""
+        self.features_checked = True
+        expected = getattr(self.estimator, "n_features_in_", None)
+        width = feature_count(self.validation_data[0])
+        if expected is not None and width is not None and width != expected:
+            raise ValueError(
+                f"validation_data has an X_val of {width} features, but "
+                f"{type(self.estimator).__name__} is trained on batches of {expected} "
+                "(its n_features_in_): the model could not score it. Give "
+                "validation_data the same features as the training batches."
+            )
+
     def after_batch(self, n_batches: int, n_samples: int) -> bool:
-        """Record what is due after a batch; return True when training should stop."""
+        """Record what is due after a batch; return True when training should stop.
+
+        Raises
+        ------
+        ValueError
+            After the first batch, if ``X_val`` has a different number of features than
+            the estimator was trained on.
+        """
+        if not self.features_checked:
+            self._check_features()
         score = None
         if self.scorer is not None and n_batches % self.eval_every == 0:
             score = self._evaluate(n_batches, n_samples)
@@ -281,6 +313,32 @@ _OPEN_ENDED = (
 )
 
 
+def _check_validation_targets(data: tuple, scoring: Any, estimator: Any) -> None:
+    if len(data) == 2 and data[1] is not None:
+        return
+    if callable(scoring) or not get_tags(estimator).target_tags.required:
+        return
+    given = "(X_val,)" if len(data) == 1 else "(X_val, None)"
+    raise ValueError(
+        f"validation_data={given} has no targets, but {type(estimator).__name__} is "
+        "supervised: its score needs the true values. Give validation_data=(X_val, y_val)."
+    )
+
+
+def _check_validation_lengths(data: tuple) -> None:
+    if len(data) != 2 or data[1] is None:
+        return
+    try:
+        lengths = [_num_samples(data[0]), _num_samples(data[1])]
+    except TypeError:  # no length to compare: the scorer will say what is wrong
+        return
+    if lengths[0] != lengths[1]:
+        raise ValueError(
+            f"validation_data=(X_val, y_val) must have one target per sample; got X_val "
+            f"with {lengths[0]} samples and y_val with {lengths[1]}."
+        )
+
+
 def _check_validation_data(learner: Any, estimator: Any) -> None:
     data = learner.validation_data
     if learner.early_stopping and data is None:
@@ -294,15 +352,8 @@ def _check_validation_data(learner: Any, estimator: Any) -> None:
             f"validation_data must be a tuple (X_val, y_val) or (X_val,); got a tuple of "
             f"{len(data)} items."
         )
-    if (
-        len(data) == 1
-        and not callable(learner.scoring)
-        and get_tags(estimator).target_tags.required
-    ):
-        raise ValueError(
-            f"validation_data=(X_val,) has no targets, but {type(estimator).__name__} is "
-            "supervised: its score needs the true values. Give validation_data=(X_val, y_val)."
-        )
+    _check_validation_targets(data, learner.scoring, estimator)
+    _check_validation_lengths(data)
 
 
 def build_monitor(
@@ -326,14 +377,15 @@ def build_monitor(
     ------
     ValueError
         If ``early_stopping`` is set without ``validation_data``, or ``validation_data`` is
-        not a tuple of one or two items, or has no targets for a supervised estimator
-        (unless ``scoring`` is a callable, which may not need them).
+        not a tuple of one or two items, has no targets (``(X_val,)`` or
+        ``(X_val, None)``) for a supervised estimator (unless ``scoring`` is a callable,
+        which may not need them), or ``X_val`` and ``y_val`` differ in length.
     """
     _check_validation_data(learner, estimator)
     data = learner.validation_data
     if data is None and not learner.verbose:
         return None
-    display = ProgressDisplay(total) if learner.verbose else None
+    display = ProgressDisplay(total, name=type(learner).__name__) if learner.verbose else None
     if display is not None and open_ended:
         display.say(_OPEN_ENDED)
     return TrainingMonitor(

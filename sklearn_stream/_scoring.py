@@ -4,9 +4,10 @@ A classifier's ``score`` (scikit-learn's ``ClassifierMixin``: accuracy) and a re
 (``RegressorMixin``: R²) are functions of the predictions and the targets only, so they can
 be computed over a stream of batches by keeping the predictions, targets and sample weights
 of every batch, never the features, and applying the same metric to their concatenation:
-the result is the score of the concatenated batches. Other ``score`` methods (a clusterer's
-inertia, a density's log-likelihood) are not known to decompose this way and are rejected
-when the learner is fitted (see :func:`check_eval_estimator`).
+the result is the score of the concatenated batches. The k-means score (minus the inertia)
+is a sum over samples, so it is the sum of the batches' scores. Any other ``score`` method
+(a density's mean log-likelihood, say) is not known to decompose, so the batches are joined
+and scored once: exact, at the cost of holding the evaluation data in memory.
 """
 
 from typing import Any
@@ -14,9 +15,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.cluster import KMeans
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils import get_tags
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
+from ._batch import concat_batches
 from ._fit_streams import derived_seeds, describe_data, describe_stream, start_data_stream
 from ._training import add_note
 from ._unpack import check_lengths, unpack_batch
@@ -31,6 +35,9 @@ __all__ = [
 ]
 
 _METRICS = {ClassifierMixin.score: accuracy_score, RegressorMixin.score: r2_score}
+# Scores that are sums over the samples (KMeans and MiniBatchKMeans share this one): the
+# score of the concatenated batches is the sum of the batches' scores.
+_SUMMED_SCORES = frozenset({KMeans.score})
 _WEIGHTS = frozenset({"sample_weight"})
 
 
@@ -39,28 +46,18 @@ def _metric(estimator: Any) -> Any:
 
 
 def check_eval_estimator(estimator: Any) -> None:
-    """Raise if ``estimator``'s score cannot be computed over an evaluation stream.
+    """Raise if ``estimator`` has no ``score`` to compute over an evaluation stream.
 
     Raises
     ------
     TypeError
-        If ``estimator`` has no ``score``, or its ``score`` is not scikit-learn's classifier
-        accuracy or regressor R².
+        If ``estimator`` has no ``score`` method.
     """
-    name = type(estimator).__name__
     if not hasattr(estimator, "score"):
         raise TypeError(
-            f"eval_stream is set, but {name} has no score method to evaluate with; "
-            "eval_stream accepts estimators whose score is scikit-learn's classifier accuracy "
-            "(ClassifierMixin.score) or regressor R² (RegressorMixin.score). Leave eval_stream "
-            "at None for this estimator."
-        )
-    if _metric(estimator) is None:
-        raise TypeError(
-            f"eval_stream is set, but {name}.score is its own method, which cannot be computed "
-            "batch by batch from predictions; eval_stream accepts estimators whose score is "
-            "scikit-learn's classifier accuracy (ClassifierMixin.score) or regressor R² "
-            "(RegressorMixin.score). Leave eval_stream at None for this estimator."
+            f"eval_stream is set, but {type(estimator).__name__} has no score method to "
+            "evaluate with; eval_stream is how score(X, y) streams its data, so it needs an "
+            "estimator with score. Leave eval_stream at None for this estimator."
         )
 
 
@@ -79,10 +76,11 @@ def check_scorable_fit(learner: Any, X: Any) -> None:
 
     With ``stream`` set and ``eval_stream`` None, a fit on an ``X`` that is not a 2-D
     matrix of features (a 1-D array of file paths, say) trains fine, but ``score(X, y)``
-    passes that ``X`` to ``predict``: every fold of a cross-validation or search would then
-    fail to score, and a search would choose among NaN scores. Only estimators whose score
-    ``eval_stream`` can compute (classifier accuracy, regressor R²) are checked, so that an
-    estimator with no streamable score can still be trained from seeds.
+    passes that ``X`` to the estimator: every fold of a cross-validation or search would
+    then fail to score, and a search would choose among NaN scores. Only estimators with a
+    ``score`` are checked (one without it can still be trained from seeds), and only those
+    that take 2-D input: an estimator whose tags say it takes 1-D input (documents for a
+    text model) may score a 1-D ``X`` of its own.
 
     Raises
     ------
@@ -104,19 +102,22 @@ def check_scorable_fit(learner: Any, X: Any) -> None:
     """
     if learner.stream is None or learner.eval_stream is not None:
         return
-    if _metric(learner.estimator) is None or _is_feature_matrix(X):
+    estimator = learner.estimator
+    if not hasattr(estimator, "score") or _is_feature_matrix(X):
         return
+    if not get_tags(estimator).input_tags.two_d_array:
+        return  # 1-D input is what this estimator takes: X may well be its features
     name = type(learner).__name__
-    estimator = type(learner.estimator).__name__
     raise ValueError(
         f"{name}.fit got {describe_data(X)}, not a 2-D matrix of features, with stream set "
         f"and eval_stream=None. Training would work, but score(X, y), which "
         f"cross-validation and searches call on every held-out part, would pass such an X "
-        f"to {estimator}.predict and fail, and a search would pick its best parameters among "
-        "failed (NaN) scores. Set eval_stream to the stream that reads held-out data the "
-        "same way, usually the same as stream: StreamLearner(..., "
-        "stream=Streamer(read_batches), eval_stream=Streamer(read_batches)). score then "
-        "evaluates over its batches, and predict keeps taking features."
+        f"to {type(estimator).__name__}.score and fail, and a search would pick its best "
+        "parameters among failed (NaN) scores. Set eval_stream to the stream that reads "
+        "held-out data the same way, usually the same as stream: StreamLearner(..., "
+        "stream=Streamer(read_batches), eval_stream=Streamer(read_batches)), or "
+        "learner.set_params(eval_stream=learner.stream). score then evaluates over its "
+        "batches, and predict keeps taking features."
     )
 
 
@@ -126,34 +127,48 @@ def _concatenate(parts: list) -> Any:
     return np.concatenate([np.asarray(part) for part in parts])
 
 
-def _responses(learner: Any, X: Any, y: Any, method: str, caller: str) -> tuple:
-    """``(y_true, responses, sample_weight)`` over every batch of the evaluation stream."""
-    respond = getattr(learner.estimator_, method)
+def _each_eval_batch(learner: Any, X: Any, y: Any, caller: str, visit: Any) -> None:
+    """Call ``visit(X_batch, y_batch, params)`` on every batch ``eval_stream`` makes of
+    ``(X, y)``; an error (of the stream or of ``visit``) gets a note naming the stream."""
     data = (X,) if y is None else (X, y)
     stream_name = describe_stream("eval_stream", learner.eval_stream)
     where = f"{stream_name} in {caller} on {describe_data(X)}"
-    responses, targets, weights = [], [], []
     seed = derived_seeds(learner.random_state)[1]
-    stream = start_data_stream(learner.eval_stream, data, seed, None)
+    stream = start_data_stream(
+        learner.eval_stream, data, seed, None, name="eval_stream", caller=caller
+    )
+    count = 0
     try:
         for index, batch in enumerate(stream):
             X_batch, y_batch, params = unpack_batch(batch, index, _WEIGHTS)
-            if y_batch is None:
-                raise BatchError(
-                    f"batch {index} of the stream has no target ('Y' or 'y'): scoring needs "
-                    "the true values of every batch."
-                )
             check_lengths(X_batch, y_batch, params, index)
-            responses.append(respond(X_batch))
-            targets.append(y_batch)
-            weights.append(params.get("sample_weight"))
+            visit(X_batch, y_batch, params, index)
+            count += 1
     except Exception as exc:
         add_note(exc, f"(raised while scoring on {where})")
         raise
     finally:
         stream.close()
-    if not responses:
+    if count == 0:
         raise EmptyStreamError(f"{where} yielded no batch: there is nothing to score on.")
+
+
+def _responses(learner: Any, X: Any, y: Any, method: str, caller: str) -> tuple:
+    """``(y_true, responses, sample_weight)`` over every batch of the evaluation stream."""
+    respond = getattr(learner.estimator_, method)
+    responses, targets, weights = [], [], []
+
+    def keep(X_batch: Any, y_batch: Any, params: dict, index: int) -> None:
+        if y_batch is None:
+            raise BatchError(
+                f"batch {index} of the stream has no target ('Y' or 'y'): scoring needs "
+                "the true values of every batch."
+            )
+        responses.append(respond(X_batch))
+        targets.append(y_batch)
+        weights.append(params.get("sample_weight"))
+
+    _each_eval_batch(learner, X, y, caller, keep)
     sample_weight = None
     if any(w is not None for w in weights):
         sample_weight = np.concatenate(
@@ -165,21 +180,60 @@ def _responses(learner: Any, X: Any, y: Any, method: str, caller: str) -> tuple:
     return _concatenate(targets), _concatenate(responses), sample_weight
 
 
+def _score_of(estimator: Any, X: Any, y: Any, params: dict) -> float:
+    return estimator.score(X, **params) if y is None else estimator.score(X, y, **params)
+
+
+def _own_score(learner: Any, X: Any, y: Any, caller: str) -> float:
+    """The estimator's own ``score`` over the evaluation stream: summed batch by batch when
+    it is a sum over samples, else computed once on the joined batches."""
+    estimator = learner.estimator_
+    if getattr(type(estimator), "score", None) in _SUMMED_SCORES:
+        scores = []
+        _each_eval_batch(
+            learner,
+            X,
+            y,
+            caller,
+            lambda X_b, y_b, params, _: scores.append(_score_of(estimator, X_b, y_b, params)),
+        )
+        return float(np.sum(scores))
+    batches = []
+
+    def keep(X_batch: Any, y_batch: Any, params: dict, index: int) -> None:
+        fields = {"X": X_batch, **params}
+        if y_batch is not None:
+            fields["y"] = y_batch
+        batches.append(fields)
+
+    _each_eval_batch(learner, X, y, caller, keep)
+    joined = concat_batches(batches)
+    X_all, y_all = joined.pop("X"), joined.pop("y", None)
+    return float(_score_of(estimator, X_all, y_all, joined))
+
+
 def streamed_score(learner: Any, X: Any, y: Any) -> float:
     """The score of ``learner.estimator_`` over every batch ``learner.eval_stream`` makes of
     ``(X, y)``; equal to the score of the concatenated batches.
 
+    A classifier's accuracy and a regressor's R² keep only predictions and targets; the
+    k-means score is summed batch by batch; any other ``score`` is computed once on the
+    joined batches (holding the evaluation data in memory).
+
     Raises
     ------
     BatchError
-        For a batch without ``X`` or without a target.
+        For a batch without ``X``, or without a target where the score needs one.
     EmptyStreamError
         If the evaluation stream yields no batch.
     """
     check_eval_estimator(learner.estimator_)
     caller = f"{type(learner).__name__}.score"
+    metric = _metric(learner.estimator_)
+    if metric is None:
+        return _own_score(learner, X, y, caller)
     y_true, y_pred, sample_weight = _responses(learner, X, y, "predict", caller)
-    return float(_metric(learner.estimator_)(y_true, y_pred, sample_weight=sample_weight))
+    return float(metric(y_true, y_pred, sample_weight=sample_weight))
 
 
 class StreamScorer:

@@ -18,7 +18,7 @@ from sklearn.utils.validation import _num_samples, check_array
 
 from ._unpack import check_lengths, feature_count, one_dimensional_rows, unpack_batch
 from .core import is_data_source
-from .exceptions import BatchError, EmptyStreamError
+from .exceptions import BatchError, BatchShapeError, EmptyStreamError
 
 __all__ = [
     "BatchRules",
@@ -81,17 +81,26 @@ class BatchRules:
         come from a stream, whose author may have yielded a single row by mistake).
     name : str
         The estimator's class name, for messages.
+    source : str, default="the stream"
+        What the batches are, for the note added to an error of ``partial_fit``: "the
+        stream", or "the training data" when ``fit`` cuts mini-batches of ``X`` itself.
     """
 
-    __slots__ = ("name", "rows_required", "target_refused", "target_required")
+    __slots__ = ("name", "rows_required", "source", "target_refused", "target_required")
 
     def __init__(
-        self, target_required: bool, target_refused: bool, rows_required: bool, name: str
+        self,
+        target_required: bool,
+        target_refused: bool,
+        rows_required: bool,
+        name: str,
+        source: str = "the stream",
     ) -> None:
         self.target_required = target_required
         self.target_refused = target_refused
         self.rows_required = rows_required
         self.name = name
+        self.source = source
 
 
 def batch_rules(estimator: Any, *, from_stream: bool) -> BatchRules:
@@ -120,6 +129,7 @@ def batch_rules(estimator: Any, *, from_stream: bool) -> BatchRules:
         from_stream and unsupervised,
         from_stream and tags.input_tags.two_d_array,
         type(estimator).__name__,
+        "the stream" if from_stream else "the training data",
     )
 
 
@@ -141,11 +151,11 @@ def _check_target(y: Any, index: int, rules: BatchRules) -> None:
 def _check_rows(X: Any, index: int, rules: BatchRules) -> None:
     if rules.rows_required and one_dimensional_rows(X):
         shape = getattr(X, "shape", (len(X),))
-        raise ValueError(  # as scikit-learn's own "Expected 2D array" error is
+        raise BatchShapeError(  # a ValueError, as scikit-learn's "Expected 2D array" is
             f"batch {index} of the stream has a 1-D X of shape {tuple(shape)}, but "
             f"{rules.name} takes a 2-D X of shape (n_samples, n_features). If it is a single "
-            "sample, yield it as a row of a batch, X[None, :], or stack single samples into "
-            "batches with sklearn_stream.buffer_batch(stream, batch_size)."
+            "sample, yield it as a batch of one row, X[None, :] (with its target as a "
+            "sequence of one value)."
         )
 
 
@@ -187,7 +197,7 @@ def train(
     BatchError
         For a malformed batch, a missing or refused target, or a change in the number of
         features; the message names the batch.
-    ValueError
+    BatchShapeError
         For a 1-D ``X`` where rows are needed; the message names the batch.
     BatchLengthError
         If the fields of a batch (``X``, the target, ``sample_weight``) differ in length.
@@ -216,7 +226,7 @@ def train(
             else:
                 partial_fit(X, y, **params)
         except Exception as exc:
-            add_note(exc, f"(raised while training on batch {index} of the stream)")
+            add_note(exc, f"(raised while training on batch {index} of {rules.source})")
             raise
         n_samples += _num_samples(X) if length is None else length
         progress.n_batches = index + 1

@@ -59,17 +59,118 @@ def _missing_parameters(signature: inspect.Signature, args: tuple, kwargs: dict)
     return missing
 
 
-def _how_to_give(streamer: "Streamer", missing: list) -> str:
-    """Example calls of ``Streamer`` that give the ``missing`` parameters as well."""
-    given = [_describe(streamer.streamer), *map(_describe, streamer.args)]
-    given_keywords = [f"{name}={_describe(value)}" for name, value in streamer.kwargs.items()]
+def _short(value: Any) -> str | None:
+    """``repr(value)`` if it is short and plain (a number, a short string, None), else None."""
+    if value is None or isinstance(value, (bool, int, float, np.number)):
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    if isinstance(value, str) and len(value) <= 40:
+        return repr(value)
+    return None
+
+
+def _positional_texts(signature: inspect.Signature, args: tuple) -> list:
+    """The positional arguments ``args`` as a message shows them: short values as written,
+    anything else (arrays, lists of paths) by the name of its parameter."""
+    parameters = list(signature.parameters.values())
+    texts = []
+    for index, arg in enumerate(args):
+        text = _short(arg)
+        if text is None:
+            parameter = parameters[min(index, len(parameters) - 1)] if parameters else None
+            text = parameter.name if parameter is not None else "..."
+        texts.append(text)
+    return texts
+
+
+def _keyword_texts(kwargs: dict) -> list:
+    return [f"{name}={_short(value) or '...'}" for name, value in kwargs.items()]
+
+
+def _plural(missing: list, one: str, many: str) -> str:
+    return many if len(missing) > 1 else one
+
+
+def _how_to_give(func_text: str, given: list, given_keywords: list, missing: list) -> list:
+    """Example calls of ``Streamer`` that give the ``missing`` parameters as well; the last
+    gives them by name where it can."""
     keyword_only = [f"{p.name}=..." for p in missing if p.kind == p.KEYWORD_ONLY]
     positional = [p.name for p in missing if p.kind != p.KEYWORD_ONLY]
-    calls = [[*given, *positional, *given_keywords, *keyword_only]]
+    calls = [[func_text, *given, *positional, *given_keywords, *keyword_only]]
     if any(p.kind == p.POSITIONAL_OR_KEYWORD for p in missing):
         by_name = [f"{p.name}=..." if p.kind != p.POSITIONAL_ONLY else p.name for p in missing]
-        calls.append([*given, *given_keywords, *by_name])
-    return " or ".join(f"Streamer({', '.join(call)})" for call in calls)
+        calls.append([func_text, *given, *given_keywords, *by_name])
+    return [f"Streamer({', '.join(call)})" for call in calls]
+
+
+def _missing_message(streamer: Any, signature: inspect.Signature, missing: list) -> str:
+    """The message for a stream started with required arguments still missing.
+
+    Arguments are shown by their parameter names unless short (never an array's repr). A
+    ``Streamer`` that a learner built from its ``stream`` or ``eval_stream`` parameter (with
+    the data of ``fit`` or ``score`` put first) has a ``_data_context``; its message speaks
+    of that parameter, as the user wrote it, without the data.
+    """
+    func, args, kwargs = streamer.streamer, streamer.args, streamer.kwargs
+    func_text = _describe(func)
+    listing = ", ".join(repr(p.name) for p in missing)
+    lacks = (
+        f"{func_text}() is missing the required {_plural(missing, 'argument', 'arguments')} "
+        f"{listing}"
+    )
+    context = streamer.__dict__.get("_data_context")
+    if context is None:
+        given = _positional_texts(signature, args)
+        keywords = _keyword_texts(kwargs)
+        call = ", ".join([func_text, *given, *keywords])
+        return (
+            f"Streamer({call}) cannot start a stream: {lacks}. Give "
+            f"{_plural(missing, 'it', 'them')} when creating the Streamer, e.g. "
+            f"{' or '.join(_how_to_give(func_text, given, keywords, missing))}. (A "
+            "StreamLearner's "
+            "fit(X, y) puts X and y before the Streamer's own arguments.)"
+        )
+    return _learner_missing_message(streamer, signature, missing, lacks, context)
+
+
+def _in_place_of_y(signature: inspect.Signature, missing: list, n_data: int) -> list:
+    """The missing parameters that stand where ``y`` goes, when no ``y`` was given."""
+    if n_data != 1:
+        return []
+    positional = [
+        p for p in signature.parameters.values() if p.kind != inspect.Parameter.KEYWORD_ONLY
+    ]
+    return [p for p in missing if positional[1:2] == [p]]
+
+
+def _learner_missing_message(
+    streamer: Any, signature: inspect.Signature, missing: list, lacks: str, context: dict
+) -> str:
+    """The missing-argument message for a Streamer a learner built around its data."""
+    name, n_data, caller = context["name"], context["n_data"], context["caller"]
+    own_args = _positional_texts(signature, streamer.args)[n_data:]
+    own_kwargs = {k: v for k, v in streamer.kwargs.items() if k in context["own_kwargs"]}
+    func_text = _describe(streamer.streamer)
+    written = ", ".join([func_text, *own_args, *_keyword_texts(own_kwargs)])
+    head = f"{name}=Streamer({written}) cannot start a stream in {caller}: {lacks}. "
+    no_y = _in_place_of_y(signature, missing, n_data)
+    if no_y:
+        return head + (
+            f"{caller} was given y=None, so it passes only X to {func_text}, whose next "
+            f"parameter {no_y[0].name!r} is where y goes: give {caller} the targets too, "
+            f"or give {func_text} a default for {no_y[0].name!r}."
+        )
+    suggestion = _how_to_give(func_text, own_args, _keyword_texts(own_kwargs), missing)[-1]
+    advice = f"{name}={suggestion}"
+    prefix = context.get("set_params_prefix")
+    settable = [p.name for p in missing if p.kind != p.POSITIONAL_ONLY]
+    if prefix is not None and settable:
+        values = ", ".join(f"{prefix}{p}=..." for p in settable)
+        advice += f", or learner.set_params({values})"
+    data = "X, y" if n_data == 2 else "X"
+    return head + (
+        f"{caller} passes its data ({data}) as the first arguments of {func_text}; give "
+        f"the other arguments with the stream parameter: {advice}."
+    )
 
 
 def _check_complete_call(streamer: Any, func: Callable, args: tuple, kwargs: dict) -> None:
@@ -87,15 +188,28 @@ def _check_complete_call(streamer: Any, func: Callable, args: tuple, kwargs: dic
     except TypeError as error:
         missing = _missing_parameters(signature, args, kwargs)
         if not missing:
-            raise TypeError(f"{streamer!r} cannot start a stream: {error}.") from None
-        listing = ", ".join(repr(p.name) for p in missing)
-        raise TypeError(
-            f"{streamer!r} cannot start a stream: {_describe(func)}() is missing the required "
-            f"argument{'s' if len(missing) > 1 else ''} {listing}. Give "
-            f"{'them' if len(missing) > 1 else 'it'} when creating the Streamer, e.g. "
-            f"{_how_to_give(streamer, missing)}. (A StreamLearner's "
-            "fit(X, y) puts X and y before the Streamer's own arguments.)"
-        ) from None
+            raise TypeError(
+                f"Streamer({_describe(func)}, ...) cannot start a stream: {error}."
+            ) from None
+        raise TypeError(_missing_message(streamer, signature, missing)) from None
+
+
+def _generator_object_message(generator: Any) -> str:
+    """Why ``Streamer`` refuses a generator object, with the call that would work, written
+    with the name of the function that made it."""
+    code = getattr(generator, "gi_code", None) or getattr(generator, "ag_code", None)
+    name = getattr(generator, "__name__", None) or getattr(code, "co_name", "")
+    if not name.isidentifier():  # a generator expression: no function to name
+        return (
+            "Streamer cannot restart a generator object: it runs only once. Pass a function "
+            "that makes the generator, and its arguments, instead: Streamer(make_batches, "
+            "n) for def make_batches(n): yield ..."
+        )
+    return (
+        f"Streamer cannot restart a generator object of {name}(): it runs only once. Pass "
+        f"the generator function and its arguments instead: Streamer({name}, ...) rather "
+        f"than Streamer({name}(...))."
+    )
 
 
 def _clone_argument(value: Any) -> Any:
@@ -173,11 +287,7 @@ class Streamer:
 
     def __init__(self, streamer: Any, *args: Any, **kwargs: Any) -> None:
         if isinstance(streamer, GeneratorType) or inspect.isasyncgen(streamer):
-            raise TypeError(
-                "Streamer cannot restart a generator object: it runs only once. Pass the "
-                "generator function and its arguments instead, e.g. "
-                "Streamer(noisy_samples, X, Y) rather than Streamer(noisy_samples(X, Y))."
-            )
+            raise TypeError(_generator_object_message(streamer))
         if isinstance(streamer, Iterator):
             raise TypeError(
                 f"Streamer cannot restart a one-shot iterator ({type(streamer).__name__}). "

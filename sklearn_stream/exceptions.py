@@ -9,6 +9,7 @@ raise plain ``TypeError`` or ``ValueError`` at the call, as scikit-learn's funct
 __all__ = [
     "BatchError",
     "BatchLengthError",
+    "BatchShapeError",
     "BindError",
     "EmptyPoolError",
     "EmptyStreamError",
@@ -48,6 +49,31 @@ class BatchError(StreamError, TypeError):
     Traceback (most recent call last):
     ...
     sklearn_stream.exceptions.BatchError: batch 1 of the stream has keys ['X', 'Y'], ...
+    """
+
+
+class BatchShapeError(StreamError, ValueError):
+    """A batch holds an array of a shape the estimator cannot take.
+
+    Raised, for example, for a 1-D ``X`` (a single row without its batch axis) given to an
+    estimator that takes 2-D input. It is a ``ValueError``, as scikit-learn raises for
+    such input, so ``except ValueError`` keeps working.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> from sklearn_stream import StreamLearner
+    >>> from sklearn_stream.exceptions import BatchShapeError
+    >>> row, target = np.ones(3), np.ones(1)  # one sample, without its batch axis
+    >>> StreamLearner(SGDRegressor()).iter_fit([{"X": row, "y": target}])
+    Traceback (most recent call last):
+    ...
+    sklearn_stream.exceptions.BatchShapeError: batch 0 of the stream has a 1-D X of shape
+    (3,), ... X[None, :] ...
+    >>> learner = StreamLearner(SGDRegressor()).iter_fit([{"X": row[None, :], "y": target}])
+    >>> learner.n_samples_seen_, issubclass(BatchShapeError, ValueError)
+    (1, True)
     """
 
 

@@ -83,10 +83,15 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         ``X``): wrap the code that builds the ``Mux`` from the data in a function instead.
     eval_stream : None, Streamer or callable, default=None
         How :meth:`score` streams its data, given the same way as ``stream``. When set,
-        ``score(X, y)`` is the estimator's score (classifier accuracy or regressor R²)
-        over every batch of the stream made of ``(X, y)`` (it must end), computed from the
-        predictions and targets alone, and ``fit`` rejects an estimator whose ``score`` is
-        anything else. Prediction methods keep taking features.
+        ``score(X, y)`` is the estimator's score over every batch of the stream made of
+        ``(X, y)`` (it must end), equal to its score on those batches joined: a
+        classifier's accuracy or a regressor's R² is computed from the predictions and
+        targets alone, the k-means score (of :class:`~sklearn.cluster.MiniBatchKMeans`)
+        is summed batch by batch, and any other ``score`` is computed once on the joined
+        batches, which are then held in memory. ``score(X)`` with no target is fine for
+        an estimator whose score needs none (a clusterer). ``fit`` rejects
+        ``eval_stream`` for an estimator without ``score``. Prediction methods keep
+        taking features.
     %(monitor_params)s
 
     Attributes
@@ -110,7 +115,12 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         ``estimator_.feature_names_in_``, when ``X`` had feature names.
     labels_ : ndarray of shape (n_samples,)
         Clusterers, after :meth:`fit` with ``stream=None``: the trained model's clusters
-        of the training data (otherwise ``estimator_.labels_``, if it has them).
+        of the training data; after :meth:`partial_fit`, ``estimator_.labels_`` (those of
+        the batch given), if it has them. Absent after training from a stream
+        (:meth:`fit` with ``stream`` set, or :meth:`iter_fit`): the learner does not keep
+        the samples of a stream, so it cannot label them all, and the estimator's own
+        ``labels_`` would hold the last batch's labels only. Reading it then raises
+        ``AttributeError``, which says so; label data with :meth:`predict`.
 
     See Also
     --------
@@ -254,8 +264,11 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
             If the learner is already training (in another thread).
         sklearn_stream.exceptions.BatchError
             For a batch without ``X``, without a target for a supervised estimator, with a
-            target for an unsupervised one, with a 1-D ``X`` (a single row), or with a
-            different number of features than the batches before it.
+            target for an unsupervised one, or with a different number of features than the
+            batches before it.
+        sklearn_stream.exceptions.BatchShapeError
+            For a batch whose ``X`` is 1-D (a single row without its batch axis) while the
+            estimator takes 2-D input; it is a ``ValueError``.
         sklearn_stream.exceptions.BatchLengthError
             If the fields of a batch (``X``, the target, ``sample_weight``) differ in length.
         sklearn_stream.exceptions.EmptyStreamError
@@ -334,13 +347,14 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
             If ``X`` has no samples, or the estimator is supervised and ``y`` is None
             (with ``stream=None``); or if ``stream`` is set, ``eval_stream`` is not, and
             ``X`` is not a 2-D matrix of features (such as a 1-D array of file paths) for
-            an estimator whose score ``eval_stream`` could compute: :meth:`score` could not
-            evaluate such an ``X``, so every score of a cross-validation or search would
-            fail.
+            an estimator that has ``score`` and takes 2-D input (its tags say so):
+            :meth:`score` could not evaluate such an ``X``, so every score of a
+            cross-validation or search would fail. An estimator without ``score`` still
+            trains from such an ``X``.
         TypeError
             If ``stream`` or ``eval_stream`` cannot be given the data (a ``Mux``, a
-            ``Streamer`` over a list), or ``eval_stream`` is set for an estimator whose
-            score cannot be computed over a stream.
+            ``Streamer`` over a list), or ``eval_stream`` is set for an estimator without
+            ``score``.
         RuntimeError
             If the learner is already training (in another thread).
         sklearn_stream.exceptions.BatchError
@@ -449,6 +463,8 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
             if first:
                 self.estimator_ = estimator
                 self.n_batches_seen_ = self.n_samples_seen_ = 0
+            self.__dict__.pop("labels_", None)  # estimator_'s labels_ are of this X now
+            self._labels_unknown = False
             self.n_batches_seen_ += 1
             self.n_samples_seen_ += _num_samples(X)
         return self

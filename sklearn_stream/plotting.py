@@ -3,6 +3,8 @@
 
 from typing import Any
 
+from sklearn.utils.validation import check_is_fitted
+
 __all__ = ["plot_history"]
 
 
@@ -30,6 +32,8 @@ def plot_history(learner: Any, ax: Any = None, *, x: str = "n_samples", **kwargs
 
     Raises
     ------
+    sklearn.exceptions.NotFittedError
+        If ``learner`` is not fitted yet.
     ImportError
         If matplotlib is not installed.
     ValueError
@@ -56,6 +60,7 @@ def plot_history(learner: Any, ax: Any = None, *, x: str = "n_samples", **kwargs
     labels = {"n_samples": "samples seen", "n_batches": "batches seen", "time": "wall time (s)"}
     if x not in labels:
         raise ValueError(f"x must be one of {sorted(labels)}; got {x!r}.")
+    check_is_fitted(learner)
     history = getattr(learner, "history_", None)
     if not history or not history.get("score"):
         raise ValueError(

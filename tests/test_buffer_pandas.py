@@ -163,3 +163,20 @@ def test_property_no_row_lost_or_duplicated(lengths, buffer_size):
     assert labels == [i % 3 for i in range(total)]
     for batch in out:
         check_layout(batch)
+
+
+@pytest.mark.parametrize(
+    "numpy_first", [True, False], ids=["numpy-then-frame", "frame-then-numpy"]
+)
+@pytest.mark.parametrize("field", ["X", "y"])
+def test_numpy_and_pandas_values_of_one_field_are_refused_in_either_order(numpy_first, field):
+    first, second = frame_batches(2, 2)
+    as_numpy = {**second, field: second[field].to_numpy()}
+    batches = [as_numpy, first] if numpy_first else [first, as_numpy]
+    kinds = (
+        r"ndarray and DataFrame|ndarray and Series"
+        if numpy_first
+        else r"(DataFrame|Series) and ndarray"
+    )
+    with pytest.raises(BatchError, match=rf"field '{field}' mixes values of type ({kinds})"):
+        list(buffer_batch(batches, 4))
