@@ -543,3 +543,55 @@ def test_a_value_that_cannot_be_sent_raises_batch_error(no_leftovers):
 
     with pytest.raises(BatchError, match="'X'.*numpy.ndarray of dtype object"):
         list(zmq_stream(Streamer(batches)))
+
+
+# -- small batches travel in groups, and never wait long for one --------------------------
+def quick_then_stuck(n, seconds):
+    yield from numbered(n)
+    time.sleep(seconds)  # the source stalls with batches made and not yet sent
+
+
+@pytest.mark.timeout(120)
+def test_held_batches_go_while_the_source_is_busy(no_leftovers):
+    stream = zmq_stream(Streamer(quick_then_stuck, 5, 30), timeout=0.2)
+    started = time.monotonic()
+    got = numbers(next(stream) for _ in range(5))
+    elapsed = time.monotonic() - started
+    stream.close()
+    assert got == list(range(5))
+    assert elapsed < 5, f"the batches waited {elapsed:.1f} s for the stalled source"
+
+
+def quick_then_failing(n):
+    yield from numbered(n)
+    raise ValueError("the source broke")
+
+
+@pytest.mark.timeout(60)
+def test_batches_made_before_an_error_arrive_before_it(no_leftovers):
+    got = []
+    with pytest.raises(ValueError, match="the source broke"):
+        for batch in zmq_stream(Streamer(quick_then_failing, 500)):
+            got.append(int(batch["X"][0]))
+    assert got == list(range(500))
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_many_small_batches_arrive_exactly_once_in_order_per_worker(no_leftovers, n_workers):
+    got = [
+        (int(b["X"][0]), int(b["w"]))
+        for b in ZMQStreamer(
+            Streamer(worker_numbered, 5000), n_workers=n_workers, random_state=0
+        ).generate()
+    ]
+    by_worker = {}
+    for i, w in got:
+        by_worker.setdefault(w, []).append(i)
+    assert sorted(by_worker.values()) == [list(range(5000))] * n_workers
+
+
+def worker_numbered(n, random_state=None):
+    tag = np.random.default_rng(random_state).integers(2**31)
+    for i in range(n):
+        yield {"X": np.full(4, i), "w": tag}

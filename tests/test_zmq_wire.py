@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sklearn_stream._zmq.decode import BatchDecoder, decode_error, split_multipart
-from sklearn_stream._zmq.wire import HEADER_ROOM, BatchEncoder, WireError, encode_error
+from sklearn_stream._zmq.wire import (
+    HEADER_ROOM,
+    BatchEncoder,
+    WireError,
+    encode_error,
+    group_head,
+)
 
 TOKEN = bytes(range(16))
 
@@ -392,3 +398,48 @@ def test_random_multipart_frames_never_raise_anything_but_wire_error(frames):
     with contextlib.suppress(WireError):
         header, buffers = split_multipart(first, received([first + frames[0], *frames[1:]]))
         BatchDecoder(False).decode(header, buffers)
+
+
+def packed(batch, encoder):
+    multipart, parts, size = encoder.pieces(batch)
+    assert not multipart
+    message = b"".join(parts)
+    assert len(message) == size and size % 16 == 0
+    return message
+
+
+@given(
+    st.lists(
+        st.sampled_from([(4, "<f4"), (3, "<i8"), (0, "<f8"), (7, "|u1")]), min_size=1, max_size=20
+    )
+)
+def test_a_group_gives_back_its_batches_in_order(shapes):
+    encoder = BatchEncoder(TOKEN)
+    batches = [{"X": np.full(n, i, dtype=dtype), "i": i} for i, (n, dtype) in enumerate(shapes)]
+    messages = [packed(batch, encoder) for batch in batches]
+    group = b"".join([group_head(TOKEN), *messages])
+    got, lengths = BatchDecoder(False).decode_group(group)
+    assert lengths == [len(message) for message in messages]
+    for a, b in zip(got, batches, strict=True):
+        assert_same(a, b)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [b"", b"D" + bytes(16), bytes(15), b"X" * 64],
+    ids=["empty", "foreign token", "short", "junk"],
+)
+def test_a_malformed_group_raises_wire_error(tail):
+    encoder = BatchEncoder(TOKEN)
+    first = packed({"X": np.zeros(3)}, encoder)
+    group = group_head(TOKEN) + (first if tail else b"") + tail
+    with pytest.raises(WireError):
+        BatchDecoder(False).decode_group(group)
+
+
+@given(st.binary(max_size=300))
+def test_random_bytes_in_a_group_never_raise_anything_but_wire_error(data):
+    encoder = BatchEncoder(TOKEN)
+    group = group_head(TOKEN) + packed({"X": np.zeros(3)}, encoder) + data
+    with contextlib.suppress(WireError):
+        BatchDecoder(False).decode_group(group)

@@ -139,9 +139,10 @@ class _Credits:
         self.refill = [max(1, window[0] // 4) for window in group.windows]
         self.refill_bytes = [window[1] / 4 for window in group.windows]
 
-    def took(self, index: int, size: int) -> None:
-        """Worker ``index``'s batch of ``size`` bytes was taken; pay back a quarter window."""
-        self.batches[index] += 1
+    def took(self, index: int, count: int, size: int) -> None:
+        """Worker ``index``'s message of ``count`` batches and ``size`` bytes was taken;
+        pay back once a quarter of the window is owed."""
+        self.batches[index] += count
         self.bytes[index] += size
         if (
             self.batches[index] >= self.refill[index]
@@ -180,48 +181,50 @@ class _Receiver:
         limit = math.inf if max_batches is None else max_batches
         count = 0
         while self.running and count < limit:
-            got = self.receive()
-            if got is None:
+            index, batches, sizes = self.receive()
+            if not batches:
                 continue
-            index, batch, size = got
-            self.credits.took(index, size)
-            count += 1
-            self.tick()
-            yield batch
-            self.mark = time.monotonic()  # the user's time between batches does not count
+            self.credits.took(index, len(batches), sum(sizes))
+            for batch in batches:
+                count += 1
+                if self.quiet:
+                    self.tick()
+                yield batch
+                self.mark = time.monotonic()  # the user's time between batches does not count
+                if count >= limit:
+                    return
 
-    def receive(self) -> tuple | None:
-        """One message: ``(worker, batch, size)`` for a batch, None for anything else."""
+    def receive(self) -> tuple:
+        """One message: ``(worker, batches, their sizes)``; no batch for anything else."""
         self.watch()
         try:
             first = self.sock.recv()
         except self.zmq.Again:
-            return None
+            return None, (), ()
         index = self.ids.get(first[1 : wire.DATA_START])
         self.heard(index)
         if index is None or index not in self.running:
             self.discard()  # not one of our workers (or one that already finished): unread
-            return None
+            return None, (), ()
         kind = first[:1]
-        if kind == wire.DATA or kind == wire.MULTIPART:
-            return self.read(first, index)
-        self.control(kind, first, index)
-        return None
-
-    def read(self, first: bytes, index: int) -> tuple:
-        """Decode a batch of worker ``index`` whose first frame is ``first``."""
-        size = len(first)
         try:
-            if first[:1] == wire.MULTIPART:
-                frames = self.rest()
-                size += sum(len(frame) for frame in frames)
-                first, frames = decode.split_multipart(first, frames)
-                batch = self.decoder.decode(first, frames)
-            else:
-                batch = self.decoder.decode(first)
+            if kind == wire.DATA:
+                return index, [self.decoder.decode(first)], [len(first)]
+            if kind == wire.MULTIPART:
+                return index, *self.read_multipart(first)
+            if kind == wire.GROUP:
+                return index, *self.decoder.decode_group(first)
         except WireError as exc:
             raise WorkerError(f"zmq_stream worker {index} sent an invalid batch.") from exc
-        return index, batch, size
+        self.control(kind, first, index)
+        return None, (), ()
+
+    def read_multipart(self, first: bytes) -> tuple:
+        """The batch of a multipart message whose first frame is ``first``, and its size."""
+        frames = self.rest()
+        size = len(first) + sum(len(frame) for frame in frames)
+        header, frames = decode.split_multipart(first, frames)
+        return [self.decoder.decode(header, frames)], [size]
 
     def control(self, kind: bytes, message: bytes, index: int) -> None:
         """Act on a message of one of our workers that carries no batch."""

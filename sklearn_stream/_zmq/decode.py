@@ -22,6 +22,8 @@ from .wire import (
     _LENGTH,
     _SPARSE_FORMATS,
     _START,
+    DATA,
+    GROUP_START,
 )
 
 __all__ = ["BatchDecoder", "decode_error", "split_multipart"]
@@ -283,35 +285,69 @@ class BatchDecoder:
         WireError
             If the message does not match the wire format or its own header.
         """
-        fields, buffers, end, simple = self._plan(message)
+        plan = self._plan(message, 0)
         if frames is not None:
-            return self._assemble(fields, _frame_buffers(frames, buffers))
-        size = len(message)
+            return self._assemble(plan[0], _frame_buffers(frames, plan[1]))
+        size, end = len(message), plan[2]
         if size != end and size != end + (-end % _ALIGN):  # with or without its tail
             raise WireError(f"a packed batch has {size} bytes; its header describes {end}.")
+        return self._packed(message, 0, plan)
+
+    def decode_group(self, message: bytes) -> tuple[list, list]:
+        """The batches of a group (``G``) message, and the length of each one's message.
+
+        Raises
+        ------
+        WireError
+            If a batch in it is not a packed batch of the group's sender, or does not end
+            where the group does.
+        """
+        start, size = GROUP_START, len(message)
+        if size <= start:
+            raise WireError("a group message holds no batch.")
+        sender = DATA + message[1:_START]
+        batches, lengths = [], []
+        while start < size:
+            if not message.startswith(sender, start):
+                raise WireError("a group holds a batch that is not its sender's packed batch.")
+            plan = self._plan(message, start)
+            length = plan[2] + (-plan[2] % _ALIGN)
+            if start + length > size:
+                raise WireError("a group message ends inside one of its batches.")
+            batches.append(self._packed(message, start, plan))
+            lengths.append(length)
+            start += length
+        return batches, lengths
+
+    def _packed(self, message: bytes, start: int, plan: tuple) -> dict:
+        """The batch of the packed message at ``start`` of ``message``, whose header
+        ``plan`` describes."""
+        fields, buffers, _, simple = plan
         if simple is not None and not self.copy:  # read-only views of the bytes
             batch = {}
             for key, dtype, count, offset, shape in simple:
-                array = np.frombuffer(message, dtype, count, offset)
+                array = np.frombuffer(message, dtype, count, start + offset)
                 batch[key] = array if shape is None else array.reshape(shape)
             return batch
         flat = [
-            np.frombuffer(message, dtype, count, offset) for dtype, count, offset, _ in buffers
+            np.frombuffer(message, dtype, count, start + offset)
+            for dtype, count, offset, _ in buffers
         ]
         return self._assemble(fields, flat)
 
-    def _plan(self, message: bytes) -> tuple:
-        """The parsed header of a data message, from the cache when it was seen before."""
-        header_start = _START + _LENGTH.size
+    def _plan(self, message: bytes, start: int) -> tuple:
+        """The parsed header of the data message at ``start`` of ``message`` (offsets in
+        it are from the message's start), from the cache when it was seen before."""
+        header_start = start + _START + _LENGTH.size
         if len(message) < header_start:
             raise WireError("a data message is too short.")
-        (length,) = _LENGTH.unpack_from(message, _START)
+        (length,) = _LENGTH.unpack_from(message, start + _START)
         header = message[header_start : header_start + length]
         cached = self._plans.get(header)
         if cached is None:
             if len(header) != length:
                 raise WireError("a data message is shorter than its header length.")
-            cached = _parse_header(header, header_start + length)
+            cached = _parse_header(header, _START + _LENGTH.size + length)
             if len(self._plans) >= _CACHE_SIZE:
                 self._plans.clear()
             self._plans[header] = cached

@@ -13,6 +13,11 @@ libzmq's receiver keeps a short frame inside its read buffer until the whole mes
 taken, and a header in front of each large frame made the consumer fault fresh pages in for
 every batch; a first frame under 33 bytes is copied out.
 
+Small batches that a source makes in quick succession travel together, as one group
+message (``G``): kind and token, zero bytes up to :data:`GROUP_START`, then each batch's
+complete ``D`` message, back to back (each one's length is a multiple of 16 and follows
+from its header, so the receiver finds where the next one starts).
+
 Other messages of a worker: ``F`` (its stream ended), ``A`` (it waits for credits) and
 ``E`` + JSON (an exception in the worker). The consumer's messages to a worker go through a
 private pipe: the endpoint, ``C`` + two counts (credits: batches and bytes) and ``S`` (stop).
@@ -37,6 +42,8 @@ __all__ = [
     "DATA_START",
     "ERROR",
     "FINISHED",
+    "GROUP",
+    "GROUP_START",
     "HEADER_ROOM",
     "MULTIPART",
     "PACK_BYTES",
@@ -45,11 +52,13 @@ __all__ = [
     "BatchEncoder",
     "WireError",
     "encode_error",
+    "group_head",
 ]
 
-DATA, MULTIPART = b"D", b"M"
+DATA, MULTIPART, GROUP = b"D", b"M", b"G"
 ERROR, FINISHED, ASK, CREDIT, STOP = b"E", b"F", b"A", b"C", b"S"
 TOKEN_BYTES = 16
+GROUP_START = 32  # where a group's first batch starts (a multiple of _ALIGN)
 HEADER_ROOM = 1 << 16  # what a frame may hold beyond max_batch_bytes (a batch's header)
 _START = DATA_START = 1 + TOKEN_BYTES  # where the header length starts
 _LENGTH = struct.Struct("<I")
@@ -211,13 +220,14 @@ class BatchEncoder:
     def __init__(self, token: bytes) -> None:
         self.token = token
         self._layouts: dict = {}
+        self._last: tuple = (None, None)  # the last signature found, and its layout
 
     def _layout(self, fields: list, buffers: list) -> tuple:
-        """``(multipart, prefix, paddings, tail)``: the message's kind, its first bytes (kind,
-        token and header; for a multipart message kind and token only, its first frame), the
-        padding before each buffer but the first, and what ends the message: zero bytes that
-        make a packed message's length a multiple of 16, or a multipart message's last
-        frame (kind, token and header)."""
+        """``(multipart, prefix, paddings, tail, size)``: the message's kind, its first bytes
+        (kind, token and header; for a multipart message kind and token only, its first
+        frame), the padding before each buffer but the first, what ends the message (zero
+        bytes that make a packed message's length a multiple of 16, or a multipart
+        message's last frame: kind, token and header), and a packed message's length."""
         header = _dumps(fields).encode()
         header += b" " * (-(_START + _LENGTH.size + len(header)) % _ALIGN)  # JSON allows it
         total = sum(buffer.nbytes for buffer in buffers)
@@ -226,38 +236,52 @@ class BatchEncoder:
             [MULTIPART if multipart else DATA, self.token, _LENGTH.pack(len(header)), header]
         )
         if multipart:
-            return True, prefix[:_START], (), prefix
+            return True, prefix[:_START], (), prefix, 0
         paddings = []
         position = len(prefix)  # a multiple of _ALIGN: the first buffer needs no padding
         for buffer in buffers:
             paddings.append(bytes(-position % _ALIGN))
             position += len(paddings[-1]) + buffer.nbytes
-        return False, prefix, tuple(paddings[1:]), bytes(-position % _ALIGN)
+        tail = bytes(-position % _ALIGN)
+        return False, prefix, tuple(paddings[1:]), tail, position + len(tail)
 
-    def _signature(self, batch: Any) -> tuple | None:
-        """What decides the layout of a dict of C-contiguous ndarrays, or None."""
+    def _signature(self, batch: Any) -> list | None:
+        """What decides the layout of a dict of numpy arrays: keys, dtypes, shapes and
+        strides (which also tell whether an array is C-contiguous); None for other
+        batches. A list, compared with the last one found before any hashing."""
         if type(batch) is not dict:
             return None
         signature = []
         for key, value in batch.items():
-            if type(value) is not _ndarray or not value.flags.c_contiguous:
+            if type(value) is not _ndarray:
                 return None
-            signature.append((key, value.dtype, value.shape))
-        return tuple(signature)
+            signature.append((key, value.dtype, value.shape, value.strides))
+        return signature
+
+    def _cached_layout(self, signature: list | None) -> tuple | None:
+        if signature is None:
+            return None
+        if signature == self._last[0]:  # most streams repeat one layout
+            return self._last[1]
+        layout = self._layouts.get(tuple(signature))
+        if layout is not None:
+            self._last = (signature, layout)
+        return layout
 
     def encode(self, batch: Any) -> list:
         """Return the frames of ``batch``.
 
         Raises
         ------
-        TypeError
-            As :meth:`message`.
+        BatchError
+            As :meth:`pieces`.
         """
-        message = self.message(batch)
-        return [message] if type(message) is bytes else message
+        multipart, parts, _ = self.pieces(batch)
+        return parts if multipart else [b"".join(parts)]
 
-    def message(self, batch: Any) -> bytes | list:
-        """``batch`` as one packed frame (bytes), or as a list of frames if it is large.
+    def pieces(self, batch: Any) -> tuple[bool, list, int]:
+        """``(multipart, parts, size)``: a large batch's frames, or the pieces of a small
+        batch's packed message (to join, alone or in a group) and the message's length.
 
         Raises
         ------
@@ -266,30 +290,37 @@ class BatchEncoder:
             be sent; the message names the key and the type (a ``TypeError``).
         """
         signature = self._signature(batch)
-        layout = None if signature is None else self._layouts.get(signature)
-        if layout is not None:
-            buffers = [value.reshape(-1) if value.ndim != 1 else value for value in batch.values()]
-            return self._frames(layout, buffers)
+        layout = self._cached_layout(signature)
+        if layout is not None:  # C-contiguous arrays: their own buffers, whatever the shape
+            return self._pieces(layout, list(batch.values()))
         fields, buffers = _describe_batch(batch)
         layout = self._layout(fields, buffers)
-        if signature is not None:
+        if signature is not None and all(v.flags.c_contiguous for v in batch.values()):
             if len(self._layouts) >= _CACHE_SIZE:
                 self._layouts.clear()
-            self._layouts[signature] = layout
-        return self._frames(layout, buffers)
+            self._layouts[tuple(signature)] = layout
+        return self._pieces(layout, buffers)
 
     @staticmethod
-    def _frames(layout: tuple, buffers: list) -> bytes | list:
-        multipart, prefix, paddings, tail = layout
+    def _pieces(layout: tuple, buffers: list) -> tuple[bool, list, int]:
+        multipart, prefix, paddings, tail, size = layout
         if multipart:
-            return [prefix, *buffers, tail]
+            return True, [prefix, *buffers, tail], 0
+        if not paddings:  # one buffer, or none
+            return False, [prefix, *buffers, tail], size
         parts = [prefix]
         for position, buffer in enumerate(buffers):
             if position:
                 parts.append(paddings[position - 1])
             parts.append(buffer)
         parts.append(tail)
-        return b"".join(parts)
+        return False, parts, size
+
+
+def group_head(token: bytes) -> bytes:
+    """The start of a group message: kind, token and zero bytes up to :data:`GROUP_START`."""
+    head = GROUP + token
+    return head + bytes(GROUP_START - len(head))
 
 
 def _shortened(text: str, limit: int) -> str:

@@ -12,11 +12,12 @@ it sent, and an exit without that is a death. A worker stops, closing its source
 """
 
 import contextlib
+import math
 import multiprocessing
 import os
 import random
 import signal
-import sys
+import threading
 import time
 import traceback
 from typing import Any
@@ -29,6 +30,11 @@ __all__ = ["Stopped", "WorkerGroup", "import_zmq", "run_worker"]
 
 CHECK_SECONDS = 0.2  # how often a waiting worker checks that its consumer still exists
 ZERO_COPY_BYTES = 1 << 16  # larger buffers are sent without a copy
+GROUP_COUNT = 64  # most small batches in one group message
+GROUP_BYTES = 1 << 16  # a group goes once its batches hold this many bytes
+GROUP_GAP = 1e-4  # a source slower than this per batch gets its batches sent one by one
+GROUP_WAIT = 1e-3  # longest time a held batch waits for others while the source is busy
+GROUP_LATE = 0.05  # a group that waited this long: the source keeps the GIL, stop grouping
 _TERMINATE_WAIT = 0.2  # after SIGTERM, how long to wait before SIGKILL
 _INSTALL_HINT = (
     "install it from the repository with: python -m pip install -e '.[zmq]' (or just "
@@ -72,25 +78,6 @@ class Stopped(Exception):
     """The consumer asked this worker to stop, or is gone."""
 
 
-def _reference_counts(batch: dict) -> tuple[int, int]:
-    """How many references reach ``batch``, and at most one of its large arrays."""
-    most = 0
-    for value in batch.values():
-        if type(value) is not np.ndarray or value.base is not None:
-            if isinstance(value, np.ndarray) and value.nbytes < ZERO_COPY_BYTES:
-                continue
-            return sys.maxsize, sys.maxsize  # a view, or not a plain array: unknown owner
-        if value.nbytes >= ZERO_COPY_BYTES:
-            most = max(most, sys.getrefcount(value))
-    return sys.getrefcount(batch), most
-
-
-def _private_counts() -> tuple[int, int]:
-    """What :func:`_reference_counts` gives for a batch that nothing else refers to."""
-    batch = {"X": np.empty(ZERO_COPY_BYTES, dtype=np.uint8)}
-    return _reference_counts(batch)
-
-
 class Link:
     """A worker's ends of the connection: control messages in (pipe), batches out (zmq)."""
 
@@ -101,6 +88,7 @@ class Link:
         self.token = token
         self.credits, self.window_bytes, self.max_bytes, self.consumer_pid = window
         self.byte_credits = self.window_bytes
+        self.group_head = wire.group_head(token)
         self.trackers: list = []
         self.next_check = time.monotonic() + CHECK_SECONDS
 
@@ -153,29 +141,46 @@ class Link:
         while not self._may_send(size):
             self._wait_control()
 
-    def send(self, message: bytes | list, owned: bool) -> None:
-        """Send one batch as :class:`~.wire.BatchEncoder` made it, once credits allow.
-
-        Large buffers go without a copy; unless ``owned`` (nothing but the batch refers to
-        them), they are waited for before returning, so the source may reuse their memory.
-        """
-        if type(message) is bytes:
-            size = len(message)
-            self._check_size(size, size)
-            self._acquire(size)
-            self.sock.send(message, copy=True)
-        else:
-            data = sum(buffer.nbytes for buffer in message[1:-1])
-            size = data + len(message[0]) + len(message[-1])
-            self._check_size(data, len(message[-1]))
-            self._acquire(size)
-            self._send_frames(message, owned)
-            if self.trackers:
-                self._wait_sent()
+    def send(self, frames: list) -> None:
+        """Send one large batch (its frames, as :class:`~.wire.BatchEncoder` made them)
+        once credits allow. Its big buffers go without a copy and are waited for before
+        this returns, so the source may reuse their memory for its next batch."""
+        data = sum(buffer.nbytes for buffer in frames[1:-1])
+        size = data + len(frames[0]) + len(frames[-1])
+        self.check_size(data, len(frames[-1]))
+        self._acquire(size)
+        self._send_frames(frames)
+        self._wait_sent()
         self.credits -= 1
         self.byte_credits -= size
 
-    def _check_size(self, data: int, header: int) -> None:
+    def send_small(self, held: list) -> None:
+        """Send small batches, each ``(message, size)`` (a packed message: bytes, or the
+        pieces to join into it): one alone, several as group messages, as many at a time
+        as the credits allow, waiting for credits as needed."""
+        while held:
+            self._acquire(held[0][1])
+            held = held[self.send_ready(held) :]
+
+    def send_ready(self, held: list) -> int:
+        """Send, without waiting, as many of the small batches ``held`` as the credits in
+        hand allow; return how many went."""
+        if not held or not self._may_send(held[0][1]):
+            return 0
+        take, budget = 1, self.byte_credits - held[0][1]
+        while take < min(len(held), self.credits) and held[take][1] <= budget:
+            budget -= held[take][1]
+            take += 1
+        if take == 1:
+            message = held[0][0]
+            self.sock.send(message if type(message) is bytes else b"".join(message))
+        else:
+            self.sock.send(b"".join([self.group_head, *(message for message, _ in held[:take])]))
+        self.credits -= take
+        self.byte_credits = budget
+        return take
+
+    def check_size(self, data: int, header: int) -> None:
         """Refuse a batch the consumer's socket would refuse (see ``consumer``)."""
         if data > self.max_bytes:
             raise ValueError(
@@ -190,14 +195,12 @@ class Link:
                 "send long lists as numpy arrays."
             )
 
-    def _send_frames(self, frames: list, owned: bool) -> None:
+    def _send_frames(self, frames: list) -> None:
         sock, more = self.sock, self.zmq.SNDMORE
         sock.send(frames[0], more)
         for buffer in frames[1:-1]:
             if buffer.nbytes < ZERO_COPY_BYTES:
                 sock.send(buffer, more)  # a copy costs less than zero-copy bookkeeping
-            elif owned:
-                sock.send(buffer, more, copy=False)
             else:
                 self.trackers.append(sock.send(buffer, more, copy=False, track=True))
         sock.send(frames[-1])
@@ -222,18 +225,153 @@ class Link:
             self._wait_control()
 
 
+class _Holder:
+    """Holds the small batches a source makes in quick succession, to send them as one
+    group message: per-message costs in pyzmq exceed the cost of a small batch.
+
+    A held batch goes when the group is full (:data:`GROUP_COUNT` batches or
+    :data:`GROUP_BYTES` bytes, or all the credits in hand: holding never lets a worker make
+    more batches ahead than ``prefetch`` allows), when the source takes longer than :data:`GROUP_GAP` to make
+    its next batch, makes a large one, ends or raises, and otherwise once it has waited
+    :data:`GROUP_WAIT`: a thread sends it then while the source is busy. That thread only
+    sends what the credits in hand allow, never waits for credits or reads the consumer's
+    messages (the worker's loop does both), and everything that touches the socket holds
+    :attr:`lock`. The thread needs the GIL: a source that keeps it in C code keeps the held
+    batches too, so a group that waited longer than :data:`GROUP_LATE` turns grouping off
+    for the rest of the stream.
+    """
+
+    def __init__(self, link: Link) -> None:
+        self.link = link
+        self.lock = threading.Lock()
+        self.held: list = []  # (packed message, size) of each held batch
+        self.held_bytes = 0
+        self.since = 0.0  # when the oldest held batch was made
+        self.last = -math.inf  # when the previous batch was dealt with
+        self.grouping = True
+        self.failure: BaseException | None = None  # what stopped the thread
+        self.wake = threading.Event()
+        self.idle = True  # the thread waits to be woken (set and read with the lock held)
+        self.closing = False
+        self.thread: threading.Thread | None = None
+
+    def add(self, multipart: bool, parts: list, size: int) -> None:
+        """Take one encoded batch: hold it, or send it with what is held."""
+        if self.failure is not None:
+            raise self.failure
+        now = time.monotonic()
+        if not multipart and size > self.link.max_bytes:
+            self.link.check_size(size, size)  # raises before holding: held batches still go
+        if self.grouping and not multipart and now - self.last <= GROUP_GAP:
+            with self.lock:
+                self._hold(parts, size)
+            self.last = now
+            return
+        with self.lock:
+            self._flush()
+            if multipart:
+                self.link.send(parts)
+            else:
+                self.link.send_small([(parts, size)])
+        self.last = time.monotonic()  # the source's time for the next batch starts now
+
+    def _hold(self, parts: list, size: int) -> None:
+        if not self.held:
+            self.since = time.monotonic()
+            if self.idle:  # the thread sleeps until woken; otherwise it watches already
+                self.idle = False
+                self._start_thread()
+                self.wake.set()
+        self.held.append((b"".join(parts), size))  # a copy: the source may reuse its arrays
+        self.held_bytes += size
+        link = self.link  # never hold more than the credits can send: prefetch bounds it
+        if len(self.held) >= min(GROUP_COUNT, link.credits) or self.held_bytes >= min(
+            GROUP_BYTES, link.byte_credits
+        ):
+            self._flush()
+
+    def flush(self) -> None:
+        """Send everything held (waiting for credits as needed)."""
+        if self.failure is not None:
+            raise self.failure
+        with self.lock:
+            self._flush()
+
+    def check(self) -> None:
+        """The link's look, now and then, at the consumer's messages (which change the
+        credits the thread also uses)."""
+        if time.monotonic() >= self.link.next_check:
+            with self.lock:
+                self.link.check()
+
+    def _flush(self) -> None:
+        if self.held:
+            if time.monotonic() - self.since > GROUP_LATE:
+                self.grouping = False
+            held, self.held, self.held_bytes = self.held, [], 0
+            self.link.send_small(held)
+
+    def _start_thread(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(
+                target=self._run, name="zmq_stream-group-sender", daemon=True
+            )
+            self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self.closing:
+                self.wake.wait()
+                self.wake.clear()
+                self._send_when_due()
+        except BaseException as exc:  # raised again by the worker's loop
+            self.failure = exc
+
+    def _send_when_due(self) -> None:
+        """While batches are held, sleep until the oldest is due, then send what the
+        credits allow; go idle once nothing is held."""
+        while not self.closing:
+            with self.lock:
+                if not self.held:
+                    self.idle = True
+                    return
+                delay = self.since + GROUP_WAIT - time.monotonic()
+                if delay <= 0:
+                    if time.monotonic() - self.since > GROUP_LATE:
+                        self.grouping = False
+                    sent = self.link.send_ready(self.held)
+                    self.held = self.held[sent:]
+                    self.held_bytes = sum(size for _, size in self.held)
+                    if self.held:  # no credits for them: the worker's loop sends them
+                        self.idle = True
+                        return
+                    delay = GROUP_WAIT
+            time.sleep(delay)
+
+    def close(self) -> None:
+        """Stop the thread (it never blocks for long) and wait for it."""
+        self.closing = True
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
 def _serve(link: Link, stream: Any, encode: Any) -> None:
-    private = _private_counts()
-    for batch in stream:
-        owned = False
-        if type(batch) is dict:  # see _reference_counts: then no need to wait for the send
-            counts = _reference_counts(batch)
-            owned = counts[0] <= private[0] and counts[1] <= private[1]
-        message = encode(batch)
-        del batch
-        link.send(message, owned)
-        del message
-        link.check()
+    holder = _Holder(link)
+    try:
+        for batch in stream:
+            holder.add(*encode(batch))
+            del batch
+            holder.check()
+        holder.flush()
+    except Stopped:
+        raise
+    except BaseException:  # the batches made before an error go before its report
+        with contextlib.suppress(Stopped):
+            holder.flush()
+        raise
+    finally:
+        holder.close()
 
 
 def _receive_endpoint(conn: Any, consumer_pid: int) -> str | None:
@@ -272,7 +410,7 @@ def run_worker(
     stream = None
     try:
         stream = iter(source.generate(max_batches))
-        _serve(link, stream, wire.BatchEncoder(token).message)
+        _serve(link, stream, wire.BatchEncoder(token).pieces)
         link.finish(wire.FINISHED + token)
     except Stopped:
         pass
