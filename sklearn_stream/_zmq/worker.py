@@ -231,8 +231,9 @@ class _Holder:
 
     A held batch goes when the group is full (:data:`GROUP_COUNT` batches or
     :data:`GROUP_BYTES` bytes, or all the credits in hand: holding never lets a worker make
-    more batches ahead than ``prefetch`` allows), when the source takes longer than :data:`GROUP_GAP` to make
-    its next batch, makes a large one, ends or raises, and otherwise once it has waited
+    more batches ahead than ``prefetch`` allows), when the source takes longer than
+    :data:`GROUP_GAP` to make its next batch, makes a large one, ends or raises, and
+    otherwise once it has waited
     :data:`GROUP_WAIT`: a thread sends it then while the source is busy. That thread only
     sends what the credits in hand allow, never waits for credits or reads the consumer's
     messages (the worker's loop does both), and everything that touches the socket holds
