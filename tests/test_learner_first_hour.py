@@ -16,6 +16,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from learner_data import batches_of, labelled_data
 from matplotlib.figure import Figure
 from sklearn.base import clone
 from sklearn.cluster import MiniBatchKMeans
@@ -44,29 +45,15 @@ ROOT = Path(__file__).resolve().parents[1]
 RNG_SEED = 0
 
 
-def _data(n=60, n_features=3, seed=RNG_SEED):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, n_features))
-    return X, (X[:, 0] > 0).astype(int)
-
-
-def _batches(X, y=None, size=10):
-    for start in range(0, len(X), size):
-        batch = {"X": X[start : start + size]}
-        if y is not None:
-            batch["y"] = y[start : start + size]
-        yield batch
-
-
 # Stored "files": the seeds a stream reads, as a search over file paths would.
-_X, _Y = _data(80)
+_X, _Y = labelled_data(80)
 _FILES = {f"part{i}.npz": (_X[20 * i : 20 * i + 20], _Y[20 * i : 20 * i + 20]) for i in range(4)}
 
 
 def read_parts(paths, y=None, batch_size=10):
     for path in paths:
         X, target = _FILES[str(path)]
-        yield from _batches(X, target, batch_size)
+        yield from batches_of(X, target, batch_size)
 
 
 # -- item 1: a search over seeds without eval_stream ---------------------------------------------
@@ -176,7 +163,7 @@ def test_an_error_in_a_stream_fit_carries_its_notes():
         yield {"X": X, "y": y}
         raise OSError("disk gone")
 
-    X, y = _data()
+    X, y = labelled_data()
     with pytest.raises(OSError, match="disk gone") as info:
         StreamLearner(SGDRegressor(), stream=failing).fit(X, y)
     assert any("StreamRegressor.fit on 60 samples" in note for note in info.value.__notes__)
@@ -190,7 +177,7 @@ def test_an_error_in_a_stream_fit_carries_its_notes():
 )
 @pytest.mark.parametrize("layout", ["dict", "tuple"])
 def test_targets_in_a_stream_for_an_unsupervised_estimator_raise(estimator, layout):
-    X, y = _data()
+    X, y = labelled_data()
     batches = [{"X": X[:20], "Y": y[:20]}] if layout == "dict" else [(X[:20], y[:20])]
     with pytest.raises(BatchError, match=r"batch 0 .* has a target .* is unsupervised"):
         StreamLearner(estimator).iter_fit(batches)
@@ -199,20 +186,20 @@ def test_targets_in_a_stream_for_an_unsupervised_estimator_raise(estimator, layo
 
 
 def test_targets_from_a_fit_stream_raise_but_fit_on_arrays_keeps_ignoring_y():
-    X, y = _data()
+    X, y = labelled_data()
     kmeans = MiniBatchKMeans(n_clusters=2, n_init=1, random_state=0)
     with pytest.raises(BatchError, match=r"has a target .*MiniBatchKMeans"):
-        StreamLearner(kmeans, stream=_batches).fit(X, y)
+        StreamLearner(kmeans, stream=batches_of).fit(X, y)
     assert StreamLearner(kmeans, random_state=0).fit(X, y).n_samples_seen_ == 5 * 60
 
 
 # -- item 4: a stream shorter than max_batches ---------------------------------------------------
 def test_iter_fit_stops_quietly_where_fit_raises_and_both_docstrings_say_why():
-    X, y = _data()
+    X, y = labelled_data()
     learner = StreamLearner(SGDRegressor(random_state=0), max_batches=10)
-    assert learner.iter_fit(list(_batches(X, y))).n_batches_seen_ == 6
+    assert learner.iter_fit(list(batches_of(X, y))).n_batches_seen_ == 6
     with pytest.raises(ShortStreamError, match=r"ended after 6 batches"):
-        clone(learner).set_params(stream=_batches).fit(X, y)
+        clone(learner).set_params(stream=batches_of).fit(X, y)
     assert "ShortStreamError" in StreamLearner.fit.__doc__
     assert "ends training quietly" in StreamLearner.iter_fit.__doc__
 
@@ -234,11 +221,11 @@ def test_a_short_stream_over_seeds_names_them_as_items_not_samples():
     "estimator", [SGDClassifier(), GaussianNB(), MLPClassifier(max_iter=5)], ids=type
 )
 def test_iter_fit_without_classes_says_how_to_give_them(estimator):
-    X, y = _data()
+    X, y = labelled_data()
     consumed = []
 
     def watched():
-        for batch in _batches(X, y):
+        for batch in batches_of(X, y):
             consumed.append(batch)
             yield batch
 
@@ -248,9 +235,9 @@ def test_iter_fit_without_classes_says_how_to_give_them(estimator):
 
 
 def test_a_warm_start_continues_without_classes():
-    X, y = _data()
+    X, y = labelled_data()
     learner = StreamLearner(SGDClassifier(random_state=0), warm_start=True)
-    learner.iter_fit(_batches(X, y), classes=[0, 1]).iter_fit(_batches(X, y))
+    learner.iter_fit(batches_of(X, y), classes=[0, 1]).iter_fit(batches_of(X, y))
     assert learner.n_batches_seen_ == 12
 
 
@@ -258,11 +245,11 @@ def test_a_warm_start_continues_without_classes():
 @pytest.mark.parametrize("name", ["stream", "eval_stream"])
 @pytest.mark.parametrize(
     ("make", "what"),
-    [(lambda: _batches(np.zeros((4, 2))), "a generator object"), (lambda: iter([]), "list_")],
+    [(lambda: batches_of(np.zeros((4, 2))), "a generator object"), (lambda: iter([]), "list_")],
     ids=["generator", "list_iterator"],
 )
 def test_a_one_shot_iterator_as_stream_parameter_gets_the_streamer_advice(name, make, what):
-    X, y = _data()
+    X, y = labelled_data()
     learner = StreamLearner(SGDRegressor(), **{name: make()})
     with pytest.raises(InvalidParameterError, match=rf"The '{name}' parameter .*{what}") as info:
         learner.fit(X, y)
@@ -284,7 +271,7 @@ def test_a_one_shot_iterator_as_stream_parameter_gets_the_streamer_advice(name, 
     ids=["dict", "tuple", "weights"],
 )
 def test_fields_of_different_lengths_raise_batch_length_error(batch, listing):
-    X, y = _data()
+    X, y = labelled_data()
     stream = [{"X": X[:5], "y": y[:5]}, batch]
     with pytest.raises(BatchLengthError, match=r"^batch 1 of the stream: ") as info:
         StreamLearner(SGDRegressor()).iter_fit(stream)
@@ -292,7 +279,7 @@ def test_fields_of_different_lengths_raise_batch_length_error(batch, listing):
 
 
 def test_fields_of_different_lengths_raise_when_scoring_over_a_stream():
-    X, y = _data()
+    X, y = labelled_data()
 
     def uneven(X, y):
         yield {"X": X, "y": y[:-1]}
@@ -304,11 +291,11 @@ def test_fields_of_different_lengths_raise_when_scoring_over_a_stream():
 
 # -- item 9: validation data without targets ----------------------------------------------------
 def test_validation_data_without_targets_is_refused_before_training():
-    X, y = _data()
+    X, y = labelled_data()
     consumed = []
 
     def watched():
-        for batch in _batches(X, y):
+        for batch in batches_of(X, y):
             consumed.append(batch)
             yield batch
 
@@ -327,7 +314,7 @@ def test_validation_data_without_targets_is_refused_before_training():
     ids=["unsupervised", "callable-scoring"],
 )
 def test_validation_data_without_targets_is_fine_where_nothing_needs_them(estimator, scoring):
-    X, y = _data()
+    X, y = labelled_data()
     learner = StreamLearner(estimator, validation_data=(X,), eval_every=2, scoring=scoring)
     learner.fit(X, y)
     assert len(learner.history_["score"]) == 3
@@ -341,7 +328,7 @@ def test_validation_data_without_targets_is_fine_where_nothing_needs_them(estima
     "estimator", [SGDRegressor(), MiniBatchKMeans(n_clusters=1, n_init=1)], ids=type
 )
 def test_a_one_dimensional_row_names_the_batch_and_suggests_a_row(row, estimator):
-    X, y = _data()
+    X, y = labelled_data()
     first = {"X": X[:4]} if isinstance(estimator, MiniBatchKMeans) else {"X": X[:4], "y": y[:4]}
     second = {"X": row} if isinstance(estimator, MiniBatchKMeans) else {"X": row, "y": [1.0]}
     with pytest.raises(
@@ -368,10 +355,10 @@ def test_one_dimensional_documents_still_reach_a_text_vectorizer():
 def test_verbose_says_when_an_endless_stream_would_train_for_ever(
     max_batches, from_stream, warned, capsys
 ):
-    X, y = _data()
+    X, y = labelled_data()
     learner = StreamLearner(SGDRegressor(random_state=0), max_batches, verbose=1, n_epochs=1)
     if from_stream:
-        learner.iter_fit(_batches(X, y))
+        learner.iter_fit(batches_of(X, y))
     else:
         learner.fit(X, y)
     out = capsys.readouterr().out
@@ -429,7 +416,7 @@ def test_the_progress_bar_shows_whole_sample_counts(n_samples, capsys):
     ids=["defaults", "label", "style"],
 )
 def test_plot_history_passes_keyword_arguments_to_matplotlib(style):
-    X, y = _data()
+    X, y = labelled_data()
     learner = StreamLearner(
         SGDClassifier(random_state=0), validation_data=(X, y), eval_every=2, random_state=0
     ).fit(X, y)
@@ -446,11 +433,11 @@ def test_plot_history_passes_keyword_arguments_to_matplotlib(style):
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("second", ["iter_fit", "fit", "partial_fit"])
 def test_training_one_learner_from_two_threads_raises(second):
-    X, y = _data()
+    X, y = labelled_data()
     started, release = threading.Event(), threading.Event()
 
     def held(n_batches):
-        for index, batch in enumerate(_batches(X, y)):
+        for index, batch in enumerate(batches_of(X, y)):
             if index == 1:
                 started.set()
                 assert release.wait(30)
@@ -472,7 +459,7 @@ def test_training_one_learner_from_two_threads_raises(second):
     try:
         assert started.wait(30)
         call = {
-            "iter_fit": lambda: learner.iter_fit(_batches(X, y)),
+            "iter_fit": lambda: learner.iter_fit(batches_of(X, y)),
             "fit": lambda: learner.fit(X, y),
             "partial_fit": lambda: learner.partial_fit(X, y),
         }[second]
@@ -488,7 +475,7 @@ def test_training_one_learner_from_two_threads_raises(second):
 
 @pytest.mark.timeout(60)
 def test_clones_train_in_parallel_threads():
-    X, y = _data()
+    X, y = labelled_data()
     base = StreamLearner(SGDClassifier(random_state=0), random_state=0)
     learners = [clone(base) for _ in range(4)]
     threads = [threading.Thread(target=learner.fit, args=(X, y)) for learner in learners]

@@ -10,6 +10,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from learner_data import batches_of, labelled_data
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import LatentDirichletAllocation
@@ -28,20 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = 0
 
 
-def _data(n=60, n_features=3, seed=SEED):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, n_features))
-    return X, (X[:, 0] > 0).astype(int)
-
-
-def _batches(X, y=None, size=10):
-    for start in range(0, len(X), size):
-        batch = {"X": X[start : start + size]}
-        if y is not None:
-            batch["y"] = y[start : start + size]
-        yield batch
-
-
 # Stored "files" (the seeds a stream reads, as a search over file paths would): two blobs,
 # and counts for a topic model.
 _RNG = np.random.default_rng(SEED)
@@ -54,12 +41,12 @@ PATHS = np.array(sorted(_FILES))
 
 def read_blobs(paths, y=None, batch_size=10):
     for path in paths:
-        yield from _batches(_BLOBS[_FILES[str(path)]], size=batch_size)
+        yield from batches_of(_BLOBS[_FILES[str(path)]], size=batch_size)
 
 
 def read_counts(paths, y=None, batch_size=10):
     for path in paths:
-        yield from _batches(_COUNTS[_FILES[str(path)]], size=batch_size)
+        yield from batches_of(_COUNTS[_FILES[str(path)]], size=batch_size)
 
 
 def _rows(paths, source):
@@ -76,7 +63,7 @@ def test_a_one_dimensional_row_raises_batch_shape_error_that_advises_a_row(row, 
     learner = StreamLearner(SGDRegressor(random_state=SEED))
     with pytest.raises(BatchShapeError, match=r"batch 0 of the stream has a 1-D X") as info:
         if from_fit:
-            learner.set_params(stream=one_row).fit(*_data())
+            learner.set_params(stream=one_row).fit(*labelled_data())
         else:
             learner.iter_fit(one_row(None, None))
     assert isinstance(info.value, ValueError)
@@ -105,7 +92,7 @@ def test_iter_fit_lists_one_dimensional_rows_under_batch_shape_error(section):
 # -- item 2: validation data checked when training starts, or after the first batch ------------
 def _watched(X, y, consumed):
     def stream():
-        for batch in _batches(X, y):
+        for batch in batches_of(X, y):
             consumed.append(batch)
             yield batch
 
@@ -123,7 +110,7 @@ def _watched(X, y, consumed):
 )
 @pytest.mark.parametrize("method", ["iter_fit", "fit"])
 def test_bad_validation_data_is_refused_before_any_batch(make_validation, match, method):
-    X, y = _data()
+    X, y = labelled_data()
     consumed = []
     learner = StreamLearner(
         SGDClassifier(random_state=SEED), validation_data=make_validation(X, y), eval_every=2
@@ -142,7 +129,7 @@ def test_bad_validation_data_is_refused_before_any_batch(make_validation, match,
     "estimator", [SGDClassifier(random_state=SEED), MiniBatchKMeans(n_clusters=2, n_init=1)]
 )
 def test_validation_data_of_other_width_fails_after_the_first_batch(width, estimator):
-    X, y = _data()
+    X, y = labelled_data()
     X_val = np.zeros((10, width))
     validation = (X_val,) if isinstance(estimator, MiniBatchKMeans) else (X_val, y[:10])
     target = None if isinstance(estimator, MiniBatchKMeans) else y
@@ -157,7 +144,7 @@ def test_validation_data_of_other_width_fails_after_the_first_batch(width, estim
 # -- item 3: a missing argument inside a learner, as the user wrote the parameter ---------------
 def noisy(X, y, sigma, random_state=None):
     rng = np.random.default_rng(random_state)
-    for batch in _batches(X, y):
+    for batch in batches_of(X, y):
         yield {**batch, "X": batch["X"] + sigma * rng.normal(size=batch["X"].shape)}
 
 
@@ -176,7 +163,10 @@ def paths_noisy(paths, y=None, *, sigma):
 )
 def test_a_missing_argument_in_fit_is_named_as_the_parameter_was_written(stream, data, expected):
     if data == "arrays":
-        learner, args = StreamLearner(SGDClassifier(random_state=SEED), stream=stream), _data()
+        learner, args = (
+            StreamLearner(SGDClassifier(random_state=SEED), stream=stream),
+            labelled_data(),
+        )
     else:
         estimator = MiniBatchKMeans(n_clusters=2, n_init=1, random_state=SEED)
         learner = StreamLearner(estimator, stream=stream, eval_stream=stream)
@@ -193,7 +183,7 @@ def test_a_missing_argument_in_fit_is_named_as_the_parameter_was_written(stream,
 
 @pytest.mark.parametrize("target", [True, False], ids=["X-y", "X-only"])
 def test_a_missing_argument_of_eval_stream_names_eval_stream(target):
-    X, y = _data()
+    X, y = labelled_data()
     fitted = StreamLearner(SGDRegressor(random_state=SEED), random_state=SEED).fit(X, y)
     fitted.set_params(eval_stream=Streamer(noisy))
     with pytest.raises(TypeError) as info:
@@ -256,7 +246,7 @@ def test_a_stream_fit_over_seeds_of_an_estimator_with_score_needs_eval_stream(es
     ids=["summed-kmeans", "joined-lda"],
 )
 @pytest.mark.parametrize("batch_size", [7, 20])
-def test_eval_stream_scores_an_own_score_as_on_the_joined_batches(
+def test_eval_stream_scores_an_own_score_as_on_the_joinedbatches_of(
     estimator, read, source, batch_size
 ):
     stream = Streamer(read, batch_size=batch_size)
@@ -335,9 +325,9 @@ def test_labels_are_absent_after_training_from_a_stream(how):
     X = _BLOBS[:30]
     learner = StreamLearner(MiniBatchKMeans(n_clusters=2, n_init=1, random_state=SEED))
     if how == "fit-stream":
-        learner.set_params(stream=lambda X: _batches(X, size=20)).fit(X)
+        learner.set_params(stream=lambda X: batches_of(X, size=20)).fit(X)
     else:
-        learner.iter_fit(_batches(X, size=20))
+        learner.iter_fit(batches_of(X, size=20))
     assert not hasattr(learner, "labels_")
     with pytest.raises(AttributeError, match=r"trained from a stream.*predict\(X\)"):
         learner.labels_  # noqa: B018
@@ -357,14 +347,14 @@ def test_labels_are_documented_as_absent_after_a_stream():
 def test_labels_after_partial_fit_are_those_of_the_batch(n):
     X = _BLOBS[:n]
     learner = StreamLearner(MiniBatchKMeans(n_clusters=2, n_init=1, random_state=SEED))
-    learner.iter_fit(_batches(_BLOBS[30:], size=20))
+    learner.iter_fit(batches_of(_BLOBS[30:], size=20))
     learner.partial_fit(X)
     assert learner.labels_.shape == (n,)
 
 
 # -- item 7: small ones ---------------------------------------------------------------------------
 @pytest.mark.parametrize("batch_size", [1, 16])
-def test_the_progress_bar_sample_count_keeps_step_with_the_batches(batch_size, capsys):
+def test_the_progress_bar_sample_count_keeps_step_with_thebatches_of(batch_size, capsys):
     pytest.importorskip("tqdm")
     display = ProgressDisplay(total=None, use_tqdm=True, name="StreamRegressor")
     display.bar.mininterval = 0  # redraw on every update, so that every frame is checked
@@ -389,10 +379,10 @@ def test_the_progress_bar_sample_count_keeps_step_with_the_batches(batch_size, c
     ids=lambda value: value if isinstance(value, str) else type(value).__name__,
 )
 def test_progress_is_labelled_with_the_learners_class(estimator, name, capsys):
-    X, y = _data()
+    X, y = labelled_data()
     y = None if isinstance(estimator, MiniBatchKMeans) else y
     params = {"classes": [0, 1]} if isinstance(estimator, SGDClassifier) else {}
-    StreamLearner(estimator, max_batches=4, verbose=1).iter_fit(_batches(X, y), **params)
+    StreamLearner(estimator, max_batches=4, verbose=1).iter_fit(batches_of(X, y), **params)
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert name in text
@@ -400,7 +390,7 @@ def test_progress_is_labelled_with_the_learners_class(estimator, name, capsys):
 
 
 def make_batches(X, y):
-    yield from _batches(X, y)
+    yield from batches_of(X, y)
 
 
 @pytest.mark.parametrize(
@@ -411,7 +401,7 @@ def make_batches(X, y):
     ],
 )
 def test_one_shot_advice_is_worded_per_parameter(name, present, absent):
-    X, y = _data()
+    X, y = labelled_data()
     learner = StreamLearner(SGDClassifier(), **{name: make_batches(X, y)})
     with pytest.raises(InvalidParameterError) as info:
         learner.fit(X, y)
@@ -423,8 +413,8 @@ def test_one_shot_advice_is_worded_per_parameter(name, present, absent):
 @pytest.mark.parametrize("name", ["stream", "eval_stream"])
 @pytest.mark.parametrize("container", [list, tuple])
 def test_fixed_batches_as_a_stream_parameter_get_advice_without_their_values(name, container):
-    X, y = _data()
-    batches = container(_batches(X, y))
+    X, y = labelled_data()
+    batches = container(batches_of(X, y))
     with pytest.raises(InvalidParameterError) as info:
         StreamLearner(SGDClassifier(), **{name: batches}).fit(X, y)
     message = str(info.value)
@@ -456,12 +446,12 @@ def test_a_generator_object_in_streamer_is_named_by_its_function(generator, func
 )
 def test_plot_history_of_an_unfitted_learner_raises_not_fitted(estimator):
     with pytest.raises(NotFittedError):
-        plot_history(StreamLearner(estimator, validation_data=_data()))
+        plot_history(StreamLearner(estimator, validation_data=labelled_data()))
 
 
 @pytest.mark.parametrize("estimator", [SGDRegressor(), SGDClassifier()], ids=type)
-def test_an_error_in_fit_on_arrays_speaks_of_the_training_data(estimator):
-    X, y = _data()
+def test_an_error_in_fit_on_arrays_speaks_of_the_traininglabelled_data(estimator):
+    X, y = labelled_data()
     with pytest.raises(ValueError, match="2D array") as info:
         StreamLearner(estimator, batch_size=16).fit(X[:, 0], y)
     notes = getattr(info.value, "__notes__", [])
