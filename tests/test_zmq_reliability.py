@@ -21,6 +21,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.neural_network import MLPClassifier
 
 from sklearn_stream import Mux, Streamer, StreamLearner, ZMQStreamer
+from sklearn_stream._zmq.wire import BatchEncoder
 from sklearn_stream.exceptions import WorkerError
 from sklearn_stream.zmq_stream import zmq_stream
 
@@ -595,3 +596,21 @@ def worker_numbered(n, random_state=None):
     tag = np.random.default_rng(random_state).integers(2**31)
     for i in range(n):
         yield {"X": np.full(4, i), "w": tag}
+
+
+def bursts_of_exact_size(rounds, items):
+    X = np.zeros(items, np.uint8)
+    for _ in range(rounds):
+        time.sleep(0.005)
+        for _ in range(18):
+            yield {"x": X}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("items", [4304, 1024, 16])
+def test_a_group_never_exceeds_what_the_consumer_accepts(no_leftovers, items):
+    # with these sizes a group of packed messages filled right up to GROUP_BYTES used to
+    # exceed max_batch_bytes + HEADER_ROOM by its head: the socket dropped it unread
+    size = len(b"".join(BatchEncoder(bytes(16)).pieces({"x": np.zeros(items, np.uint8)})[1]))
+    stream = zmq_stream(Streamer(bursts_of_exact_size, 3, items), max_batch_bytes=size)
+    assert sum(1 for _ in stream) == 54

@@ -31,7 +31,8 @@ __all__ = ["Stopped", "WorkerGroup", "import_zmq", "run_worker"]
 CHECK_SECONDS = 0.2  # how often a waiting worker checks that its consumer still exists
 ZERO_COPY_BYTES = 1 << 16  # larger buffers are sent without a copy
 GROUP_COUNT = 64  # most small batches in one group message
-GROUP_BYTES = 1 << 16  # a group goes once its batches hold this many bytes
+GROUP_BYTES = 1 << 16  # the largest group message (the consumer accepts it whatever
+# max_batch_bytes is: it takes frames of max_batch_bytes + wire.HEADER_ROOM bytes)
 GROUP_GAP = 1e-4  # a source slower than this per batch gets its batches sent one by one
 GROUP_WAIT = 1e-3  # longest time a held batch waits for others while the source is busy
 GROUP_LATE = 0.05  # a group that waited this long: the source keeps the GIL, stop grouping
@@ -277,6 +278,9 @@ class _Holder:
         self.last = time.monotonic()  # the source's time for the next batch starts now
 
     def _hold(self, parts: list, size: int) -> None:
+        room = GROUP_BYTES - wire.GROUP_START  # a group message never exceeds GROUP_BYTES
+        if self.held_bytes + size > room:
+            self._flush()  # what is held goes first, as a group that fits
         if not self.held:
             self.since = time.monotonic()
             if self.idle:  # the thread sleeps until woken; otherwise it watches already
@@ -287,7 +291,7 @@ class _Holder:
         self.held_bytes += size
         link = self.link  # never hold more than the credits can send: prefetch bounds it
         if len(self.held) >= min(GROUP_COUNT, link.credits) or self.held_bytes >= min(
-            GROUP_BYTES, link.byte_credits
+            room, link.byte_credits
         ):
             self._flush()
 
