@@ -251,12 +251,12 @@ class BatchEncoder:
         batches. A list, compared with the last one found before any hashing."""
         if type(batch) is not dict:
             return None
-        signature = []
-        for key, value in batch.items():
-            if type(value) is not _ndarray:
-                return None
-            signature.append((key, value.dtype, value.shape, value.strides))
-        return signature
+        signature = [
+            (key, value.dtype, value.shape, value.strides)
+            for key, value in batch.items()
+            if type(value) is _ndarray
+        ]
+        return signature if len(signature) == len(batch) else None
 
     def _cached_layout(self, signature: list | None) -> tuple | None:
         if signature is None:
@@ -292,6 +292,8 @@ class BatchEncoder:
         signature = self._signature(batch)
         layout = self._cached_layout(signature)
         if layout is not None:  # C-contiguous arrays: their own buffers, whatever the shape
+            if not (layout[0] or layout[2]):  # packed, no padding: the common case
+                return False, [layout[1], *batch.values(), layout[3]], layout[4]
             return self._pieces(layout, list(batch.values()))
         fields, buffers = _describe_batch(batch)
         layout = self._layout(fields, buffers)

@@ -33,6 +33,7 @@ ZERO_COPY_BYTES = 1 << 16  # larger buffers are sent without a copy
 GROUP_COUNT = 64  # most small batches in one group message
 GROUP_BYTES = 1 << 16  # the largest group message (the consumer accepts it whatever
 # max_batch_bytes is: it takes frames of max_batch_bytes + wire.HEADER_ROOM bytes)
+_GROUP_ROOM = GROUP_BYTES - wire.GROUP_START  # what a group's batches may hold
 GROUP_GAP = 1e-4  # a source slower than this per batch gets its batches sent one by one
 GROUP_WAIT = 1e-3  # longest time a held batch waits for others while the source is busy
 GROUP_LATE = 0.05  # a group that waited this long: the source keeps the GIL, stop grouping
@@ -249,6 +250,7 @@ class _Holder:
         self.held: list = []  # (packed message, size) of each held batch
         self.held_bytes = 0
         self.since = 0.0  # when the oldest held batch was made
+        self.most = self.most_bytes = 0  # the bounds of the group being held
         self.last = -math.inf  # when the previous batch was dealt with
         self.grouping = True
         self.failure: BaseException | None = None  # what stopped the thread
@@ -258,18 +260,20 @@ class _Holder:
         self.thread: threading.Thread | None = None
 
     def add(self, multipart: bool, parts: list, size: int) -> None:
-        """Take one encoded batch: hold it, or send it with what is held."""
+        """Take one encoded batch: hold it, or send it with what is held; now and then,
+        look at the consumer's messages."""
         if self.failure is not None:
             raise self.failure
         now = time.monotonic()
         if not multipart and size > self.link.max_bytes:
             self.link.check_size(size, size)  # raises before holding: held batches still go
-        if self.grouping and not multipart and now - self.last <= GROUP_GAP:
-            with self.lock:
-                self._hold(parts, size)
-            self.last = now
-            return
         with self.lock:
+            if now >= self.link.next_check:
+                self.link.check()  # the credits it reads are the thread's too: hence the lock
+            if self.grouping and not multipart and now - self.last <= GROUP_GAP:
+                self._hold(parts, size)
+                self.last = now
+                return
             self._flush()
             if multipart:
                 self.link.send(parts)
@@ -278,22 +282,26 @@ class _Holder:
         self.last = time.monotonic()  # the source's time for the next batch starts now
 
     def _hold(self, parts: list, size: int) -> None:
-        room = GROUP_BYTES - wire.GROUP_START  # a group message never exceeds GROUP_BYTES
-        if self.held_bytes + size > room:
+        if self.held_bytes + size > _GROUP_ROOM:
             self._flush()  # what is held goes first, as a group that fits
         if not self.held:
-            self.since = time.monotonic()
-            if self.idle:  # the thread sleeps until woken; otherwise it watches already
-                self.idle = False
-                self._start_thread()
-                self.wake.set()
+            self._start_group()
         self.held.append((b"".join(parts), size))  # a copy: the source may reuse its arrays
         self.held_bytes += size
-        link = self.link  # never hold more than the credits can send: prefetch bounds it
-        if len(self.held) >= min(GROUP_COUNT, link.credits) or self.held_bytes >= min(
-            room, link.byte_credits
-        ):
+        if len(self.held) >= self.most or self.held_bytes >= self.most_bytes:
             self._flush()
+
+    def _start_group(self) -> None:
+        """A group starts: note when, its bounds, and wake the thread if it sleeps."""
+        self.since = time.monotonic()
+        # Never more than the credits in hand allow (prefetch bounds what a worker makes
+        # ahead); credits only grow while batches are held, so these bounds stay safe.
+        self.most = min(GROUP_COUNT, self.link.credits)
+        self.most_bytes = min(_GROUP_ROOM, self.link.byte_credits)
+        if self.idle:  # the thread sleeps until woken; otherwise it watches already
+            self.idle = False
+            self._start_thread()
+            self.wake.set()
 
     def flush(self) -> None:
         """Send everything held (waiting for credits as needed)."""
@@ -301,13 +309,6 @@ class _Holder:
             raise self.failure
         with self.lock:
             self._flush()
-
-    def check(self) -> None:
-        """The link's look, now and then, at the consumer's messages (which change the
-        credits the thread also uses)."""
-        if time.monotonic() >= self.link.next_check:
-            with self.lock:
-                self.link.check()
 
     def _flush(self) -> None:
         if self.held:
@@ -367,7 +368,6 @@ def _serve(link: Link, stream: Any, encode: Any) -> None:
         for batch in stream:
             holder.add(*encode(batch))
             del batch
-            holder.check()
         holder.flush()
     except Stopped:
         raise
