@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from numbers import Number
 from typing import Any
 
-from sklearn.utils.validation import _num_samples
-
+from ._batch import field_length
 from .exceptions import BatchError, BatchLengthError
 
 __all__ = ["check_lengths", "feature_count", "one_dimensional_rows", "unpack_batch"]
@@ -136,8 +135,8 @@ def feature_count(X: Any) -> int | None:
 
 def _length(value: Any) -> int | None:
     try:
-        return _num_samples(value)
-    except TypeError:  # no length (a scalar, an exotic object): the estimator will say
+        return field_length("", value)
+    except BatchError:  # no length (a scalar, an exotic object): the estimator will say
         return None
 
 
