@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 from _timing import Row, best_times, format_ratio, print_table, verdict
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import SGDClassifier
 
 from sklearn_stream import Streamer
@@ -35,8 +35,9 @@ from sklearn_stream.learner import StreamLearner
 _TARGET = 1.05
 
 
-class SampleCounter(BaseEstimator):
-    """The cheapest estimator with partial_fit: it only counts samples."""
+class SampleCounter(ClassifierMixin, BaseEstimator):
+    """The cheapest classifier with partial_fit: it only counts samples (a classifier, so
+    that the batches' targets are its to take)."""
 
     def partial_fit(self, X, y=None, classes=None):
         self.n_seen_ = getattr(self, "n_seen_", 0) + len(X)
