@@ -32,11 +32,18 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
+def _signature(func: Callable) -> inspect.Signature | None:
+    """``func``'s signature, or None when it has none to check against (some builtins)."""
+    try:
+        return inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+
+
 def _bind(func: Callable, args: tuple, kwargs: dict) -> None:
     """Check that ``func(*args, **kwargs)`` is a valid call, without making it."""
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):  # no signature to check against (some builtins)
+    signature = _signature(func)
+    if signature is None:
         return
     try:
         signature.bind_partial(*args, **kwargs)
@@ -179,9 +186,8 @@ def _check_complete_call(streamer: Any, func: Callable, args: tuple, kwargs: dic
     A ``Streamer`` may be created with arguments missing (a learner's ``fit`` puts the data
     first); when a stream starts, nothing may be missing any more.
     """
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):  # no signature to check against (some builtins)
+    signature = _signature(func)
+    if signature is None:
         return
     try:
         signature.bind(*args, **kwargs)
