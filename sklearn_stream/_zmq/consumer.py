@@ -158,6 +158,19 @@ class _Credits:
             self.batches[index] = self.bytes[index] = 0
 
 
+class _Dead:
+    """A worker that died without finishing its stream, while its last messages may still
+    be queued: the receiving time and the messages of others since its last message, and
+    when its death was noticed."""
+
+    __slots__ = ("noticed", "passed_over", "quiet")
+
+    def __init__(self, noticed: float) -> None:
+        self.quiet = 0.0
+        self.passed_over = 0
+        self.noticed = noticed
+
+
 class _Receiver:
     """Receives the workers' messages and turns them into batches, credits and errors."""
 
@@ -170,9 +183,7 @@ class _Receiver:
         self.ids = {token: i for i, token in enumerate(group.tokens)}  # token -> worker
         self.running = set(range(len(group.tokens)))  # workers whose last message is unread
         self.sentinels = {p.sentinel: i for i, p in enumerate(group.processes)}
-        self.quiet: dict = {}  # dead workers -> receiving time since their last message
-        self.passed_over: dict = {}  # dead workers -> messages of others since their last
-        self.noticed: dict = {}  # dead workers -> when their death was noticed
+        self.dead: dict = {}  # workers that died without finishing -> their _Dead record
         self.most_passed_over = _PASSED_OVER + 8 * len(group.tokens)
         self.next_check = time.monotonic() + _CHECK
         self.mark = time.monotonic()
@@ -187,7 +198,7 @@ class _Receiver:
             self.credits.took(index, len(batches), sum(sizes))
             for batch in batches:
                 count += 1
-                if self.quiet:
+                if self.dead:
                     self.tick()
                 yield batch
                 self.mark = time.monotonic()  # the user's time between batches does not count
@@ -246,18 +257,14 @@ class _Receiver:
         """Count the receiving time since the last tick; raise for a dead worker that has
         nothing more queued."""
         now = time.monotonic()
-        if self.quiet:
-            spent = now - self.mark
-            for index in self.quiet:
-                self.quiet[index] += spent
-                if self.quiet[index] >= DRAIN or self._passed_over(index, now):
-                    raise _death(self.group.processes[index], index)
+        spent = now - self.mark
+        for index, dead in self.dead.items():
+            dead.quiet += spent
+            passed_over = dead.passed_over >= self.most_passed_over
+            if dead.quiet >= DRAIN or (passed_over and now - dead.noticed >= _SETTLE):
+                raise _death(self.group.processes[index], index)
         self.mark = now
         return now
-
-    def _passed_over(self, index: int, now: float) -> bool:
-        settled = now - self.noticed[index] >= _SETTLE
-        return settled and self.passed_over[index] >= self.most_passed_over
 
     def watch(self) -> None:
         """Look at worker exits on a clock, whatever arrives on the socket."""
@@ -268,18 +275,15 @@ class _Receiver:
         for sentinel in wait(list(self.sentinels), 0):
             index = self.sentinels.pop(sentinel)
             if index in self.running:
-                self.quiet[index] = 0.0
-                self.passed_over[index] = 0
-                self.noticed[index] = now
+                self.dead[index] = _Dead(now)
 
     def heard(self, index: int | None) -> None:
         """A message of worker ``index`` (None: of a stranger) arrived."""
-        for dead in self.quiet:
-            if dead == index:  # it may still have more queued
-                self.quiet[dead] = 0.0
-                self.passed_over[dead] = 0
+        for dead_index, dead in self.dead.items():
+            if dead_index == index:  # it may still have more queued
+                dead.quiet, dead.passed_over = 0.0, 0
             else:
-                self.passed_over[dead] += 1
+                dead.passed_over += 1
 
     def rest(self) -> list:
         """The remaining frames of the message being received."""

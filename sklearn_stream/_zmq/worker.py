@@ -157,9 +157,9 @@ class Link:
         self.byte_credits -= size
 
     def send_small(self, held: list) -> None:
-        """Send small batches, each ``(message, size)`` (a packed message: bytes, or the
-        pieces to join into it): one alone, several as group messages, as many at a time
-        as the credits allow, waiting for credits as needed."""
+        """Send small batches, each ``(message, size)`` of its packed message: one alone,
+        several as group messages, as many at a time as the credits allow, waiting for
+        credits as needed."""
         while held:
             self._acquire(held[0][1])
             held = held[self.send_ready(held) :]
@@ -174,8 +174,7 @@ class Link:
             budget -= held[take][1]
             take += 1
         if take == 1:
-            message = held[0][0]
-            self.sock.send(message if type(message) is bytes else b"".join(message))
+            self.sock.send(held[0][0])
         else:
             self.sock.send(b"".join([self.group_head, *(message for message, _ in held[:take])]))
         self.credits -= take
@@ -235,8 +234,8 @@ class _Holder:
     :data:`GROUP_BYTES` bytes, or all the credits in hand: holding never lets a worker make
     more batches ahead than ``prefetch`` allows), when the source takes longer than
     :data:`GROUP_GAP` to make its next batch, makes a large one, ends or raises, and
-    otherwise once it has waited
-    :data:`GROUP_WAIT`: a thread sends it then while the source is busy. That thread only
+    otherwise once it has waited :data:`GROUP_WAIT`: a thread sends it then while the
+    source is busy. That thread only
     sends what the credits in hand allow, never waits for credits or reads the consumer's
     messages (the worker's loop does both), and everything that touches the socket holds
     :attr:`lock`. The thread needs the GIL: a source that keeps it in C code keeps the held
@@ -278,7 +277,7 @@ class _Holder:
             if multipart:
                 self.link.send(parts)
             else:
-                self.link.send_small([(parts, size)])
+                self.link.send_small([(b"".join(parts), size)])
         self.last = time.monotonic()  # the source's time for the next batch starts now
 
     def _hold(self, parts: list, size: int) -> None:
@@ -312,10 +311,15 @@ class _Holder:
 
     def _flush(self) -> None:
         if self.held:
-            if time.monotonic() - self.since > GROUP_LATE:
-                self.grouping = False
+            self._note_lateness()
             held, self.held, self.held_bytes = self.held, [], 0
             self.link.send_small(held)
+
+    def _note_lateness(self) -> None:
+        """A group that waited longer than GROUP_LATE turns grouping off (the source keeps
+        the GIL, so the thread cannot send in time)."""
+        if time.monotonic() - self.since > GROUP_LATE:
+            self.grouping = False
 
     def _start_thread(self) -> None:
         if self.thread is None:
@@ -343,8 +347,7 @@ class _Holder:
                     return
                 delay = self.since + GROUP_WAIT - time.monotonic()
                 if delay <= 0:
-                    if time.monotonic() - self.since > GROUP_LATE:
-                        self.grouping = False
+                    self._note_lateness()
                     sent = self.link.send_ready(self.held)
                     self.held = self.held[sent:]
                     self.held_bytes = sum(size for _, size in self.held)
