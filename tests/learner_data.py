@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from sklearn_stream import Streamer
+
 SEED = 0
 
 
@@ -19,3 +21,15 @@ def batches_of(X, y=None, size=10):
         if y is not None:
             batch["y"] = y[start : start + size]
         yield batch
+
+
+def watched_stream(X, y, consumed):
+    """A ``Streamer`` over :func:`batches_of`, noting in ``consumed`` each batch it yields
+    (to check that an error came before any batch was read)."""
+
+    def stream():
+        for batch in batches_of(X, y):
+            consumed.append(batch)
+            yield batch
+
+    return Streamer(stream)

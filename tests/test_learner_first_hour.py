@@ -16,7 +16,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
-from learner_data import batches_of, labelled_data
+from learner_data import batches_of, labelled_data, watched_stream
 from matplotlib.figure import Figure
 from sklearn.base import clone
 from sklearn.cluster import MiniBatchKMeans
@@ -224,13 +224,8 @@ def test_iter_fit_without_classes_says_how_to_give_them(estimator):
     X, y = labelled_data()
     consumed = []
 
-    def watched():
-        for batch in batches_of(X, y):
-            consumed.append(batch)
-            yield batch
-
     with pytest.raises(ValueError, match=r"iter_fit\(stream, classes=\[\.\.\.\]\)"):
-        StreamLearner(estimator).iter_fit(Streamer(watched))
+        StreamLearner(estimator).iter_fit(watched_stream(X, y, consumed))
     assert consumed == []
 
 
@@ -294,14 +289,9 @@ def test_validation_data_without_targets_is_refused_before_training():
     X, y = labelled_data()
     consumed = []
 
-    def watched():
-        for batch in batches_of(X, y):
-            consumed.append(batch)
-            yield batch
-
     learner = StreamLearner(SGDClassifier(), validation_data=(X,), eval_every=2)
     with pytest.raises(ValueError, match=r"validation_data=\(X_val,\) has no targets"):
-        learner.iter_fit(Streamer(watched), classes=[0, 1])
+        learner.iter_fit(watched_stream(X, y, consumed), classes=[0, 1])
     assert consumed == []
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
-from learner_data import batches_of, labelled_data
+from learner_data import batches_of, labelled_data, watched_stream
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import LatentDirichletAllocation
@@ -90,13 +90,6 @@ def test_iter_fit_lists_one_dimensional_rows_under_batch_shape_error(section):
 
 
 # -- item 2: validation data checked when training starts, or after the first batch ------------
-def _watched(X, y, consumed):
-    def stream():
-        for batch in batches_of(X, y):
-            consumed.append(batch)
-            yield batch
-
-    return Streamer(stream)
 
 
 @pytest.mark.parametrize(
@@ -117,9 +110,9 @@ def test_bad_validation_data_is_refused_before_any_batch(make_validation, match,
     )
     with pytest.raises(ValueError, match=match):
         if method == "iter_fit":
-            learner.iter_fit(_watched(X, y, consumed), classes=[0, 1])
+            learner.iter_fit(watched_stream(X, y, consumed), classes=[0, 1])
         else:
-            learner.set_params(stream=lambda X, y: _watched(X, y, consumed).generate())
+            learner.set_params(stream=lambda X, y: watched_stream(X, y, consumed).generate())
             learner.fit(X, y)
     assert consumed == []
 
@@ -137,7 +130,7 @@ def test_validation_data_of_other_width_fails_after_the_first_batch(width, estim
     learner = StreamLearner(estimator, validation_data=validation, eval_every=100)
     params = {} if target is None else {"classes": [0, 1]}
     with pytest.raises(ValueError, match=rf"validation_data has an X_val of {width} features"):
-        learner.iter_fit(_watched(X, target, consumed), **params)
+        learner.iter_fit(watched_stream(X, target, consumed), **params)
     assert len(consumed) == 1
 
 
