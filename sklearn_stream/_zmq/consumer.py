@@ -179,6 +179,8 @@ class _Receiver:
         self.sock = sock
         self.group = group
         self.decoder = decode.BatchDecoder(copy)
+        # Whether a message has more frames; pyzmq's ``rcvmore`` attribute costs more.
+        self.more, self.rcvmore = sock.getsockopt, int(zmq.RCVMORE)
         self.credits = _Credits(group)
         self.ids = {token: i for i, token in enumerate(group.tokens)}  # token -> worker
         self.running = set(range(len(group.tokens)))  # workers whose last message is unread
@@ -287,15 +289,15 @@ class _Receiver:
 
     def rest(self) -> list:
         """The remaining frames of the message being received."""
-        sock, frames = self.sock, []
-        while sock.rcvmore:
-            frames.append(sock.recv(copy=False))
+        recv, frames = self.sock.recv, []
+        while self.more(self.rcvmore):
+            frames.append(recv(copy=False))
         return frames
 
     def discard(self) -> None:
-        sock = self.sock
-        while sock.rcvmore:
-            sock.recv(copy=False)
+        recv = self.sock.recv
+        while self.more(self.rcvmore):
+            recv(copy=False)
 
 
 def _windows(prefetch: int | None, n_workers: int, max_bytes: int) -> list:

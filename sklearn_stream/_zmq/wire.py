@@ -227,7 +227,8 @@ class BatchEncoder:
         (kind, token and header; for a multipart message kind and token only, its first
         frame), the padding before each buffer but the first, what ends the message (zero
         bytes that make a packed message's length a multiple of 16, or a multipart
-        message's last frame: kind, token and header), and a packed message's length."""
+        message's last frame: kind, token and header), and the message's length (of all
+        its frames)."""
         header = _dumps(fields).encode()
         header += b" " * (-(_START + _LENGTH.size + len(header)) % _ALIGN)  # JSON allows it
         total = sum(buffer.nbytes for buffer in buffers)
@@ -236,7 +237,8 @@ class BatchEncoder:
             [MULTIPART if multipart else DATA, self.token, _LENGTH.pack(len(header)), header]
         )
         if multipart:
-            return True, prefix[:_START], (), prefix, 0
+            first = prefix[:_START]
+            return True, first, (), prefix, len(first) + total + len(prefix)
         paddings = []
         position = len(prefix)  # a multiple of _ALIGN: the first buffer needs no padding
         for buffer in buffers:
@@ -281,7 +283,8 @@ class BatchEncoder:
 
     def pieces(self, batch: Any) -> tuple[bool, list, int]:
         """``(multipart, parts, size)``: a large batch's frames, or the pieces of a small
-        batch's packed message (to join, alone or in a group) and the message's length.
+        batch's packed message (to join, alone or in a group), and the message's length
+        (of all its frames).
 
         Raises
         ------
@@ -292,8 +295,8 @@ class BatchEncoder:
         signature = self._signature(batch)
         layout = self._cached_layout(signature)
         if layout is not None:  # C-contiguous arrays: their own buffers, whatever the shape
-            if not (layout[0] or layout[2]):  # packed, no padding: the common case
-                return False, [layout[1], *batch.values(), layout[3]], layout[4]
+            if not layout[2]:  # multipart, or packed without padding: the common cases
+                return layout[0], [layout[1], *batch.values(), layout[3]], layout[4]
             return self._pieces(layout, list(batch.values()))
         fields, buffers = _describe_batch(batch)
         layout = self._layout(fields, buffers)
@@ -307,7 +310,7 @@ class BatchEncoder:
     def _pieces(layout: tuple, buffers: list) -> tuple[bool, list, int]:
         multipart, prefix, paddings, tail, size = layout
         if multipart:
-            return True, [prefix, *buffers, tail], 0
+            return True, [prefix, *buffers, tail], size
         if not paddings:  # one buffer, or none
             return False, [prefix, *buffers, tail], size
         parts = [prefix]

@@ -92,6 +92,7 @@ class Link:
         self.byte_credits = self.window_bytes
         self.group_head = wire.group_head(token)
         self.trackers: list = []
+        self.more = int(zmq.SNDMORE)
         self.next_check = time.monotonic() + CHECK_SECONDS
 
     # -- control messages ----------------------------------------------------------------
@@ -143,13 +144,13 @@ class Link:
         while not self._may_send(size):
             self._wait_control()
 
-    def send(self, frames: list) -> None:
-        """Send one large batch (its frames, as :class:`~.wire.BatchEncoder` made them)
-        once credits allow. Its big buffers go without a copy and are waited for before
-        this returns, so the source may reuse their memory for its next batch."""
-        data = sum(buffer.nbytes for buffer in frames[1:-1])
-        size = data + len(frames[0]) + len(frames[-1])
-        self.check_size(data, len(frames[-1]))
+    def send(self, frames: list, size: int) -> None:
+        """Send one large batch (its frames, and their length in all, as
+        :class:`~.wire.BatchEncoder` made them) once credits allow. Its big buffers go
+        without a copy and are waited for before this returns, so the source may reuse
+        their memory for its next batch."""
+        if size > self.max_bytes:  # smaller: neither its data nor its header is too large
+            self.check_size(size - len(frames[0]) - len(frames[-1]), len(frames[-1]))
         self._acquire(size)
         self._send_frames(frames)
         self._wait_sent()
@@ -197,14 +198,14 @@ class Link:
             )
 
     def _send_frames(self, frames: list) -> None:
-        sock, more = self.sock, self.zmq.SNDMORE
-        sock.send(frames[0], more)
+        send, more = self.sock.send, self.more
+        send(frames[0], more)
         for buffer in frames[1:-1]:
             if buffer.nbytes < ZERO_COPY_BYTES:
-                sock.send(buffer, more)  # a copy costs less than zero-copy bookkeeping
+                send(buffer, more)  # a copy costs less than zero-copy bookkeeping
             else:
-                self.trackers.append(sock.send(buffer, more, copy=False, track=True))
-        sock.send(frames[-1])
+                self.trackers.append(send(buffer, more, copy=False, track=True))
+        send(frames[-1])
 
     def _wait_sent(self) -> None:
         """Wait until libzmq no longer needs the buffers of the last batch."""
@@ -275,7 +276,7 @@ class _Holder:
                 return
             self._flush()
             if multipart:
-                self.link.send(parts)
+                self.link.send(parts, size)
             else:
                 self.link.send_small([(b"".join(parts), size)])
         self.last = time.monotonic()  # the source's time for the next batch starts now
