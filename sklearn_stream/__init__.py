@@ -11,16 +11,17 @@ is itself a scikit-learn estimator of the same kind (:class:`StreamClassifier`,
 """
 
 from . import exceptions, util, zmq_stream
-from ._learner_kinds import (
+from .buffer import batch_length, buffer_batch, buffer_streamer
+from .core import Streamer
+from .learner import (
     StreamClassifier,
     StreamClusterer,
+    StreamLearner,
     StreamOutlierDetector,
     StreamRegressor,
     StreamTransformer,
+    stream_scorer,
 )
-from .buffer import batch_length, buffer_batch, buffer_streamer
-from .core import Streamer
-from .learner import StreamLearner, stream_scorer
 from .mux import Mux, mux
 from .plotting import plot_history
 from .zmq_stream import ZMQStreamer

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from ._validation import check_max_batches, is_data_source
+from ._checks import check_max_batches, is_data_source
 from .exceptions import EmptyStreamError
 
 __all__ = ["Streamer", "check_max_batches", "is_data_source"]

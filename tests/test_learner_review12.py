@@ -21,8 +21,8 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_stream import Streamer, StreamLearner, buffer_batch, plot_history
-from sklearn_stream._monitor import ProgressDisplay
 from sklearn_stream.exceptions import BatchError, BatchShapeError
+from sklearn_stream.learner._monitor import ProgressDisplay
 
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]

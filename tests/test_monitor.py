@@ -8,7 +8,7 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import check_scoring
 
-from sklearn_stream._monitor import HISTORY_KEYS, ProgressDisplay, TrainingMonitor
+from sklearn_stream.learner._monitor import HISTORY_KEYS, ProgressDisplay, TrainingMonitor
 
 
 def empty_history():

@@ -40,7 +40,7 @@ from sklearn.base import (
     TransformerMixin,
 )
 
-from .learner import StreamLearner
+from ._estimator import StreamLearner
 
 __all__ = [
     "StreamClassifier",

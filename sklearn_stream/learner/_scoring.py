@@ -20,11 +20,11 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import get_tags
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from ._batch import concat_batches
-from ._fit_streams import derived_seeds, describe_data, describe_stream, start_data_stream
+from ..buffer import concat_batches
+from ..exceptions import BatchError, EmptyStreamError
+from ._fit_data import derived_seeds, describe_data, describe_stream, start_data_stream
 from ._training import add_note
 from ._unpack import check_lengths, unpack_batch
-from .exceptions import BatchError, EmptyStreamError
 
 __all__ = [
     "StreamScorer",

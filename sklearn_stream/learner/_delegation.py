@@ -15,7 +15,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import _estimator_has, check_is_fitted
 
-from ._fit_streams import check_data_stream
+from ._fit_data import check_data_stream
 from ._scoring import streamed_score
 from ._training import add_note
 

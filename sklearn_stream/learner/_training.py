@@ -16,9 +16,9 @@ from sklearn.utils import get_tags
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _num_samples, check_array
 
+from ..core import is_data_source
+from ..exceptions import BatchError, BatchShapeError, EmptyStreamError
 from ._unpack import check_lengths, feature_count, one_dimensional_rows, unpack_batch
-from .core import is_data_source
-from .exceptions import BatchError, BatchShapeError, EmptyStreamError
 
 __all__ = [
     "BatchRules",

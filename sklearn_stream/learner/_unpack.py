@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from numbers import Number
 from typing import Any
 
-from ._batch import field_length
-from .exceptions import BatchError, BatchLengthError
+from ..buffer import field_length
+from ..exceptions import BatchError, BatchLengthError
 
 __all__ = ["check_lengths", "feature_count", "one_dimensional_rows", "unpack_batch"]
 

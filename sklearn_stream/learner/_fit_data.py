@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from ._random import epoch_rng
+from .._random import epoch_rng
+from ..core import Streamer, is_data_source
+from ..exceptions import EmptyStreamError, ShortStreamError
+from ..mux import Mux
 from ._training import add_note, wants_classes
-from .core import Streamer, is_data_source
-from .exceptions import EmptyStreamError, ShortStreamError
-from .mux import Mux
 
 __all__ = [
     "check_data_stream",

@@ -17,7 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.metadata_routing import _routing_enabled, process_routing
 
-from ._fit_streams import check_data_stream
+from ..core import is_data_source
+from ._fit_data import check_data_stream
 from ._monitor import build_monitor, empty_history
 from ._scoring import check_eval_estimator
 from ._training import (
@@ -28,7 +29,6 @@ from ._training import (
     train,
     wants_classes,
 )
-from .core import is_data_source
 
 __all__ = ["TrainingHelpers"]
 

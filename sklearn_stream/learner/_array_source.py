@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _is_arraylike, _num_samples
 
-from .core import check_max_batches
+from ..core import check_max_batches
 
 __all__ = ["ArraySource", "split_sample_params"]
 

@@ -13,9 +13,9 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _num_samples
 
 from ._array_source import ArraySource, split_sample_params
+from ._base import TrainingHelpers
 from ._delegation import DelegatedMethods
-from ._fit_streams import fit_data_stream
-from ._learner_base import TrainingHelpers
+from ._fit_data import fit_data_stream
 from ._monitor import MONITOR_ATTRIBUTES_DOC, MONITOR_CONSTRAINTS, MONITOR_PARAMS_DOC
 from ._scoring import check_scorable_fit, stream_scorer
 from ._training import find_classes, open_stream, target_required, wants_classes
@@ -214,7 +214,7 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
         if name == "estimator":
-            from ._learner_kinds import KIND_CLASSES, kind_for
+            from ._kinds import KIND_CLASSES, kind_for
 
             kind = kind_for(value) if type(self) in KIND_CLASSES else None
             if kind is not None:
