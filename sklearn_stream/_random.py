@@ -1,8 +1,9 @@
 """Random number generators for data sources.
 
 Data sources keep ``random_state`` as the user gave it and turn it into a fresh
-:class:`numpy.random.Generator` each time they start a stream. An integer seed gives the
-same sequence of streams in every process; successive streams (epochs) of one object differ.
+:class:`numpy.random.Generator` each time they start a stream. An int ``random_state``
+gives the same sequence of streams in every process; successive streams (epochs) of one
+object differ.
 """
 
 from numbers import Integral
@@ -10,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_random_state_value", "epoch_rng", "spawn_seeds"]
+__all__ = ["check_random_state_value", "epoch_rng", "spawn_random_ints"]
 
-_SEED_WORDS = 4
+_ENTROPY_WORDS = 4
 
 
 def check_random_state_value(random_state: Any) -> None:
@@ -23,7 +24,7 @@ def check_random_state_value(random_state: Any) -> None:
     TypeError
         If it is not None, an int, a ``RandomState`` or a ``Generator``.
     ValueError
-        If it is a negative int (or one too large for a seed).
+        If it is a negative int (or one of ``2**128`` or more).
 
     Examples
     --------
@@ -61,7 +62,7 @@ def epoch_rng(random_state, epoch: int) -> np.random.Generator:
     Returns
     -------
     numpy.random.Generator
-        With an integer seed, a function of ``(random_state, epoch)`` only. With a
+        With an int ``random_state``, a function of ``(random_state, epoch)`` only. With a
         ``RandomState`` or ``Generator`` the given object is advanced, as scikit-learn does.
         With None, fresh entropy.
     """
@@ -71,15 +72,16 @@ def epoch_rng(random_state, epoch: int) -> np.random.Generator:
         sequence = np.random.SeedSequence(int(random_state), spawn_key=(int(epoch),))
         return np.random.default_rng(sequence)
     if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**32, size=_SEED_WORDS))
+        return np.random.default_rng(random_state.randint(0, 2**32, size=_ENTROPY_WORDS))
     if isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(random_state.integers(0, 2**32, size=_SEED_WORDS))
+        return np.random.default_rng(random_state.integers(0, 2**32, size=_ENTROPY_WORDS))
     raise TypeError(
         "random_state must be None, an int, a numpy.random.RandomState or a "
         f"numpy.random.Generator; got {random_state!r} of type {type(random_state).__name__}."
     )
 
 
-def spawn_seeds(rng: np.random.Generator, n: int) -> list[int]:
-    """Draw ``n`` independent integer seeds from ``rng`` for child streams."""
+def spawn_random_ints(rng: np.random.Generator, n: int) -> list[int]:
+    """Draw ``n`` independent random ints from ``rng``, one ``random_state`` per child
+    stream."""
     return [int(s) for s in rng.integers(0, 2**63 - 1, size=n, dtype=np.int64)]

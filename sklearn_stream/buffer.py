@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ._checks import is_data_source
+from ._checks import close_if_closable, is_data_source
 from .exceptions import BatchError, BatchLengthError
 
 __all__ = [
@@ -378,10 +378,51 @@ def _check_batch(batch: Any, keys: frozenset, index: int) -> int:
 class _Pending:
     """Batches held back by :func:`_rebatch`, with their positions in the stream."""
 
-    def __init__(self) -> None:
+    def __init__(self, buffer_size: int) -> None:
+        self.size = buffer_size
         self.batches: list = []
         self.first = 0  # position of batches[0] in the stream
         self.gaps: list = []  # len(batches) each time an empty batch was skipped
+        # The stream's layout, learnt from its first batch: keys in order, a getter per
+        # key, the key measured per batch, and how output batches are finished.
+        self.order: tuple = ()
+        self.keys: frozenset = frozenset()
+        self.getters: tuple = ()
+        self.key: Any = _NO_KEY
+        self.out: Callable = _identity  # index_free once the stream holds pandas values
+
+    def measure(self, batch: Any) -> int:
+        """The length of a batch the fast path could not measure (the first one, or one
+        whose measured field is missing or has no length), checked in full."""
+        index = self.position(len(self.batches))
+        if not self.order:
+            _checked_length(batch, index)
+            self.order, self.keys, self.key = tuple(batch), frozenset(batch), _pick_key(batch)
+            self.getters = tuple(map(itemgetter, self.order))
+            self.out = index_free if any(map(is_pandas, batch.values())) else _identity
+        return _check_batch(batch, self.keys, index)
+
+    def take(self, batch: dict, n: int, room: int) -> tuple[Iterable, int]:
+        """Take a batch of ``n`` rows that does not fit in the ``room`` left (or is empty,
+        or comes while nothing is held); return the output batches now full and the room
+        left after them."""
+        index = self.position(len(self.batches))
+        if n == 0 or not self.batches:  # on its own: check it fully now
+            _check_batch(batch, self.keys, index)
+            if n == 0:
+                self.gaps.append(len(self.batches))
+                return (), room
+            if n == self.size:  # a full batch passes through untouched
+                self.first = index + 1
+                return (self.out(batch),), room
+        self.batches.append(batch)
+        held = self.size - room + n
+        merged = self.join(held)
+        return self.release(merged, held, index)
+
+    def rest(self, room: int) -> dict:
+        """The last, shorter output batch: everything still held."""
+        return self.out(self.join(self.size - room))
 
     def position(self, offset: int) -> int:
         if not self.gaps:
@@ -393,14 +434,13 @@ class _Pending:
         self.gaps.clear()
         self.first = first
 
-    def release(
-        self, merged: dict, held: int, index: int, buffer_size: int, out: Callable
-    ) -> tuple[list, int]:
+    def release(self, merged: dict, held: int, index: int) -> tuple[list, int]:
         """Cut the joined batch ``merged`` (``held`` rows, the last from input batch
         ``index``) into full output batches; hold back the rows left over.
 
         Returns the output batches and the room left before the next one is full.
         """
+        buffer_size, out = self.size, self.out
         if held == buffer_size:
             self.restart(index + 1)
             return [out(merged)], buffer_size
@@ -417,21 +457,19 @@ class _Pending:
         self.batches.append(slice_batch(merged, start, held, formats))
         return full, buffer_size - (held - start)
 
-    def join(
-        self, order: tuple, getters: tuple, keys: frozenset, measured: Any, held: int
-    ) -> dict:
+    def join(self, held: int) -> dict:
         """Join the held batches, checking what the per-batch fast path left unchecked.
 
-        Per batch, the loop only measured one field (``measured``). Here, once per output
+        Per batch, the loop only measured one field (:attr:`key`). Here, once per output
         batch, every batch must have exactly the stream's keys and fields of equal lengths;
         otherwise the offending batch is found and named by its position in the stream.
         """
-        batches = self.batches
+        batches, order, keys = self.batches, self.order, self.keys
         if len(batches) == 1:  # one large batch is cut as it is: slices stay views
             _check_batch(batches[0], keys, self.position(0))
             joined = dict(batches[0])
         else:
-            columns = _consistent_columns(batches, order, getters, measured, held)
+            columns = _consistent_columns(batches, order, self.getters, self.key, held)
             if columns is None:
                 for offset, batch in enumerate(batches):
                     _check_batch(batch, keys, self.position(offset))
@@ -494,14 +532,9 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
     the full checks (keys, every field's length) run once per output batch, in
     :meth:`_Pending.join`. Empty batches are checked and dropped at once.
     """
-    held_back = _Pending()
-    pending = held_back.batches
-    out = _identity  # index_free once the stream turns out to hold pandas values
-    hold = pending.append
+    held_back = _Pending(buffer_size)
+    hold = held_back.batches.append
     room = buffer_size  # rows that can still be held back before an output batch is full
-    keys: frozenset = frozenset()
-    order: tuple = ()
-    getters: tuple = ()
     key = _NO_KEY
     iterator = iter(stream)
     try:
@@ -509,38 +542,19 @@ def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[
             try:
                 n = len(batch[key])
             except (KeyError, TypeError, IndexError):
-                index = held_back.position(len(pending))
-                if not order:
-                    _checked_length(batch, index)
-                    order, keys, key = tuple(batch), frozenset(batch), _pick_key(batch)
-                    getters = tuple(map(itemgetter, order))
-                    out = index_free if any(map(is_pandas, batch.values())) else _identity
-                n = _check_batch(batch, keys, index)
+                n = held_back.measure(batch)
+                key = held_back.key
             if 0 < n < room:  # the usual case: hold it back
                 hold(batch)
                 room -= n
                 continue
-            index = held_back.position(len(pending))
-            if n == 0 or not pending:  # on its own: check it fully now
-                _check_batch(batch, keys, index)
-                if n == 0:
-                    held_back.gaps.append(len(pending))
-                    continue
-                if n == buffer_size:  # a full batch passes through untouched
-                    yield out(batch)
-                    held_back.first = index + 1
-                    continue
-            hold(batch)
-            held = buffer_size - room + n
-            merged = held_back.join(order, getters, keys, key, held)
-            full, room = held_back.release(merged, held, index, buffer_size, out)
+            full, room = held_back.take(batch, n, room)
             yield from full
         if room < buffer_size:
-            yield out(held_back.join(order, getters, keys, key, buffer_size - room))
+            yield held_back.rest(room)
     finally:
-        close = getattr(iterator, "close", None)
-        if close_input and close is not None:
-            close()
+        if close_input:
+            close_if_closable(iterator)
 
 
 def buffer_batch(generator: Iterable[Mapping], buffer_size: int) -> Iterator[dict]:

@@ -1,4 +1,12 @@
-"""The :class:`Streamer`: a data source that can start a fresh stream of batches on demand."""
+"""Data sources: objects that start a fresh stream of batches on demand.
+
+:class:`DataSource` is the base of every data source of the package: it derives the
+parameters from ``__init__`` (``get_params``, ``set_params``, cloning, ``repr``), validates
+them once per started stream, and provides ``generate``, ``iterate``, ``cycle`` and the
+closing of streams. A subclass gives its parameters' checks and its own stream.
+:class:`Streamer` wraps a generator function (whose keyword arguments are its parameters),
+a re-iterable or another data source.
+"""
 
 import copy
 import inspect
@@ -11,10 +19,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from ._checks import check_max_batches, is_data_source
+from ._checks import check_max_batches, close_if_closable, is_data_source
 from .exceptions import EmptyStreamError
 
-__all__ = ["Streamer", "check_max_batches", "is_data_source"]
+__all__ = ["DataSource", "Streamer", "check_max_batches", "is_data_source"]
 
 
 def _describe(value: Any) -> str:
@@ -230,7 +238,265 @@ def _clone_argument(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-class Streamer:
+class DataSource:
+    """Base class of the data sources: parameters, validation, and starting streams.
+
+    A subclass declares its parameters as the arguments of its ``__init__`` (stored under
+    the same names, as in scikit-learn's estimators), checks them in :meth:`_check` and
+    starts one stream in :meth:`_start`. The base then gives ``get_params``/``set_params``
+    (with ``name__param`` for parameters of nested objects), cloning, a ``repr`` showing
+    the parameters that differ from their defaults, and :meth:`generate`, :meth:`iterate`
+    and :meth:`cycle`. Parameters are checked when the object is made, when
+    :meth:`set_params` changes them (nothing changes if the new set is invalid) and again
+    at each :meth:`generate` (attributes may have been assigned directly).
+
+    Examples
+    --------
+    >>> from sklearn_stream.core import DataSource
+    >>> class Countdown(DataSource):
+    ...     def __init__(self, start=3):
+    ...         self._init_params(start=start)
+    ...     def _check(self, params):
+    ...         if params["start"] < 0:
+    ...             raise ValueError("start must be >= 0")
+    ...         return params
+    ...     def _start(self, params, max_batches):
+    ...         return ({"X": np.array([i])} for i in range(params["start"], 0, -1))
+    >>> source = Countdown(start=2)
+    >>> [batch["X"].tolist() for batch in source.generate()], source
+    ([[2], [1]], Countdown(start=2))
+    """
+
+    # -- to be given by subclasses ---------------------------------------------------------
+    def _check(self, params: dict) -> Any:
+        """Validate ``params`` (all of them) or raise; return what :meth:`_start` needs."""
+        return params
+
+    def _normalized(self, params: dict) -> dict:
+        """``params`` as they are stored (e.g. a one-shot iterable turned into a list)."""
+        return params
+
+    def _start(self, state: Any, max_batches: int | None) -> Iterable:
+        """Start one fresh stream (``max_batches`` is bounded afterwards: a source may use
+        it to do less work)."""
+        raise NotImplementedError
+
+    # -- parameters -------------------------------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list:
+        """The parameters: the named arguments of ``__init__``."""
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        return [p.name for p in parameters if p.kind not in variadic]
+
+    def _init_params(self, **params: Any) -> None:
+        """Check and store the parameters given to ``__init__``."""
+        params = self._normalized(params)
+        self._check(params)
+        self.__dict__.update(params)
+        self._epochs = 0  # how many streams were started: each epoch draws anew
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Return the parameters.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of parameters that have ``get_params`` (data
+            sources, estimators), as ``name__param``.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from sklearn_stream import Mux, Streamer
+        >>> Mux([Streamer([{"X": [0]}])], 1, lam=4.0).get_params()["lam"]
+        4.0
+        """
+        params = {name: getattr(self, name) for name in self._param_names()}
+        if deep:
+            for name, value in list(params.items()):
+                if hasattr(value, "get_params") and not inspect.isclass(value):
+                    for sub, sub_value in value.get_params(deep=True).items():
+                        params[f"{name}__{sub}"] = sub_value
+        return params
+
+    def set_params(self, **params: Any) -> "DataSource":
+        """Change parameters; ``name__param`` changes a parameter of parameter ``name``.
+
+        The new set is checked before anything changes.
+
+        Parameters
+        ----------
+        **params
+            Any of the constructor's parameters, or ``name__param``.
+
+        Returns
+        -------
+        self : DataSource
+
+        Raises
+        ------
+        ValueError, TypeError
+            For an unknown name or an invalid value; nothing is then changed.
+
+        Examples
+        --------
+        >>> from sklearn_stream import Mux, Streamer
+        >>> source = Mux([Streamer([{"X": [0]}]), Streamer([{"X": [1]}])], 1)
+        >>> source.set_params(lam=None, random_state=0).lam is None
+        True
+        """
+        names = self._param_names()
+        own = {key: value for key, value in params.items() if "__" not in key}
+        own = self._normalized(own)
+        nested: dict[str, dict] = {}
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if sub:
+                nested.setdefault(name, {})[sub] = value
+        unknown = sorted(set(own) - set(names))
+        unknown += sorted(f"{name}__<...>" for name in nested if name not in names)
+        if unknown:
+            raise ValueError(
+                f"invalid parameter(s) {unknown} for {type(self).__name__}; valid ones are "
+                f"{sorted(names)} (and name__param for the parameters of a parameter)."
+            )
+        current = self.get_params(deep=False)
+        current.update(own)
+        self._check(current)
+        for name, sub_params in nested.items():
+            _check_nested(self, current[name], name, sub_params)
+        self.__dict__.update(own)
+        for name, sub_params in nested.items():
+            current[name].set_params(**sub_params)
+        return self
+
+    def __sklearn_clone__(self) -> "DataSource":
+        params = self.get_params(deep=False)
+        return type(self)(**{name: clone(value, safe=False) for name, value in params.items()})
+
+    def _repr_parts(self) -> list:
+        """The parameters a ``repr`` shows: those that differ from their defaults."""
+        signature = inspect.signature(type(self).__init__)
+        parts = []
+        for name in self._param_names():
+            default = signature.parameters[name].default
+            value = getattr(self, name)
+            same = value is default or (type(value) is type(default) and value == default)
+            if not same:
+                parts.append(f"{name}={_describe(value)}")
+        return parts
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(self._repr_parts())})"
+
+    # -- streams ------------------------------------------------------------------------------
+    def generate(self, max_batches: int | None = None) -> Iterator:
+        """Start a fresh stream.
+
+        Parameters
+        ----------
+        max_batches : int >= 0 or None, default=None
+            The most batches to yield; None for no bound.
+
+        Returns
+        -------
+        iterator of batches
+            Stopped after ``max_batches``. Closing it closes the underlying stream.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``max_batches`` is not None or an int >= 0, or a parameter is invalid.
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> source = Streamer(range, 3)  # any callable returning an iterable
+        >>> list(source.generate()), list(source.generate(max_batches=2))
+        ([0, 1, 2], [0, 1])
+        """
+        max_batches = check_max_batches(max_batches)
+        stream = self._start(self._check(self.get_params(deep=False)), max_batches)
+        if max_batches is None and isinstance(stream, GeneratorType):
+            return stream  # nothing to add: hand the generator over unchanged
+        return _bounded(stream, max_batches)
+
+    def iterate(self, max_iter: int | None = None) -> Iterator:
+        """Start a fresh stream of at most ``max_iter`` batches (same as :meth:`generate`).
+
+        Parameters
+        ----------
+        max_iter : int >= 0 or None, default=None
+
+        Returns
+        -------
+        iterator of batches
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> list(Streamer([{"X": [0]}, {"X": [1]}]).iterate(max_iter=1))
+        [{'X': [0]}]
+        """
+        return self.generate(check_max_batches(max_iter, "max_iter"))
+
+    def cycle(self, max_iter: int | None = None) -> Iterator:
+        """Yield batches forever, restarting the stream each time it ends.
+
+        Parameters
+        ----------
+        max_iter : int >= 0 or None, default=None
+            The most batches to yield in total; None for no bound.
+
+        Returns
+        -------
+        iterator of batches
+
+        Raises
+        ------
+        EmptyStreamError
+            While iterating, if a fresh stream yields no batch at all: repeating it would
+            loop forever without producing anything.
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> source = Streamer([{"X": [0]}, {"X": [1]}])
+        >>> [int(batch["X"][0]) for batch in source.cycle(max_iter=5)]
+        [0, 1, 0, 1, 0]
+        """
+        return _bounded(self._cycle(), check_max_batches(max_iter, "max_iter"))
+
+    def _cycle(self) -> Iterator:
+        while True:
+            empty = True
+            for batch in self.generate():
+                empty = False
+                yield batch
+            if empty:
+                raise EmptyStreamError(
+                    f"{self!r} started a stream that yielded no batch; cycle() cannot repeat "
+                    "an empty stream."
+                )
+
+    def __iter__(self) -> Iterator:
+        return self.generate()
+
+
+def _check_nested(owner: Any, value: Any, name: str, params: dict) -> None:
+    """Raise unless parameter ``name`` (``value``) of ``owner`` has parameters to set."""
+    if not hasattr(value, "set_params") or inspect.isclass(value):
+        raise ValueError(
+            f"cannot set {sorted(f'{name}__{key}' for key in params)}: {name!r} is not a "
+            f"parameter with parameters of its own in {owner!r}."
+        )
+
+
+class Streamer(DataSource):
     """A data source: starts a fresh stream of batches each time it is asked.
 
     A generator object runs once; a ``Streamer`` holds what is needed to start it again
@@ -328,7 +594,7 @@ class Streamer:
         self.kwargs = kwargs
 
     # -- starting streams -------------------------------------------------------------------
-    def _start(self) -> Iterable:
+    def _start(self, state: Any, max_batches: int | None) -> Iterable:
         """Start one fresh, unbounded stream."""
         streamer = self.streamer
         if is_data_source(streamer):
@@ -379,72 +645,7 @@ class Streamer:
         >>> list(source.generate()), list(source.generate(max_batches=2))
         ([0, 1, 2], [0, 1])
         """
-        max_batches = check_max_batches(max_batches)
-        stream = self._start()
-        if max_batches is None and isinstance(stream, GeneratorType):
-            return stream  # nothing to add: hand the generator over unchanged
-        return _bounded(stream, max_batches)
-
-    def iterate(self, max_iter: int | None = None) -> Iterator:
-        """Start a fresh stream of at most ``max_iter`` batches (same as :meth:`generate`).
-
-        Parameters
-        ----------
-        max_iter : int >= 0 or None, default=None
-
-        Returns
-        -------
-        iterator of batches
-
-        Examples
-        --------
-        >>> from sklearn_stream import Streamer
-        >>> list(Streamer([{"X": [0]}, {"X": [1]}]).iterate(max_iter=1))
-        [{'X': [0]}]
-        """
-        return self.generate(check_max_batches(max_iter, "max_iter"))
-
-    def cycle(self, max_iter: int | None = None) -> Iterator:
-        """Yield batches forever, restarting the stream each time it ends.
-
-        Parameters
-        ----------
-        max_iter : int >= 0 or None, default=None
-            The most batches to yield in total; None for no bound.
-
-        Returns
-        -------
-        iterator of batches
-
-        Raises
-        ------
-        EmptyStreamError
-            While iterating, if a fresh stream yields no batch at all: repeating it would
-            loop forever without producing anything.
-
-        Examples
-        --------
-        >>> from sklearn_stream import Streamer
-        >>> source = Streamer([{"X": [0]}, {"X": [1]}])
-        >>> [int(batch["X"][0]) for batch in source.cycle(max_iter=5)]
-        [0, 1, 0, 1, 0]
-        """
-        return _bounded(self._cycle(), check_max_batches(max_iter, "max_iter"))
-
-    def _cycle(self) -> Iterator:
-        while True:
-            empty = True
-            for batch in self.generate():
-                empty = False
-                yield batch
-            if empty:
-                raise EmptyStreamError(
-                    f"{self!r} started a stream that yielded no batch; cycle() cannot repeat "
-                    "an empty stream."
-                )
-
-    def __iter__(self) -> Iterator:
-        return self.generate()
+        return super().generate(max_batches)
 
     # -- scikit-learn parameter protocol ------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
@@ -552,9 +753,7 @@ class Streamer:
 
 def _close(iterator: Iterator) -> Iterator:
     """An empty iterator that closes ``iterator`` when it is reached."""
-    close = getattr(iterator, "close", None)
-    if close is not None:
-        close()
+    close_if_closable(iterator)
     yield from ()
 
 
@@ -574,9 +773,7 @@ class _Bounded(chain):
 
     def close(self) -> None:
         """Close the underlying stream now (if it can be closed)."""
-        close = getattr(self._source, "close", None)
-        if close is not None:
-            close()
+        close_if_closable(self._source)
 
 
 def _bounded(stream: Iterable, max_batches: int | None) -> Iterator:

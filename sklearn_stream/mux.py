@@ -6,16 +6,14 @@ activate (O(log N), a Fenwick tree over the weights) and drawing its Poisson lif
 paid once per activation.
 """
 
-import math
 from collections.abc import Iterator, Sequence
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
 
+from ._checks import check_bool, check_int, check_real, close_if_closable
 from ._random import check_random_state_value, epoch_rng
-from .core import Streamer, _describe, check_max_batches, is_data_source
+from .core import DataSource, check_max_batches, is_data_source
 from .exceptions import EmptyPoolError
 
 __all__ = ["Mux", "mux"]
@@ -80,116 +78,113 @@ class _WeightedPool:
         return min(live, key=lambda i: abs(i - pos))
 
 
-def multiplex(
-    seeds: list,
-    weights: list,
-    *,
-    k: int,
-    lam: float | None,
-    with_replacement: bool,
-    prune: bool,
-    revive: bool,
-    rng: np.random.Generator,
-) -> Iterator:
+class _ActiveSlots:
+    """The streams a multiplexer draws from, as parallel lists (a slot is removed by
+    swapping in the last one), and how each is activated and retired."""
+
+    def __init__(self, seeds: list, pool: _WeightedPool, options: dict, rng: Any) -> None:
+        self.seeds, self.pool, self.rng = seeds, pool, rng
+        self.k, self.lam = options["k"], options["lam"]
+        self.with_replacement, self.prune = options["with_replacement"], options["prune"]
+        self.revive = options["revive"]
+        self.uniforms: list = []  # pre-drawn uniform numbers, used from the end
+        self.lifetimes: list = []  # pre-drawn Poisson lifetimes
+        self.nexts: list = []  # bound __next__ of each active stream
+        self.streams: list = []
+        self.lives: list = []  # batches left (negative: unbounded)
+        self.owners: list = []  # index of the seed
+        self.produced: list = []  # whether this activation has yielded anything
+        self.empty_since_yield: set = set()  # seeds whose activations came up empty
+
+    def uniform(self) -> float:
+        if not self.uniforms:
+            self.uniforms.extend(self.rng.random(_BLOCK).tolist())
+        return self.uniforms.pop()
+
+    def lifetime(self) -> int:
+        if self.lam is None:
+            return -1
+        if not self.lifetimes:
+            self.lifetimes.extend(self.rng.poisson(self.lam, _BLOCK).tolist())
+        return 1 + self.lifetimes.pop()
+
+    def activate(self) -> None:
+        """Fill the idle slots with streams of seeds drawn by weight."""
+        pool = self.pool
+        while len(self.nexts) < self.k and pool.count:
+            i = pool.draw(self.uniform())
+            if not self.with_replacement:
+                pool.remove(i)
+            stream = iter(self.seeds[i].generate())
+            self.nexts.append(stream.__next__)
+            self.streams.append(stream)
+            self.lives.append(self.lifetime())
+            self.owners.append(i)
+            self.produced.append(False)
+
+    def deactivate(self, j: int, exhausted: bool) -> None:
+        """Retire slot ``j``: close its stream; prune or revive its seed."""
+        stream, i = self.streams[j], self.owners[j]
+        was_empty = exhausted and not self.produced[j]
+        last = len(self.nexts) - 1
+        for slots in (self.nexts, self.streams, self.lives, self.owners, self.produced):
+            slots[j] = slots[last]
+            slots.pop()
+        close_if_closable(stream)
+        if was_empty and self.prune:
+            self.pool.remove(i)  # and never re-inserted: no other activation of i revives it
+        elif not self.with_replacement and self.revive:
+            self.pool.insert(i)
+        if was_empty:
+            self.empty_since_yield.add(i)
+
+    def after_exhausted(self, j: int, n_positive: int) -> None:
+        """Slot ``j``'s stream ended. Once every seed came up empty since the last batch,
+        slots are no longer refilled: the active ones drain, and the stream ends if none
+        of them yields."""
+        self.deactivate(j, exhausted=True)
+        if self.prune or len(self.empty_since_yield) < n_positive:
+            self.activate()
+
+    def close(self) -> None:
+        for stream in self.streams:
+            close_if_closable(stream)
+
+
+def multiplex(seeds: list, weights: list, *, rng: np.random.Generator, **options: Any) -> Iterator:
     """Yield batches drawn from ``seeds`` as :class:`~sklearn_stream.Mux` describes.
 
-    The arguments are already checked; ``weights`` are positive-sum proportions. Active slots
-    live in parallel lists and are drawn uniformly, so seed ``i``'s long-run share of batches
-    is its weight (lifetimes do not depend on the seed). Closing the generator closes every
-    active stream.
+    The arguments are already checked; ``weights`` are positive-sum proportions; ``options``
+    are ``k``, ``lam``, ``with_replacement``, ``prune`` and ``revive``. Active slots are
+    drawn uniformly, so seed ``i``'s long-run share of batches is its weight (lifetimes do
+    not depend on the seed). Closing the generator closes every active stream.
     """
     pool = _WeightedPool(weights)
     n_positive = pool.count
-    uniforms: list = []
-    lifetimes: list = []
-    # Active slots, as parallel lists; a slot is removed by swapping in the last one.
-    nexts: list = []  # bound __next__ of each active stream
-    streams: list = []
-    lives: list = []  # batches left (negative: unbounded)
-    owners: list = []  # seed index
-    produced: list = []  # whether this activation has yielded anything
-    empty_since_yield: set = set()
-
-    def uniform() -> float:
-        nonlocal uniforms
-        if not uniforms:
-            uniforms = rng.random(_BLOCK).tolist()
-        return uniforms.pop()
-
-    def activate() -> None:
-        nonlocal lifetimes
-        while len(nexts) < k and pool.count:
-            i = pool.draw(uniform())
-            if not with_replacement:
-                pool.remove(i)
-            stream = iter(seeds[i].generate())
-            if lam is None:
-                life = -1
-            else:
-                if not lifetimes:
-                    lifetimes = rng.poisson(lam, _BLOCK).tolist()
-                life = 1 + lifetimes.pop()
-            nexts.append(stream.__next__)
-            streams.append(stream)
-            lives.append(life)
-            owners.append(i)
-            produced.append(False)
-
-    def deactivate(j: int, exhausted: bool) -> None:
-        stream, i, was_empty = streams[j], owners[j], exhausted and not produced[j]
-        last = len(nexts) - 1
-        for slots in (nexts, streams, lives, owners, produced):
-            slots[j] = slots[last]
-            slots.pop()
-        close = getattr(stream, "close", None)
-        if close is not None:
-            close()
-        if was_empty and prune:
-            pool.remove(i)  # and never re-inserted: no other activation of i revives it
-        elif not with_replacement and revive:
-            pool.insert(i)
-        if was_empty:
-            empty_since_yield.add(i)
-
+    slots = _ActiveSlots(seeds, pool, options, rng)
+    nexts, lives, produced, uniforms = slots.nexts, slots.lives, slots.produced, slots.uniforms
     try:
-        activate()
+        slots.activate()
         while nexts:
             if not uniforms:
-                uniforms = rng.random(_BLOCK).tolist()
+                uniforms.extend(rng.random(_BLOCK).tolist())
             j = int(uniforms.pop() * len(nexts))
             try:
                 batch = nexts[j]()
             except StopIteration:
-                deactivate(j, exhausted=True)
-                # Once every seed came up empty since the last batch, stop refilling: the
-                # active slots are drained, and the stream ends if none of them yields.
-                if prune or len(empty_since_yield) < n_positive:
-                    activate()
+                slots.after_exhausted(j, n_positive)
                 continue
-            if empty_since_yield:  # a batch after empty activations: refill any idle slot
-                empty_since_yield.clear()
-                activate()
+            if slots.empty_since_yield:  # a batch after empty activations: refill idle slots
+                slots.empty_since_yield.clear()
+                slots.activate()
             produced[j] = True
             yield batch
             lives[j] -= 1
             if lives[j] == 0:
-                deactivate(j, exhausted=False)
-                activate()
+                slots.deactivate(j, exhausted=False)
+                slots.activate()
     finally:
-        for stream in streams:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
-
-
-_DEFAULTS = {
-    "lam": 256.0,
-    "pool_weights": None,
-    "with_replacement": True,
-    "prune_empty_seeds": True,
-    "revive": False,
-    "random_state": None,
-}
+        slots.close()
 
 
 def _check_seed_pool(seed_pool: Any) -> list:
@@ -250,25 +245,15 @@ def _check_weights(pool_weights: Any, n_seeds: int) -> np.ndarray:
 
 def _check_params(params: dict) -> tuple[list, np.ndarray]:
     seeds = _check_seed_pool(params["seed_pool"])
-    k = params["k"]
-    if isinstance(k, bool) or not isinstance(k, Integral):
-        raise TypeError(f"k must be an int >= 1; got {k!r} of type {type(k).__name__}.")
-    if k < 1:
-        raise ValueError(f"k must be an int >= 1 (how many seeds are active); got {k!r}.")
-    lam = params["lam"]
-    if lam is not None:
-        if isinstance(lam, bool) or not isinstance(lam, Real):
-            raise TypeError(f"lam must be a float > 0 or None; got {lam!r}.")
-        if not (math.isfinite(lam) and lam > 0):
-            raise ValueError(f"lam must be a finite float > 0 or None; got {lam!r}.")
+    check_int("k", params["k"], 1, meaning=" (how many seeds are active)")
+    check_real("lam", params["lam"], allow_none=True, what="float")
     for name in ("with_replacement", "prune_empty_seeds", "revive"):
-        if not isinstance(params[name], (bool, np.bool_)):
-            raise TypeError(f"{name} must be a bool; got {params[name]!r}.")
+        check_bool(name, params[name])
     check_random_state_value(params["random_state"])
     return seeds, _check_weights(params["pool_weights"], len(seeds))
 
 
-class Mux(Streamer):
+class Mux(DataSource):
     """A data source that randomly interleaves batches from a pool of data sources.
 
     Each stream it starts works like this:
@@ -352,98 +337,33 @@ default=None
         revive: bool = False,
         random_state: Any = None,
     ) -> None:
-        params = {
-            "seed_pool": seed_pool,
-            "k": k,
-            "lam": lam,
-            "pool_weights": pool_weights,
-            "with_replacement": with_replacement,
-            "prune_empty_seeds": prune_empty_seeds,
-            "revive": revive,
-            "random_state": random_state,
-        }
-        seeds, _ = _check_params(params)
-        if not isinstance(seed_pool, (list, tuple)):
-            params["seed_pool"] = seeds  # a one-shot iterable of seeds is kept as a list
-        self.__dict__.update(params)
-        self._epochs = 0
+        self._init_params(
+            seed_pool=seed_pool,
+            k=k,
+            lam=lam,
+            pool_weights=pool_weights,
+            with_replacement=with_replacement,
+            prune_empty_seeds=prune_empty_seeds,
+            revive=revive,
+            random_state=random_state,
+        )
 
     # -- parameters ------------------------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict:
-        """Return the parameters of this mux (``seed_pool``, ``k``, ``lam``, ...).
+    def _check(self, params: dict) -> tuple[list, np.ndarray]:
+        return _check_params(params)
 
-        Parameters
-        ----------
-        deep : bool, default=True
-            Accepted for compatibility with scikit-learn; seeds are not expanded.
+    def _normalized(self, params: dict) -> dict:
+        seed_pool = params.get("seed_pool")
+        if seed_pool is None or isinstance(seed_pool, (list, tuple)):
+            return params
+        return {**params, "seed_pool": _check_seed_pool(seed_pool)}  # a one-shot iterable
 
-        Returns
-        -------
-        dict
-
-        Examples
-        --------
-        >>> from sklearn_stream import Mux, Streamer
-        >>> Mux([Streamer([{"X": [0]}])], 1, lam=4.0).get_params()["lam"]
-        4.0
-        """
-        return {name: getattr(self, name) for name in ("seed_pool", "k", *_DEFAULTS)}
-
-    def set_params(self, **params: Any) -> "Mux":
-        """Change parameters; the new set is validated before anything is changed.
-
-        Parameters
-        ----------
-        **params
-            Any of the constructor's parameters.
-
-        Returns
-        -------
-        self : Mux
-
-        Raises
-        ------
-        ValueError, TypeError
-            For an unknown name or an invalid value; the mux is then left unchanged.
-        EmptyPoolError
-            For an empty ``seed_pool`` (a ``RuntimeError``, as in pescador 0.1.3).
-
-        Examples
-        --------
-        >>> from sklearn_stream import Mux, Streamer
-        >>> source = Mux([Streamer([{"X": [0]}]), Streamer([{"X": [1]}])], 1)
-        >>> source.set_params(lam=None, random_state=0).lam is None
-        True
-        """
-        current = self.get_params()
-        unknown = sorted(set(params) - set(current))
-        if unknown:
-            raise ValueError(
-                f"invalid parameter(s) {unknown} for Mux; valid ones are {sorted(current)}."
-            )
-        current.update(params)
-        seeds, _ = _check_params(current)
-        if "seed_pool" in params and not isinstance(params["seed_pool"], (list, tuple)):
-            params = {**params, "seed_pool": seeds}  # a one-shot iterable is kept as a list
-        self.__dict__.update(params)
-        return self
-
-    def __sklearn_clone__(self) -> "Mux":
-        params = {name: clone(value, safe=False) for name, value in self.get_params().items()}
-        return type(self)(params.pop("seed_pool"), params.pop("k"), **params)
-
-    def __repr__(self) -> str:
-        parts = [f"seed_pool=[{len(self.seed_pool)} data sources]", f"k={self.k}"]
-        for name, default in _DEFAULTS.items():
-            value = getattr(self, name)
-            same = value is default or (type(value) is type(default) and value == default)
-            if not same:
-                parts.append(f"{name}={_describe(value)}")
-        return f"Mux({', '.join(parts)})"
+    def _repr_parts(self) -> list:
+        return [f"seed_pool=[{len(self.seed_pool)} data sources]", *super()._repr_parts()[1:]]
 
     # -- streaming -------------------------------------------------------------------------
-    def _start(self) -> Iterator:
-        seeds, weights = _check_params(self.get_params())
+    def _start(self, state: tuple, max_batches: int | None) -> Iterator:
+        seeds, weights = state
         rng = epoch_rng(self.random_state, self._epochs)
         self._epochs += 1
         return multiplex(

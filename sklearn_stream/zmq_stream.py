@@ -12,19 +12,17 @@ the repository: ``python -m pip install -e '.[zmq]'``); importing this module do
 from collections.abc import Iterator
 from typing import Any
 
-from sklearn.base import clone
-
 from ._zmq.consumer import DEFAULT_WINDOW_BYTES, run_stream
-from ._zmq.params import DEFAULTS, check_params
+from ._zmq.params import check_params
 from ._zmq.replicas import worker_sources
 from ._zmq.worker import import_zmq
-from .core import Streamer, _describe, check_max_batches
+from .core import DataSource, _describe
 from .exceptions import BindError, WorkerError
 
 __all__ = ["BindError", "WorkerError", "ZMQStreamer", "zmq_stream"]
 
 
-class ZMQStreamer(Streamer):
+class ZMQStreamer(DataSource):
     """A data source that runs another data source in worker processes.
 
     Each stream it starts launches ``n_workers`` processes that run ``source`` and send its
@@ -41,11 +39,12 @@ class ZMQStreamer(Streamer):
         ``__main__`` work.
     n_workers : int >= 1, default=1
         How many copies of the source run at once. With more than one, each worker gets its
-        own seed (see ``random_state``): a source with a ``random_state`` parameter gets a
-        clone with that seed, a ``Mux`` with ``with_replacement=False`` is split so each
-        worker draws from its own share of the pool (never more workers than seeds), and
-        every worker seeds Python's ``random`` and numpy's global generator. A
-        deterministic source yields each of its batches once per worker.
+        own random int (see ``random_state``): a source with a ``random_state`` parameter
+        gets a clone with that int as its ``random_state``, a ``Mux`` with
+        ``with_replacement=False`` is split so each worker draws from its own share of the
+        pool (never more workers than seeds), and every worker passes its int to
+        ``random.seed`` and ``numpy.random.seed``. A deterministic source yields each of its
+        batches once per worker.
     prefetch : int >= n_workers or None, default=None
         The most batches in flight (sent by workers, not yet taken by the consumer), shared
         among the workers; a slow consumer makes the workers wait. None means at most 1024
@@ -60,10 +59,10 @@ class ZMQStreamer(Streamer):
         None means 0.4 s. A worker that dies is noticed within a second whatever this is.
     random_state : None, int, numpy.random.RandomState or numpy.random.Generator, \
 default=None
-        Seeds the workers. With one worker and None, the worker runs ``source`` unchanged.
-        Otherwise worker seeds come from ``random_state`` (or, when it is None, from the
-        source's own integer ``random_state`` if it has one) and the epoch, so an int gives
-        reproducible streams whose epochs differ. With several workers the order in which
+        Where the workers' random ints come from. With one worker and None, the worker runs
+        ``source`` unchanged. Otherwise they come from ``random_state`` (or, when it is None,
+        from the source's own integer ``random_state`` if it has one) and the epoch, so an
+        int gives reproducible streams whose epochs differ. With several workers the order in which
         batches arrive still depends on timing.
     start_method : {'fork', 'spawn', 'forkserver'} or None, default=None
         How worker processes start; None uses multiprocessing's default.
@@ -135,93 +134,28 @@ default=None
         max_tries: int = 100,
         max_batch_bytes: int | None = None,
     ) -> None:
-        params = {name: value for name, value in locals().items() if name in DEFAULTS}
-        params["source"] = source
-        check_params(params)
+        self._init_params(
+            source=source,
+            n_workers=n_workers,
+            prefetch=prefetch,
+            copy=copy,
+            timeout=timeout,
+            random_state=random_state,
+            start_method=start_method,
+            transport=transport,
+            min_port=min_port,
+            max_port=max_port,
+            max_tries=max_tries,
+            max_batch_bytes=max_batch_bytes,
+        )
         import_zmq()
-        self.__dict__.update(params)
-        self._epochs = 0
 
-    def get_params(self, deep: bool = True) -> dict:
-        """Return the parameters; with ``deep``, also the source's as ``source__name``.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-
-        Returns
-        -------
-        dict
-
-        Examples
-        --------
-        >>> from sklearn_stream import Streamer
-        >>> from sklearn_stream.zmq_stream import ZMQStreamer
-        >>> def scaled(n, scale=1.0):
-        ...     yield {"X": np.ones(n) * scale}
-        >>> ZMQStreamer(Streamer(scaled, 2, scale=3.0)).get_params()["source__scale"]
-        3.0
-        """
-        params = {"source": self.source, **{name: getattr(self, name) for name in DEFAULTS}}
-        if deep and hasattr(self.source, "get_params"):
-            for name, value in self.source.get_params(deep=True).items():
-                params[f"source__{name}"] = value
+    def _check(self, params: dict) -> dict:
+        check_params(params)
         return params
 
-    def set_params(self, **params: Any) -> "ZMQStreamer":
-        """Change parameters (``source__name`` sets the source's); validated first.
-
-        Parameters
-        ----------
-        **params
-            Any of the constructor's parameters, or ``source__name`` for the source's.
-
-        Returns
-        -------
-        self : ZMQStreamer
-
-        Raises
-        ------
-        ValueError, TypeError
-            For an unknown name or an invalid value; nothing is then changed.
-
-        Examples
-        --------
-        >>> from sklearn_stream import Streamer
-        >>> from sklearn_stream.zmq_stream import ZMQStreamer
-        >>> source = ZMQStreamer(Streamer([{"X": np.zeros(2)}]))
-        >>> source.set_params(n_workers=2, prefetch=4).prefetch
-        4
-        """
-        own = {name: value for name, value in params.items() if "__" not in name}
-        nested = {name[8:]: v for name, v in params.items() if name.startswith("source__")}
-        unknown = sorted(set(params) - set(own) - {f"source__{n}" for n in nested})
-        unknown += sorted(set(own) - {"source", *DEFAULTS})
-        if unknown:
-            raise ValueError(
-                f"invalid parameter(s) {unknown} for ZMQStreamer; valid ones are "
-                f"{sorted(['source', *DEFAULTS])} and source__<name>."
-            )
-        current = self.get_params(deep=False)
-        current.update(own)
-        check_params(current)
-        self.__dict__.update(own)
-        if nested:
-            self.source.set_params(**nested)
-        return self
-
-    def __sklearn_clone__(self) -> "ZMQStreamer":
-        params = self.get_params(deep=False)
-        source = clone(params.pop("source"), safe=False)
-        return type(self)(source, **{k: clone(v, safe=False) for k, v in params.items()})
-
-    def __repr__(self) -> str:
-        parts = [_describe(self.source)]
-        for name, default in DEFAULTS.items():
-            value = getattr(self, name)
-            if not (type(value) is type(default) and value == default):
-                parts.append(f"{name}={_describe(value)}")
-        return f"ZMQStreamer({', '.join(parts)})"
+    def _repr_parts(self) -> list:
+        return [_describe(self.source), *super()._repr_parts()[1:]]
 
     def generate(self, max_batches: int | None = None) -> Iterator:
         """Start the workers (at the first ``next()``) and stream their batches.
@@ -254,15 +188,16 @@ default=None
         >>> [batch["X"].tolist() for batch in stream]
         [[0, 1], [0, 1], [0, 1]]
         """
-        max_batches = check_max_batches(max_batches)
-        check_params(self.get_params(deep=False))
-        sources, seeds = worker_sources(
+        return super().generate(max_batches)
+
+    def _start(self, state: dict, max_batches: int | None) -> Iterator:
+        sources, random_ints = worker_sources(
             self.source, int(self.n_workers), self.random_state, self._epochs
         )
         self._epochs += 1
         return run_stream(
             sources,
-            seeds,
+            random_ints,
             max_batches=max_batches,
             copy=bool(self.copy),
             prefetch=None if self.prefetch is None else max(int(self.prefetch), len(sources)),
@@ -323,7 +258,7 @@ def zmq_stream(
         The most batches in flight; None means at most 1024 batches per worker and 256 MiB
         in all.
     random_state : None, int, RandomState or Generator, default=None
-        Seeds the workers; see :class:`ZMQStreamer`.
+        Where the workers' random ints come from; see :class:`ZMQStreamer`.
     start_method : {'fork', 'spawn', 'forkserver'} or None, default=None
         How worker processes start; None uses multiprocessing's default.
     transport : {'tcp', 'ipc'}, default='tcp'
@@ -358,7 +293,7 @@ def zmq_stream(
     >>> [batch["X"].shape for batch in stream]
     [(4, 2), (4, 2), (4, 2)]
     >>> batches = list(zmq_stream(Streamer(noisy, 5), n_workers=2, random_state=0))
-    >>> len(batches)  # each worker runs its own copy, seeded differently
+    >>> len(batches)  # each worker runs its own copy, with its own random_state
     10
     """
     source = ZMQStreamer(

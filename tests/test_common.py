@@ -124,6 +124,7 @@ def _expected_failed_checks(learner):
     return EXPECTED_FAILURES.get(type(learner.estimator).__name__, {})
 
 
+@pytest.mark.slow
 @parametrize_with_checks(LEARNERS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():

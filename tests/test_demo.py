@@ -11,6 +11,7 @@ import pytest
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_noisy_mux.py"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_demo_reports_shares_speed_and_accuracy(capsys):
     spec = importlib.util.spec_from_file_location("demo_noisy_mux", DEMO)
@@ -27,6 +28,7 @@ def test_demo_reports_shares_speed_and_accuracy(capsys):
 README = DEMO.parents[1] / "README.md"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_readme_example_runs_and_prints_the_best_parameters():
     text = README.read_text()

@@ -1,10 +1,11 @@
-"""Tests of the package as a whole: its namespace, its style rules and its demo."""
+"""Tests of the package as a whole: its namespace, its Python floor, style rules and demo."""
 
 import ast
 import inspect
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,11 @@ def _public_objects():
 def test_public_names_have_numpydoc_examples(name):
     doc = inspect.getdoc(_public_objects()[name]) or ""
     assert "Examples\n--------" in doc, f"{name} has no Examples section"
+
+
+def test_the_declared_python_floor_is_the_one_tested():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    floor = project["project"]["requires-python"]
+    assert floor == ">=3.11"
+    assert project["tool"]["ruff"]["target-version"] == "py311"
+    assert sys.version_info >= (3, 11)

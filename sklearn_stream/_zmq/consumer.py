@@ -321,7 +321,7 @@ def _open_socket(zmq: Any, context: Any, max_bytes: int) -> Any:
 
 def run_stream(
     sources: list,
-    seeds: list,
+    random_ints: list,
     *,
     max_batches: int | None,
     copy: bool,
@@ -340,7 +340,7 @@ def run_stream(
     if max_batches == 0:
         return  # nothing to stream: no process is started
     windows = _windows(prefetch, len(sources), max_batch_bytes)
-    group = WorkerGroup(sources, seeds, windows, max_batches, start_method)
+    group = WorkerGroup(sources, random_ints, windows, max_batches, start_method)
     context = sock = directory = None
     try:
         group.start()

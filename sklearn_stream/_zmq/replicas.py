@@ -2,19 +2,21 @@
 
 With one worker and no ``random_state``, the worker runs the source as it would run
 in-process at the same epoch: a source that counts its epochs (``Mux``) is handed over as if
-it had started one stream per earlier epoch of the ``ZMQStreamer``, so an int seed gives
-different, reproducible epochs, as in-process. A source seeded by a ``RandomState`` or
-``Generator`` object (which a worker's copy could not advance) is treated as below, with
-seeds drawn from that object. Otherwise each worker gets its own seed, derived from
-``random_state`` (or from the source's own seed) and the epoch, and:
+it had started one stream per earlier epoch of the ``ZMQStreamer``, so an int
+``random_state`` gives different, reproducible epochs, as in-process. A source whose
+``random_state`` is a ``RandomState`` or ``Generator`` object (which a worker's copy could
+not advance) is treated as below, with random ints drawn from that object. Otherwise each
+worker gets its own random int, derived from ``random_state`` (or from the source's own
+``random_state``) and the epoch, and:
 
 - a :class:`~sklearn_stream.Mux` that promises to use each seed once
   (``with_replacement=False``) is split: worker ``j`` gets every ``n``-th seed of the pool
   (with their weights), so no seed is used by two workers;
 - any other source with a ``random_state`` parameter (a ``Mux`` with replacement, a
-  ``Streamer`` whose function takes ``random_state``) gets a clone with the worker's seed;
-- other sources run unchanged in every worker, which also seeds Python's ``random`` and
-  numpy's global generator with its own seed.
+  ``Streamer`` whose function takes ``random_state``) gets a clone with the worker's
+  random int as its ``random_state``;
+- other sources run unchanged in every worker, which also passes its own random int to
+  ``random.seed`` and ``numpy.random.seed`` (Python's and numpy's global generators).
 
 A ``Streamer`` or ``Mux`` is changed through a shallow copy, so the workers share the
 source's data (copy-on-write with the ``fork`` start method; pickled once for all workers
@@ -29,7 +31,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from .._random import epoch_rng, spawn_seeds
+from .._random import epoch_rng, spawn_random_ints
 from ..core import Streamer, is_data_source
 from ..mux import Mux
 
@@ -86,13 +88,13 @@ def _at_epoch(source: Any, epoch: int) -> Any:
     return replica
 
 
-def _own_seed(source: Any) -> Any:
+def _own_random_state(source: Any) -> Any:
     """The source's own ``random_state`` if it is an int, RandomState or Generator."""
-    seed = _params(source).get("random_state")
-    if isinstance(seed, Integral) and not isinstance(seed, bool):
-        return int(seed)
-    if isinstance(seed, (np.random.RandomState, np.random.Generator)):
-        return seed
+    random_state = _params(source).get("random_state")
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        return int(random_state)
+    if isinstance(random_state, (np.random.RandomState, np.random.Generator)):
+        return random_state
     return None
 
 
@@ -104,12 +106,14 @@ def _shallow(source: Any) -> Any:
     return clone(source, safe=False)
 
 
-def _split_mux(source: Mux, seeds: list) -> tuple[list, list]:
+def _split_mux(source: Mux, random_ints: list) -> tuple[list, list]:
+    """Worker ``j`` gets every ``n``-th seed of the pool (with its weight) and
+    ``random_ints[j]`` as its ``random_state``; never more workers than usable seeds."""
     weights = source.pool_weights
     weights = None if weights is None else np.asarray(weights, dtype=float)
     pool = list(source.seed_pool)
     usable = [i for i in range(len(pool)) if weights is None or weights[i] > 0]
-    n_shares = min(len(seeds), len(usable))
+    n_shares = min(len(random_ints), len(usable))
     replicas = []
     for j in range(n_shares):
         share = usable[j::n_shares]
@@ -117,38 +121,38 @@ def _split_mux(source: Mux, seeds: list) -> tuple[list, list]:
         replica.set_params(
             seed_pool=[pool[i] for i in share],
             pool_weights=None if weights is None else weights[share],
-            random_state=seeds[j],
+            random_state=random_ints[j],
         )
         replicas.append(replica)
-    return replicas, seeds[:n_shares]
+    return replicas, random_ints[:n_shares]
 
 
 def worker_sources(
     source: Any, n_workers: int, random_state: Any, epoch: int
 ) -> tuple[list, list]:
-    """Return the source and the seed (None: leave the worker's generators alone) of each
-    worker. A ``Mux`` without replacement and fewer usable seeds than ``n_workers`` gets one
-    worker per seed."""
+    """Return the source and the random int (None: leave the worker's generators alone) of
+    each worker. A ``Mux`` without replacement and fewer usable seeds than ``n_workers`` gets
+    one worker per seed."""
     inner = _unwrap(source)
-    own = _own_seed(inner)
-    seeded_by_object = isinstance(own, (np.random.RandomState, np.random.Generator))
-    if n_workers == 1 and random_state is None and not seeded_by_object:
+    own = _own_random_state(inner)
+    own_is_object = isinstance(own, (np.random.RandomState, np.random.Generator))
+    if n_workers == 1 and random_state is None and not own_is_object:
         return [_at_epoch(source, epoch)], [None]
     base = random_state if random_state is not None else own
-    seeds = spawn_seeds(epoch_rng(base, epoch), n_workers)
+    random_ints = spawn_random_ints(epoch_rng(base, epoch), n_workers)
     if isinstance(inner, Mux) and not inner.with_replacement:
-        return _split_mux(inner, seeds)
+        return _split_mux(inner, random_ints)
     if _takes_random_state(inner):
-        return [_reseeded(inner, seed) for seed in seeds], seeds
-    return [source] * n_workers, seeds
+        return [_with_random_state(inner, r) for r in random_ints], random_ints
+    return [source] * n_workers, random_ints
 
 
-def _reseeded(source: Any, seed: int) -> Any:
+def _with_random_state(source: Any, random_int: int) -> Any:
     try:
-        return _shallow(source).set_params(random_state=seed)
+        return _shallow(source).set_params(random_state=random_int)
     except (TypeError, ValueError) as exc:
         raise ValueError(
-            f"zmq_stream cannot give each worker its own seed: setting random_state on "
+            f"zmq_stream cannot give each worker its own random_state: setting it on "
             f"{source!r} failed ({exc}). Pass random_state to the generator function as a "
             "keyword argument (Streamer(func, ..., random_state=0)), not positionally."
         ) from exc

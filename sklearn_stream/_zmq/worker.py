@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import close_if_closable
 from . import wire
 
 __all__ = ["Stopped", "WorkerGroup", "import_zmq", "run_worker"]
@@ -395,18 +396,24 @@ def _receive_endpoint(conn: Any, consumer_pid: int) -> str | None:
 
 
 def run_worker(
-    source: Any, seed: int | None, conn: Any, token: bytes, window: tuple, max_batches: int | None
+    source: Any,
+    random_int: int | None,
+    conn: Any,
+    token: bytes,
+    window: tuple,
+    max_batches: int | None,
 ) -> None:
     """Run ``source`` and send its batches to the consumer whose address comes through
-    ``conn``. ``window`` is ``(batches, bytes, largest batch, consumer pid)``; a ``seed``
-    seeds Python's ``random`` and numpy's global generator first."""
+    ``conn``. ``window`` is ``(batches, bytes, largest batch, consumer pid)``; a
+    ``random_int`` first goes to ``random.seed`` and ``numpy.random.seed`` (Python's and
+    numpy's global generators)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the consumer's to handle
     endpoint = _receive_endpoint(conn, window[3])
     if endpoint is None:
         return
-    if seed is not None:
-        random.seed(seed)
-        np.random.seed(seed % 2**32)  # noqa: NPY002 (sources that use the global generator)
+    if random_int is not None:
+        random.seed(random_int)
+        np.random.seed(random_int % 2**32)  # noqa: NPY002 (sources that use the global generator)
     else:  # as Python does for random after a fork: a forked copy must not replay the parent
         np.random.seed()  # noqa: NPY002
     zmq = import_zmq()
@@ -427,10 +434,8 @@ def run_worker(
         with contextlib.suppress(Stopped):
             link.finish(wire.encode_error(exc, traceback.format_exc(), token))
     finally:
-        close = getattr(stream, "close", None)
-        if close is not None:
-            with contextlib.suppress(Exception):  # nobody listens to a report any more
-                close()
+        with contextlib.suppress(Exception):  # nobody listens to a report any more
+            close_if_closable(stream)
         sock.close(0)
         context.term()
         conn.close()
@@ -453,14 +458,14 @@ class WorkerGroup:
     def __init__(
         self,
         sources: list,
-        seeds: list,
+        random_ints: list,
         windows: list,
         max_batches: int | None,
         start_method: str | None,
     ) -> None:
         self.context = multiprocessing.get_context(_start_method(start_method))
         self.sources = sources
-        self.seeds = seeds
+        self.random_ints = random_ints
         self.windows = windows
         self.max_batches = max_batches
         self.tokens = [os.urandom(wire.TOKEN_BYTES) for _ in sources]  # secret, per worker
@@ -469,13 +474,13 @@ class WorkerGroup:
         self.connected = False
 
     def _payload(self) -> tuple[Any, bool]:
-        """The sources and seeds as the workers receive them: themselves (fork), or pickled
+        """The sources and random ints as the workers receive them: themselves (fork), or pickled
         once for all workers, so data they share is pickled once."""
         method = self.context.get_start_method()
         if method == "fork":
-            return (self.sources, self.seeds), False
+            return (self.sources, self.random_ints), False
         try:
-            return _cloudpickle().dumps((self.sources, self.seeds)), True
+            return _cloudpickle().dumps((self.sources, self.random_ints)), True
         except Exception as exc:
             raise TypeError(
                 f"zmq_stream could not pickle the data source for the {method!r} start "
@@ -551,9 +556,9 @@ def _run_indexed(
     max_batches: int | None,
     inherited: list,
 ) -> None:
-    """The body of worker ``index``: unpack the payload (every worker's source and seed)
+    """The body of worker ``index``: unpack the payload (every worker's source and random int)
     and run its own. Module level, so that every start method finds it."""
     for writer in inherited:
         writer.close()
-    sources, seeds = _cloudpickle().loads(payload) if pickled else payload
-    run_worker(sources[index], seeds[index], conn, token, window, max_batches)
+    sources, random_ints = _cloudpickle().loads(payload) if pickled else payload
+    run_worker(sources[index], random_ints[index], conn, token, window, max_batches)

@@ -1,10 +1,19 @@
 """Training scikit-learn estimators from streams: :class:`StreamLearner`, the estimator kinds
 it takes on, and :func:`stream_scorer`.
 
-The learner's rooms: ``_estimator`` (the class and its training methods), ``_kinds`` (one
-subclass per kind of estimator), ``_training`` (the loop over a stream), ``_unpack`` (a
-batch turned into ``partial_fit``'s arguments), ``_fit_data`` and ``_array_source`` (a fit's
-data turned into a stream), ``_scoring`` and ``_monitor`` (scores, history and progress).
+The learner's rooms, each importing only those listed after it:
+
+- ``_kinds``: one subclass per kind of estimator, registered in ``_estimator.KIND_CLASSES``;
+- ``_estimator``: the :class:`StreamLearner` class: its training methods, the training run
+  they share, the checks of its parameters, and what it hands over to the wrapped
+  estimator (prediction methods, fitted attributes, tags, metadata routing);
+- ``_scoring``: scores over an evaluation stream (``eval_stream``), :func:`stream_scorer`;
+- ``_fit_data``: the ``stream`` and ``eval_stream`` parameters checked, and turned into a
+  stream with a fit's data;
+- ``_array_source``: in-memory data cut into shuffled mini-batches;
+- ``_monitor``: validation scores, early stopping, history and the progress display;
+- ``_training``: the loop that trains an estimator on a stream of batches;
+- ``_unpack``: a batch turned into ``partial_fit``'s arguments.
 """
 
 from ._estimator import StreamLearner

@@ -32,7 +32,7 @@ def split_sample_params(params: Mapping, n_samples: int, constant: frozenset) ->
 
     Examples
     --------
-    >>> from sklearn_stream._array_source import split_sample_params
+    >>> from sklearn_stream.learner._array_source import split_sample_params
     >>> split_sample_params({"sample_weight": [1, 2], "classes": [0, 1]}, 2, {"classes"})
     ({'sample_weight': [1, 2]}, {'classes': [0, 1]})
     """
@@ -80,7 +80,7 @@ class ArraySource:
 
     Examples
     --------
-    >>> from sklearn_stream._array_source import ArraySource
+    >>> from sklearn_stream.learner._array_source import ArraySource
     >>> source = ArraySource(np.arange(10)[:, None], None, {}, 4, 1, False, None)
     >>> [batch["X"].ravel().tolist() for batch in source.generate()]
     [[0, 1, 2, 3], [4, 5, 6, 7, 8, 9]]

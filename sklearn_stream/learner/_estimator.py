@@ -1,32 +1,187 @@
 """``StreamLearner``: train any scikit-learn estimator with ``partial_fit`` from a stream.
 
-The design (kinds that follow the estimator, one training loop for ``fit``, ``iter_fit``
-and the ``stream`` parameter, streamed scoring) is described in ``doc/architecture.rst``.
+The class holds the learner's public methods and everything they share: the fresh clone of
+the estimator, the training run over any stream of batches and what it recorded, the
+checks of its parameters beyond ``_parameter_constraints``, metadata routing, and the
+methods, fitted attributes and tags handed over to the wrapped estimator (each method
+exists exactly when the estimator has it, through ``available_if``). The design (kinds that
+follow the estimator, one training loop for ``fit``, ``iter_fit`` and the ``stream``
+parameter, streamed scoring) is described in ``doc/architecture.rst``.
 """
 
+import copy
+import inspect
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from numbers import Integral
 from typing import Any, ClassVar
 
+import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, MetaEstimatorMixin, _fit_context
-from sklearn.utils import check_random_state, indexable
+from sklearn.metrics import check_scoring
+from sklearn.utils import check_random_state, get_tags, indexable
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import _num_samples
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.validation import _estimator_has, _num_samples, check_is_fitted
 
+from ..exceptions import EmptyStreamError, ShortStreamError
 from ._array_source import ArraySource, split_sample_params
-from ._base import TrainingHelpers
-from ._delegation import DelegatedMethods
-from ._fit_data import fit_data_stream
-from ._monitor import MONITOR_ATTRIBUTES_DOC, MONITOR_CONSTRAINTS, MONITOR_PARAMS_DOC
-from ._scoring import check_scorable_fit, stream_scorer
-from ._training import find_classes, open_stream, target_required, wants_classes
+from ._fit_data import (
+    check_data_stream,
+    check_stream_parameter,
+    describe_data,
+    describe_stream,
+    require_batches,
+    start_data_stream,
+    stream_random_ints,
+)
+from ._monitor import (
+    MONITOR_ATTRIBUTES_DOC,
+    MONITOR_CONSTRAINTS,
+    MONITOR_PARAMS_DOC,
+    ProgressDisplay,
+    TrainingMonitor,
+    empty_history,
+)
+from ._scoring import Evaluation, check_eval_estimator, streamed_score
+from ._training import (
+    TrainingProgress,
+    add_note,
+    batch_rules,
+    check_not_empty,
+    find_classes,
+    fresh_estimator,
+    open_stream,
+    target_required,
+    train,
+    wants_classes,
+)
 
-__all__ = ["StreamLearner", "stream_scorer"]
+__all__ = ["KIND_CLASSES", "StreamLearner"]
 
 _CONSTANT_PARAMS = frozenset({"classes"})
 _BATCH_FIELDS = frozenset({"sample_weight"})
 
+# The learner class for each kind of estimator, by the estimator type of its tags
+# ("classifier", "regressor", "clusterer", "outlier_detector"), and "transformer" for
+# another estimator with ``transform``. ``_kinds``, whose classes subclass StreamLearner,
+# fills it in; assigning ``estimator`` reads it (see StreamLearner.__setattr__).
+KIND_CLASSES: dict[str, type] = {}
 
-class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseEstimator):
+# The ids of the learners being trained right now, in any thread. A lock on the learner
+# itself would have to be left out of pickles and clones.
+_TRAINING: set = set()
+_TRAINING_LOCK = threading.Lock()
+
+_OPEN_ENDED = (
+    "max_batches=None: training runs until the stream ends. An endless stream (an infinite "
+    "generator, a Mux with lam set, a cycle()) never ends, so training would run for ever; "
+    "set max_batches to bound it."
+)
+
+_SEEDS_NOTE = (
+    "({name}.{method} got a 1-D X and failed. {method} takes the estimator's features, not "
+    "the seeds (e.g. file paths) that stream and eval_stream take. With eval_stream set, "
+    "score(seeds) streams the evaluation, so a search over seeds must use scoring=None "
+    "(the learner's score) or sklearn_stream.learner.stream_scorer(metric); scoring='r2' "
+    "and other scikit-learn scorers call predict on X.)"
+)
+
+_X = "array-like or sparse matrix of shape (n_samples, n_features)"
+
+
+def _kind_for(estimator: Any) -> type | None:
+    """The learner class for ``estimator``'s kind; None if ``estimator`` is no estimator.
+
+    An estimator of no known kind gets ``StreamLearner``; for anything that is not an
+    estimator (has no scikit-learn tags) a learner keeps its class, and ``fit`` rejects it.
+    """
+    if inspect.isclass(estimator):
+        return None
+    try:
+        estimator_type = estimator.__sklearn_tags__().estimator_type
+    except Exception:  # not an estimator: fit will say what was expected
+        return None
+    kind = KIND_CLASSES.get(estimator_type)
+    if kind is None and callable(getattr(estimator, "transform", None)):
+        kind = KIND_CLASSES.get("transformer")
+    return kind or StreamLearner
+
+
+def _one_dimensional(X: Any) -> bool:
+    shape = getattr(X, "shape", None)
+    if shape is not None:
+        return len(shape) == 1
+    try:
+        return np.ndim(X) == 1
+    except Exception:  # ragged or exotic input: not ours to judge
+        return False
+
+
+def _is_feature_matrix(X: Any) -> bool:
+    shape = getattr(X, "shape", None)
+    if shape is not None:
+        return len(shape) == 2
+    try:
+        return np.ndim(X) == 2
+    except ValueError:  # ragged: no matrix of features either
+        return False
+
+
+def _check_validation_targets(data: tuple, scoring: Any, estimator: Any) -> None:
+    if len(data) == 2 and data[1] is not None:
+        return
+    if callable(scoring) or not get_tags(estimator).target_tags.required:
+        return
+    given = "(X_val,)" if len(data) == 1 else "(X_val, None)"
+    raise ValueError(
+        f"validation_data={given} has no targets, but {type(estimator).__name__} is "
+        "supervised: its score needs the true values. Give validation_data=(X_val, y_val)."
+    )
+
+
+def _check_validation_lengths(data: tuple) -> None:
+    if len(data) != 2 or data[1] is None:
+        return
+    try:
+        lengths = [_num_samples(data[0]), _num_samples(data[1])]
+    except TypeError:  # no length to compare: the scorer will say what is wrong
+        return
+    if lengths[0] != lengths[1]:
+        raise ValueError(
+            f"validation_data=(X_val, y_val) must have one target per sample; got X_val "
+            f"with {lengths[0]} samples and y_val with {lengths[1]}."
+        )
+
+
+def _can_set_output(learner: Any) -> bool:
+    return _estimator_has("set_output")(learner) and _estimator_has("transform")(learner)
+
+
+def _delegate(method: str, summary: str, x_type: str, returns: str) -> Any:
+    """A method that calls ``estimator_.<method>(X, **params)``, there when the estimator
+    has ``method`` (``available_if``), with its own numpydoc docstring."""
+
+    def delegated(self: Any, X: Any, **params: Any) -> Any:
+        return self._call(method, X, **params)
+
+    delegated.__name__ = method
+    delegated.__qualname__ = f"StreamLearner.{method}"
+    delegated.__doc__ = (
+        f"{summary}\n\nParameters\n----------\nX : {x_type}\n**params\n"
+        f"    Passed to ``estimator_.{method}``.\n\nReturns\n-------\n{returns}\n"
+    )
+    return available_if(_estimator_has(method))(delegated)
+
+
+class StreamLearner(MetaEstimatorMixin, BaseEstimator):
     """Train an estimator with ``partial_fit`` from a stream of batches.
 
     ``iter_fit(stream)`` trains on the batches of any stream or data source;
@@ -58,10 +213,10 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
     shuffle : bool, default=True
         :meth:`fit` only: visit the samples in a fresh random order each epoch.
     random_state : None, int or numpy.random.RandomState, default=None
-        Controls the shuffling in :meth:`fit` and, when not None, seeds every
-        ``random_state`` parameter of the wrapped estimator that is left at None (those
-        set by the user are kept), so that an int makes :meth:`fit` and :meth:`iter_fit`
-        reproducible: fitting twice gives identical models.
+        Controls the shuffling in :meth:`fit` and, when not None, sets every
+        ``random_state`` parameter of the wrapped estimator that is left at None to an int
+        drawn from it (those set by the user are kept), so that an int makes :meth:`fit`
+        and :meth:`iter_fit` reproducible: fitting twice gives identical models.
     warm_start : bool, default=False
         If True, :meth:`fit` and :meth:`iter_fit` continue training the current
         ``estimator_`` instead of starting from a fresh clone.
@@ -75,7 +230,7 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         batches. ``X`` may be anything the function understands, such as a 1-D array of
         file paths, so cross-validation splits by file. When the function takes a
         ``random_state`` that is unset (absent or None) and the learner's
-        ``random_state`` is not None, a seed derived from it is passed. With
+        ``random_state`` is not None, an int drawn from it is passed. With
         ``max_batches`` set, the stream must yield that many batches. A data source
         whose ``source`` parameter is one of these (``ZMQStreamer(Streamer(noisy))``) is
         cloned around the rebuilt source. A :class:`~sklearn_stream.Mux` or any other data
@@ -213,14 +368,16 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
-        if name == "estimator":
-            from ._kinds import KIND_CLASSES, kind_for
-
-            kind = kind_for(value) if type(self) in KIND_CLASSES else None
+        # The kind follows the estimator (see ``_kinds``); a user's own subclass keeps its
+        # class.
+        if name == "estimator" and (
+            type(self) is StreamLearner or type(self) in KIND_CLASSES.values()
+        ):
+            kind = _kind_for(value)
             if kind is not None:
                 object.__setattr__(self, "__class__", kind)
 
-    # -- training ------------------------------------------------------------------------
+    # -- training --------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
     def iter_fit(self, stream: Any, **partial_fit_params: Any) -> "StreamLearner":
         """Train on at most ``max_batches`` batches of ``stream``.
@@ -404,13 +561,13 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
                 f"{type(self.estimator).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        check_scorable_fit(self, X)
+        self._check_scorable_fit(X)
         params = self._route("fit", fit_params)
         if y is not None and "classes" not in params and wants_classes(self.estimator):
             params["classes"] = find_classes(y)
         with self._exclusive("fit"):
             if self.stream is not None:
-                fit_data_stream(self, X, y, params)
+                self._fit_stream(X, y, params)
             else:
                 self._fit_arrays(X, y, params, n_samples)
         return self
@@ -423,6 +580,50 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
         self._train(batches, constant, frozenset(per_sample), "fit", from_stream=False)
         if isinstance(self, ClusterMixin) and hasattr(self.estimator_, "predict"):
             self.labels_ = self.estimator_.predict(X)
+
+    def _fit_stream(self, X: Any, y: Any, params: dict) -> None:
+        """Train on the stream the ``stream`` parameter makes of ``(X, y)``.
+
+        Raises
+        ------
+        TypeError
+            If ``sample_weight`` is in ``params`` (weights belong in the stream's batches).
+        ValueError
+            If the estimator needs ``classes`` and neither ``y`` nor ``params`` gives them.
+        EmptyStreamError, ShortStreamError
+            If the stream yields no batch, or fewer than ``max_batches``.
+        """
+        name = type(self).__name__
+        if "sample_weight" in params:
+            raise TypeError(
+                f"{name}.fit got sample_weight while stream is set: the stream makes its own "
+                "batches, so put the weights in each batch ({'X': ..., 'y': ..., "
+                "'sample_weight': ...}) instead."
+            )
+        if "classes" not in params and wants_classes(self.estimator):
+            raise ValueError(
+                f"{name}.fit with stream set and y=None needs classes=[...] (e.g. "
+                "fit(X, classes=[0, 1]), or GridSearchCV(...).fit(X, classes=[0, 1])): the "
+                "first partial_fit call must know every class, and no y was given to find them."
+            )
+        where = f"{describe_stream('stream', self.stream)} in {name}.fit on {describe_data(X)}"
+        state, _ = stream_random_ints(self.random_state)
+        data = (X,) if y is None else (X, y)
+        stream = None
+        try:
+            started = start_data_stream(
+                self.stream, data, state, self.max_batches, caller=f"{name}.fit"
+            )
+            stream = require_batches(started, self.max_batches, where)
+            self._train(stream, params, _BATCH_FIELDS, where)
+        except (EmptyStreamError, ShortStreamError):
+            raise  # their messages name the stream and the fit already
+        except Exception as exc:
+            add_note(exc, f"(raised while training on {where})")
+            raise
+        finally:
+            if stream is not None:  # also when training stopped at max_batches
+                stream.close()
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X: Any, y: Any = None, **params: Any) -> "StreamLearner":
@@ -468,6 +669,459 @@ class StreamLearner(TrainingHelpers, DelegatedMethods, MetaEstimatorMixin, BaseE
             self.n_batches_seen_ += 1
             self.n_samples_seen_ += _num_samples(X)
         return self
+
+    # -- the training run, shared by fit, iter_fit and the stream parameter ----------------
+    def _fresh(self, rng: Any) -> Any:
+        estimator = fresh_estimator(self.estimator, None if self.random_state is None else rng)
+        transform = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if transform is not None and hasattr(estimator, "set_output"):
+            estimator.set_output(transform=transform)
+        return estimator
+
+    def _train(
+        self,
+        stream: Iterable,
+        params: dict,
+        sample_keys: frozenset,
+        what: str,
+        *,
+        from_stream: bool = True,
+    ) -> None:
+        if self.warm_start and hasattr(self, "estimator_"):
+            estimator = self.estimator_
+            progress = TrainingProgress(
+                self.n_batches_seen_, self.n_samples_seen_, getattr(self, "_n_features_seen", None)
+            )
+        else:
+            estimator = self._fresh(check_random_state(self.random_state))
+            progress = TrainingProgress()
+        warm = estimator is getattr(self, "estimator_", None)
+        history = self.history_ if warm and hasattr(self, "history_") else empty_history()
+        open_ended = from_stream and self.max_batches is None
+        monitor = self._build_monitor(estimator, history, open_ended)
+        before = progress.n_batches
+        try:
+            train(
+                estimator.partial_fit,
+                stream,
+                max_batches=self.max_batches,
+                params=params,
+                sample_keys=sample_keys,
+                rules=batch_rules(self.estimator, from_stream=from_stream),
+                progress=progress,
+                monitor=monitor,
+            )
+            check_not_empty(progress, before, what)
+        except BaseException:
+            if monitor is not None:
+                monitor.abort()
+            raise
+        else:
+            if monitor is not None:
+                monitor.finish(progress.n_batches, progress.n_samples)
+        finally:
+            # A fresh estimator becomes estimator_ only when training succeeds; a warm one
+            # was updated in place, so its counts must follow even after an error.
+            if warm:
+                self._record(progress)
+        self.__dict__.pop("labels_", None)  # labels of an earlier fit's data, now stale
+        # The samples of a stream are gone once trained on: nothing can label them all, and
+        # the estimator's own labels_ would label the last batch only (see __getattr__).
+        self._labels_unknown = from_stream
+        self.estimator_ = estimator
+        self.history_ = history
+        self.stopped_early_ = monitor is not None and monitor.stopped_early
+        self._record(progress)
+
+    def _build_monitor(self, estimator: Any, history: dict, open_ended: bool) -> Any:
+        """The monitor the parameters ask for, or None when nothing is watched.
+
+        Parameters
+        ----------
+        estimator : estimator
+            The estimator about to be trained.
+        history : dict of lists
+        open_ended : bool
+            Whether the training stream may be endless with nothing to bound it; with
+            ``verbose``, the display says so when training starts.
+
+        Raises
+        ------
+        ValueError
+            If ``early_stopping`` is set without ``validation_data``, or ``validation_data``
+            is not a tuple of one or two items, has no targets (``(X_val,)`` or
+            ``(X_val, None)``) for a supervised estimator (unless ``scoring`` is a callable,
+            which may not need them), or ``X_val`` and ``y_val`` differ in length.
+        """
+        self._check_validation_data(estimator)
+        data = self.validation_data
+        if data is None and not self.verbose:
+            return None
+        display = None
+        if self.verbose:
+            display = ProgressDisplay(self.max_batches, name=type(self).__name__)
+        if display is not None and open_ended:
+            display.say(_OPEN_ENDED)
+        return TrainingMonitor(
+            estimator,
+            scorer=None if data is None else check_scoring(estimator, scoring=self.scoring),
+            validation_data=data,
+            eval_every=self.eval_every,
+            early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            display=display,
+            history=history,
+        )
+
+    def _check_validation_data(self, estimator: Any) -> None:
+        data = self.validation_data
+        if self.early_stopping and data is None:
+            raise ValueError(
+                "early_stopping=True needs validation_data=(X_val, y_val) to score the model on."
+            )
+        if data is None:
+            return
+        if len(data) not in (1, 2):
+            raise ValueError(
+                f"validation_data must be a tuple (X_val, y_val) or (X_val,); got a tuple of "
+                f"{len(data)} items."
+            )
+        _check_validation_targets(data, self.scoring, estimator)
+        _check_validation_lengths(data)
+
+    def _record(self, progress: TrainingProgress) -> None:
+        self.n_batches_seen_ = progress.n_batches
+        self.n_samples_seen_ = progress.n_samples
+        self._n_features_seen = progress.n_features
+
+    @contextmanager
+    def _exclusive(self, method: str) -> Iterator[None]:
+        """Run the body of ``method`` (a training method) as this learner's only training.
+
+        Training updates ``estimator_`` and the counters together, so two threads training
+        one learner would corrupt both; the second call raises instead. As in scikit-learn,
+        a learner is not thread-safe: give each thread its own clone.
+        """
+        key = id(self)
+        with _TRAINING_LOCK:
+            if key in _TRAINING:
+                raise RuntimeError(
+                    f"{type(self).__name__}.{method} was called while this learner is "
+                    "already training (fit, iter_fit or partial_fit running in another "
+                    "thread, or called again from inside its own stream). A learner is not "
+                    "thread-safe: training updates estimator_ and n_batches_seen_ together. "
+                    "Give each thread its own learner, sklearn.base.clone(learner)."
+                )
+            _TRAINING.add(key)
+        try:
+            yield
+        finally:
+            with _TRAINING_LOCK:
+                _TRAINING.discard(key)
+
+    # -- checks of the parameters beyond _parameter_constraints ----------------------------
+    def _validate_params(self) -> None:
+        # A generator object or a list of batches given as stream or eval_stream gets
+        # advice, rather than only the list of accepted types.
+        owner = type(self).__name__
+        for name in ("stream", "eval_stream"):
+            check_stream_parameter(getattr(self, name), name, owner)
+        super()._validate_params()
+
+    def _needs_classes(self) -> bool:
+        """Whether training must be given ``classes`` (a fresh classifier's first call)."""
+        continues = self.warm_start and hasattr(self, "estimator_")
+        return not continues and wants_classes(self.estimator)
+
+    def _check_streams(self) -> None:
+        check_data_stream(self.stream, "stream")
+        check_data_stream(self.eval_stream, "eval_stream")
+        if self.eval_stream is not None:
+            check_eval_estimator(self.estimator)
+
+    def _check_scorable_fit(self, X: Any) -> None:
+        """Raise if ``fit(X)`` would train on seeds that ``score`` cannot evaluate.
+
+        With ``stream`` set and ``eval_stream`` None, a fit on an ``X`` that is not a 2-D
+        matrix of features (a 1-D array of file paths, say) trains fine, but ``score(X, y)``
+        passes that ``X`` to the estimator: every fold of a cross-validation or search would
+        then fail to score, and a search would choose among NaN scores. Only estimators with
+        a ``score`` are checked (one without it can still be trained from seeds), and only
+        those that take 2-D input: an estimator whose tags say it takes 1-D input (documents
+        for a text model) may score a 1-D ``X`` of its own.
+
+        Raises
+        ------
+        ValueError
+            If the fit streams a non-2-D ``X`` without ``eval_stream`` for such an
+            estimator; the message says how to set ``eval_stream``.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import SGDRegressor
+        >>> from sklearn_stream import StreamLearner
+        >>> learner = StreamLearner(SGDRegressor(), stream=lambda X, y: iter([]))
+        >>> learner._check_scorable_fit(np.zeros((4, 2)))  # features: nothing to say
+        >>> learner._check_scorable_fit(np.array(["a.npz", "b.npz"]))
+        Traceback (most recent call last):
+        ...
+        ValueError: StreamRegressor.fit got a 1-D X of 2 items ['a.npz', ...eval_stream=None...
+        """
+        if self.stream is None or self.eval_stream is not None:
+            return
+        estimator = self.estimator
+        if not hasattr(estimator, "score") or _is_feature_matrix(X):
+            return
+        if not get_tags(estimator).input_tags.two_d_array:
+            return  # 1-D input is what this estimator takes: X may well be its features
+        name = type(self).__name__
+        raise ValueError(
+            f"{name}.fit got {describe_data(X)}, not a 2-D matrix of features, with stream "
+            f"set and eval_stream=None. Training would work, but score(X, y), which "
+            f"cross-validation and searches call on every held-out part, would pass such an "
+            f"X to {type(estimator).__name__}.score and fail, and a search would pick its best "
+            "parameters among failed (NaN) scores. Set eval_stream to the stream that reads "
+            "held-out data the same way, usually the same as stream: StreamLearner(..., "
+            "stream=Streamer(read_batches), eval_stream=Streamer(read_batches)), or "
+            "learner.set_params(eval_stream=learner.stream). score then evaluates over its "
+            "batches, and predict keeps taking features."
+        )
+
+    # -- scikit-learn protocols ------------------------------------------------------------
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        if not hasattr(self.estimator, "__sklearn_tags__") or inspect.isclass(self.estimator):
+            return tags
+        try:
+            tags = copy.deepcopy(get_tags(self.estimator))
+        except Exception:  # an invalid estimator: fit will reject it with a clear message
+            return tags
+        tags.requires_fit = True
+        return tags
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Route metadata of ``fit`` and ``partial_fit`` to the estimator's ``partial_fit``.
+
+        Returns
+        -------
+        sklearn.utils.metadata_routing.MetadataRouter
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping()
+            .add(caller="fit", callee="partial_fit")
+            .add(caller="partial_fit", callee="partial_fit"),
+        )
+
+    def _route(self, method: str, params: dict) -> dict:
+        if _routing_enabled():
+            return dict(process_routing(self, method, **params).estimator.partial_fit)
+        return dict(params)
+
+    # -- fitted attributes that follow the estimator ---------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: fitted attributes (``classes_``, ``coef_``,
+        # ``n_features_in_``, ``offset_``, ...) not set on the learner itself are those of
+        # ``estimator_``; before fitting they do not exist.
+        if name.startswith("_") or not name.endswith("_") or name == "estimator_":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        if name == "labels_" and self.__dict__.get("_labels_unknown"):
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute 'labels_': it was trained "
+                "from a stream (fit with stream set, or iter_fit), whose samples it does not "
+                "keep, so it cannot label them all (estimator_.labels_ would label the last "
+                "batch only). Label data with predict(X), or fit(X) with stream=None to get "
+                "labels_ of X."
+            )
+        try:
+            estimator = self.__dict__["estimator_"]
+        except KeyError:
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r} (not fitted yet)"
+            ) from None
+        try:
+            return getattr(estimator, name)
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}, and neither has "
+                f"its estimator_ ({type(estimator).__name__})"
+            ) from None
+
+    def _call(self, method: str, X: Any, *args: Any, **params: Any) -> Any:
+        check_is_fitted(self)
+        try:
+            return getattr(self.estimator_, method)(X, *args, **params)
+        except Exception as exc:
+            if _one_dimensional(X) and (
+                getattr(self, "stream", None) is not None
+                or getattr(self, "eval_stream", None) is not None
+            ):
+                add_note(exc, _SEEDS_NOTE.format(method=method, name=type(self).__name__))
+            raise
+
+    # -- prediction and transformation, straight from estimator_ ---------------------------
+    predict = _delegate("predict", "Predict with ``estimator_``.", _X, "ndarray")
+    predict_proba = _delegate(
+        "predict_proba",
+        "Class probabilities from ``estimator_``.",
+        _X,
+        "ndarray of shape (n_samples, n_classes)",
+    )
+    predict_log_proba = _delegate(
+        "predict_log_proba",
+        "Log class probabilities from ``estimator_``.",
+        _X,
+        "ndarray of shape (n_samples, n_classes)",
+    )
+    decision_function = _delegate(
+        "decision_function", "Decision function of ``estimator_``.", _X, "ndarray"
+    )
+    score_samples = _delegate(
+        "score_samples",
+        "Per-sample scores of ``estimator_``.",
+        _X,
+        "ndarray of shape (n_samples,)",
+    )
+    transform = _delegate("transform", "Transform ``X`` with ``estimator_``.", _X, "array-like")
+    inverse_transform = _delegate(
+        "inverse_transform",
+        "Undo the transformation with ``estimator_``.",
+        "array-like or sparse matrix",
+        "array-like",
+    )
+
+    @available_if(_estimator_has("score"))
+    def score(self, X: Any, y: Any = None, **params: Any) -> float:
+        """Score of ``estimator_`` on ``(X, y)``, or over the ``eval_stream`` of ``(X, y)``.
+
+        With ``eval_stream`` set, streams every batch of the finite stream that
+        ``eval_stream`` makes of ``(X, y)`` and returns the estimator's score (accuracy or
+        R², weighted by the batches' ``sample_weight`` if they have one) of all of them
+        together, keeping only the predictions and targets in memory.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            With ``eval_stream`` set, whatever its function takes (e.g. file paths).
+        y : array-like or None, default=None
+        **params
+            Passed to ``estimator_.score`` (e.g. ``sample_weight``); not accepted with
+            ``eval_stream`` set.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        sklearn_stream.exceptions.EmptyStreamError
+            If the evaluation stream yields no batch.
+        sklearn_stream.exceptions.BatchError
+            If one of its batches has no ``X`` or no target.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import SGDClassifier
+        >>> from sklearn_stream import Streamer
+        >>> from sklearn_stream.learner import StreamLearner
+        >>> def chunks(X, y, size=10):
+        ...     for start in range(0, len(X), size):
+        ...         yield {"X": X[start : start + size], "y": y[start : start + size]}
+        >>> X = np.random.default_rng(0).normal(size=(95, 2))
+        >>> y = (X[:, 0] > 0).astype(int)
+        >>> model = StreamLearner(SGDClassifier(), eval_stream=Streamer(chunks), random_state=0)
+        >>> model.fit(X, y).score(X, y) == model.estimator_.score(X, y)
+        True
+        """
+        check_is_fitted(self)
+        if getattr(self, "eval_stream", None) is None:
+            return self._call("score", X, y, **params)
+        if params:
+            raise TypeError(
+                f"score got {sorted(params)} while eval_stream is set: the evaluation stream "
+                "makes its own batches, so put sample_weight in each batch instead."
+            )
+        check_data_stream(self.eval_stream, "eval_stream")
+        caller = f"{type(self).__name__}.score"
+        evaluation = Evaluation(self.eval_stream, self.random_state, X, y, caller)
+        return streamed_score(self.estimator_, evaluation)
+
+    @available_if(_estimator_has("get_feature_names_out"))
+    def get_feature_names_out(self, input_features: Any = None) -> Any:
+        """Output feature names of ``estimator_``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+
+        Returns
+        -------
+        ndarray of str
+        """
+        check_is_fitted(self)
+        return self.estimator_.get_feature_names_out(input_features)
+
+    @available_if(_can_set_output)
+    def set_output(self, *, transform: str | None = None) -> Any:
+        """Choose the container ``transform`` returns (``"default"``, ``"pandas"``, ...).
+
+        The choice is kept on the learner (so :func:`~sklearn.base.clone` keeps it) and
+        applied to ``estimator_`` now and whenever it is created; the wrapped ``estimator``
+        is not modified.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            None leaves the configuration unchanged.
+
+        Returns
+        -------
+        self
+        """
+        if transform is None:
+            return self
+        config = dict(getattr(self, "_sklearn_output_config", {}))
+        config["transform"] = transform
+        self._sklearn_output_config = config
+        if hasattr(self, "estimator_"):
+            self.estimator_.set_output(transform=transform)
+        return self
+
+    # -- fit-and-apply ---------------------------------------------------------------------
+    @available_if(_estimator_has("fit_predict"))
+    def fit_predict(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """Stream-fit on ``X`` (see :meth:`fit`), then predict ``X``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like or None, default=None
+        **fit_params
+            Passed to :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.fit(X, y, **fit_params).predict(X)
+
+    @available_if(_estimator_has("fit_transform"))
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """Stream-fit on ``X`` (see :meth:`fit`), then transform ``X``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like or None, default=None
+        **fit_params
+            Passed to :meth:`fit`.
+
+        Returns
+        -------
+        array-like
+        """
+        return self.fit(X, y, **fit_params).transform(X)
 
 
 StreamLearner.__doc__ = StreamLearner.__doc__.replace(

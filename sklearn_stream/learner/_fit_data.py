@@ -14,32 +14,36 @@ around the rebuilt source: a clone with ``set_params(source=...)``.
 Only sources that *can* take data are accepted: a :class:`~sklearn_stream.Mux`, a
 ``Streamer`` over a list, or any other data source that has no function to call with the
 data is rejected, because using it would silently ignore ``X`` (see
-:func:`check_data_stream`).
+:func:`check_data_stream`); so are a generator object, which runs only once, and a list of
+batches, which would ignore ``X`` too (see :func:`check_stream_parameter`). A fit's stream
+must yield ``max_batches`` batches (see :func:`require_batches`).
 """
 
 import inspect
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils._param_validation import InvalidParameterError
 
 from .._random import epoch_rng
 from ..core import Streamer, is_data_source
 from ..exceptions import EmptyStreamError, ShortStreamError
 from ..mux import Mux
-from ._training import add_note, wants_classes
+from ._training import add_note
 
 __all__ = [
     "check_data_stream",
-    "derived_seeds",
+    "check_stream_parameter",
     "describe_data",
     "describe_stream",
-    "fit_data_stream",
+    "require_batches",
     "start_data_stream",
+    "stream_random_ints",
 ]
 
-_SEED_BOUND = np.iinfo(np.int32).max
-_WEIGHTS = frozenset({"sample_weight"})
+_RANDOM_INT_BOUND = np.iinfo(np.int32).max
 _ACCEPTED = (
     "a Streamer over a generator function whose first arguments are the data "
     "(Streamer(noisy_samples, sigma=1.0) streams noisy_samples(X, y, sigma=1.0)), a "
@@ -88,6 +92,84 @@ def check_data_stream(value: Any, name: str) -> None:
     )
 
 
+def _generator_name(value: Any) -> str | None:
+    """The name of the function that made a generator object (or async generator)."""
+    code = getattr(value, "gi_code", None) or getattr(value, "ag_code", None)
+    return getattr(value, "__name__", None) or getattr(code, "co_name", None)
+
+
+# What else the user may have meant, after the common advice, per parameter.
+_ONE_SHOT_ALTERNATIVE = {
+    "stream": "To train on this very iterator instead, call iter_fit(iterator).",
+    "eval_stream": (
+        "score(X, y) starts a fresh evaluation stream from its own X and y on every call "
+        "(every fold of a search), which an iterator cannot do."
+    ),
+}
+
+
+_CALLER = {"stream": "fit(X, y)", "eval_stream": "score(X, y)"}
+_FIXED_BATCHES_ALTERNATIVE = {
+    "stream": " To train on these batches as they are, call iter_fit(list_of_batches).",
+}
+
+
+def _check_not_one_shot(value: Any, name: str, owner: str) -> None:
+    """Refuse a generator object (or another one-shot iterator) as a stream parameter."""
+    if not isinstance(value, Iterator) or is_data_source(value) or callable(value):
+        return
+    what, example = f"a {type(value).__name__}", "make_batches"
+    if inspect.isgenerator(value):
+        function = _generator_name(value)
+        if function is not None and function.isidentifier():
+            what, example = f"a generator object of {function}()", function
+        else:  # a generator expression (<genexpr>) has no function to name
+            what = "a generator object"
+    raise InvalidParameterError(
+        f"The {name!r} parameter of {owner} must be None, a callable or a data source "
+        f"(an object with generate()); got {what}, an iterator that runs only once, so it "
+        "cannot be restarted for every fit of a cross-validation or search. Pass the "
+        "generator function instead, with its own arguments after the data: "
+        f"{name}=Streamer({example}, n_batches=10) for def {example}(X, y, n_batches): ... "
+        f"{_ONE_SHOT_ALTERNATIVE.get(name, '')}"
+    )
+
+
+def _check_not_batches(value: Any, name: str, owner: str) -> None:
+    """Refuse a list (or another re-iterable) of batches as a stream parameter, naming its
+    type and length only: scikit-learn's own message would print every array in it."""
+    if value is None or callable(value) or is_data_source(value) or isinstance(value, Iterator):
+        return
+    if not isinstance(value, Iterable) or isinstance(value, (str, bytes)):
+        return
+    size = ""
+    if hasattr(value, "__len__"):
+        size = f" of {len(value)} item{'' if len(value) == 1 else 's'}"
+    raise InvalidParameterError(
+        f"The {name!r} parameter of {owner} must be None, a callable or a data source "
+        f"(an object with generate()); got a {type(value).__name__}{size}, a fixed set of "
+        f"batches. {name} is given the data of every {_CALLER[name]} (every fold of a "
+        "search), and fixed batches would ignore it, as would Streamer(list_of_batches), "
+        "which is refused here for that reason. Pass a function that makes the batches "
+        f"from the data instead, {name}=Streamer(make_batches) for def make_batches(X, y): ..."
+        f"{_FIXED_BATCHES_ALTERNATIVE.get(name, '')}"
+    )
+
+
+def check_stream_parameter(value: Any, name: str, owner: str) -> None:
+    """Refuse a one-shot iterator or a fixed set of batches as ``stream``/``eval_stream``,
+    with advice, rather than only the list of accepted types.
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        If ``value`` is an iterator (a generator object) or an iterable of batches (a
+        list) rather than None, a callable or a data source.
+    """
+    _check_not_one_shot(value, name, owner)
+    _check_not_batches(value, name, owner)
+
+
 def _inner_source(value: Any) -> Any:
     """The ``source`` parameter of a data source that runs another one, else None."""
     if type(value) in (Streamer, Mux):
@@ -110,28 +192,29 @@ def _takes_data(value: Any) -> bool:
     return inner is not None and _takes_data(inner)
 
 
-def derived_seeds(random_state: Any) -> tuple:
-    """Seeds for the training stream and the evaluation stream, from a learner's state.
+def stream_random_ints(random_state: Any) -> tuple:
+    """The ``random_state`` ints of the training stream and of the evaluation stream, drawn
+    from a learner's ``random_state``.
 
     None gives ``(None, None)``: the stream's own default is kept. An int gives the same
     pair in every process; a ``RandomState`` is advanced.
 
     Examples
     --------
-    >>> from sklearn_stream._fit_streams import derived_seeds
-    >>> derived_seeds(0) == derived_seeds(0), derived_seeds(None)
+    >>> from sklearn_stream.learner._fit_data import stream_random_ints
+    >>> stream_random_ints(0) == stream_random_ints(0), stream_random_ints(None)
     (True, (None, None))
     """
     if random_state is None:
         return None, None
     rng = epoch_rng(random_state, 0)
-    train_seed, eval_seed = rng.integers(_SEED_BOUND, size=2)
-    return int(train_seed), int(eval_seed)
+    train_state, eval_state = rng.integers(_RANDOM_INT_BOUND, size=2)
+    return int(train_state), int(eval_state)
 
 
-def _with_random_state(func: Any, args: tuple, kwargs: dict, seed: int | None) -> dict:
-    """``kwargs``, plus ``random_state=seed`` if ``func`` takes it and it is unset (None)."""
-    if seed is None:
+def _with_random_state(func: Any, args: tuple, kwargs: dict, state: int | None) -> dict:
+    """``kwargs``, plus ``random_state=state`` if ``func`` takes it and it is unset (None)."""
+    if state is None:
         return kwargs
     try:
         signature = inspect.signature(func)
@@ -151,13 +234,13 @@ def _with_random_state(func: Any, args: tuple, kwargs: dict, seed: int | None) -
         "random_state" in bound and "random_state" not in kwargs
     ):
         return kwargs  # set by the user (or given by position): keep it
-    return {**kwargs, "random_state": seed}
+    return {**kwargs, "random_state": state}
 
 
 def start_data_stream(
     value: Any,
     data: tuple,
-    seed: int | None,
+    state: int | None,
     max_batches: int | None,
     *,
     name: str = "stream",
@@ -172,7 +255,7 @@ def start_data_stream(
     data : tuple
         ``(X, y)``, or ``(X,)`` when there is no target; put before ``value``'s own
         positional arguments.
-    seed : int or None
+    state : int or None
         Passed as ``random_state`` when the function takes one that is unset.
     max_batches : int or None
     name : str, default="stream"
@@ -188,7 +271,7 @@ def start_data_stream(
     Examples
     --------
     >>> from sklearn_stream import Streamer
-    >>> from sklearn_stream._fit_streams import start_data_stream
+    >>> from sklearn_stream.learner._fit_data import start_data_stream
     >>> def rows(X, step=1):
     ...     for i in range(0, len(X), step):
     ...         yield {"X": X[i : i + step]}
@@ -197,10 +280,10 @@ def start_data_stream(
     [[0, 1], [2, 3], [4, 5]]
     """
     context = {"name": name, "caller": caller, "set_params_prefix": f"{name}__"}
-    return _with_data(value, data, seed, context).generate(max_batches=max_batches)
+    return _with_data(value, data, state, context).generate(max_batches=max_batches)
 
 
-def _with_data(value: Any, data: tuple, seed: int | None, context: dict) -> Any:
+def _with_data(value: Any, data: tuple, state: int | None, context: dict) -> Any:
     """A new data source: ``value`` rebuilt with ``data`` first (recursing into ``source``).
 
     The new ``Streamer`` keeps a ``_data_context`` (the parameter's name, the method giving
@@ -215,10 +298,10 @@ def _with_data(value: Any, data: tuple, seed: int | None, context: dict) -> Any:
     else:  # a data source running another one (e.g. in worker processes)
         prefix = context["set_params_prefix"]
         inner_context = {**context, "set_params_prefix": prefix and f"{prefix}source__"}
-        inner = _with_data(_inner_source(value), data, seed, inner_context)
+        inner = _with_data(_inner_source(value), data, state, inner_context)
         return clone(value).set_params(source=inner)
     own_kwargs = tuple(kwargs)
-    kwargs = _with_random_state(func, args, kwargs, seed)
+    kwargs = _with_random_state(func, args, kwargs, state)
     try:
         streamer = Streamer(func, *args, **kwargs)
     except TypeError as exc:
@@ -238,7 +321,7 @@ def describe_stream(name: str, value: Any) -> str:
 
     Examples
     --------
-    >>> from sklearn_stream._fit_streams import describe_stream
+    >>> from sklearn_stream.learner._fit_data import describe_stream
     >>> describe_stream("stream", len)
     'stream=len'
     """
@@ -255,7 +338,7 @@ def describe_data(X: Any) -> str:
 
     Examples
     --------
-    >>> from sklearn_stream._fit_streams import describe_data
+    >>> from sklearn_stream.learner._fit_data import describe_data
     >>> describe_data(np.array(["a.npz", "b.npz", "c.npz", "d.npz"]))
     "a 1-D X of 4 items ['a.npz', 'b.npz', 'c.npz', ...]"
     >>> describe_data(np.zeros((5, 2)))
@@ -271,8 +354,16 @@ def describe_data(X: Any) -> str:
     return f"a 1-D X of {n} {items} {repr(head)[:-1]}{more}]"
 
 
-def _require(stream: Any, max_batches: int | None, where: str) -> Any:
-    """Yield the batches of ``stream``; raise if it ends before ``max_batches``."""
+def require_batches(stream: Any, max_batches: int | None, where: str) -> Any:
+    """Yield the batches of ``stream`` and close it; raise if it ends before ``max_batches``.
+
+    ``where`` names the stream and the fit for the messages.
+
+    Raises
+    ------
+    EmptyStreamError, ShortStreamError
+        If ``stream`` yields no batch, or fewer than ``max_batches``.
+    """
     count = 0
     try:
         for batch in stream:
@@ -290,48 +381,3 @@ def _require(stream: Any, max_batches: int | None, where: str) -> Any:
             "stream ends, or make the stream longer. (iter_fit, which trains on a stream "
             "given once, stops quietly at its end instead.)"
         )
-
-
-def fit_data_stream(learner: Any, X: Any, y: Any, params: dict) -> None:
-    """Train ``learner`` on the stream its ``stream`` parameter makes of ``(X, y)``.
-
-    Raises
-    ------
-    TypeError
-        If ``sample_weight`` is in ``params`` (weights belong in the stream's batches).
-    ValueError
-        If the estimator needs ``classes`` and neither ``y`` nor ``params`` gives them.
-    EmptyStreamError, ShortStreamError
-        If the stream yields no batch, or fewer than ``learner.max_batches``.
-    """
-    name = type(learner).__name__
-    if "sample_weight" in params:
-        raise TypeError(
-            f"{name}.fit got sample_weight while stream is set: the stream makes its own "
-            "batches, so put the weights in each batch ({'X': ..., 'y': ..., "
-            "'sample_weight': ...}) instead."
-        )
-    if "classes" not in params and wants_classes(learner.estimator):
-        raise ValueError(
-            f"{name}.fit with stream set and y=None needs classes=[...] (e.g. "
-            "fit(X, classes=[0, 1]), or GridSearchCV(...).fit(X, classes=[0, 1])): the "
-            "first partial_fit call must know every class, and no y was given to find them."
-        )
-    where = f"{describe_stream('stream', learner.stream)} in {name}.fit on {describe_data(X)}"
-    seed, _ = derived_seeds(learner.random_state)
-    data = (X,) if y is None else (X, y)
-    stream = None
-    try:
-        started = start_data_stream(
-            learner.stream, data, seed, learner.max_batches, caller=f"{name}.fit"
-        )
-        stream = _require(started, learner.max_batches, where)
-        learner._train(stream, params, _WEIGHTS, where)
-    except (EmptyStreamError, ShortStreamError):
-        raise  # their messages name the stream and the fit already
-    except Exception as exc:
-        add_note(exc, f"(raised while training on {where})")
-        raise
-    finally:
-        if stream is not None:
-            stream.close()  # also when training stopped at max_batches: close the user's

@@ -17,11 +17,12 @@ other, with transform   :class:`StreamTransformer`                 ``Transformer
 anything else           :class:`~sklearn_stream.learner.StreamLearner`
 ======================  =========================================  =======================
 
-The class is chosen when the ``estimator`` attribute is assigned (see
-``StreamLearner.__setattr__``) rather than in ``__new__``, because ``set_params(estimator=...)``
-must be able to change the kind after construction too; one mechanism then covers
-construction, :func:`~sklearn.base.clone` (which rebuilds from the parameters) and
-``set_params``, and pickling records the class as it is.
+This module registers the classes in ``_estimator.KIND_CLASSES``, from which the class is
+chosen when the ``estimator`` attribute is assigned (see ``StreamLearner.__setattr__``)
+rather than in ``__new__``, because ``set_params(estimator=...)`` must be able to change
+the kind after construction too; one mechanism then covers construction,
+:func:`~sklearn.base.clone` (which rebuilds from the parameters) and ``set_params``, and
+pickling records the class as it is.
 
 The mixins contribute their kind (for ``isinstance``) and nothing else: the methods they
 would define (``score``, ``fit_predict``, ``fit_transform``, ``set_output``,
@@ -30,7 +31,6 @@ wrapped estimator and exists only when that estimator has them.
 """
 
 import inspect
-from typing import Any
 
 from sklearn.base import (
     ClassifierMixin,
@@ -40,7 +40,7 @@ from sklearn.base import (
     TransformerMixin,
 )
 
-from ._estimator import StreamLearner
+from ._estimator import KIND_CLASSES, StreamLearner
 
 __all__ = [
     "StreamClassifier",
@@ -48,7 +48,6 @@ __all__ = [
     "StreamOutlierDetector",
     "StreamRegressor",
     "StreamTransformer",
-    "kind_for",
 ]
 
 _MIXIN_METHODS = ("score", "fit_predict", "fit_transform", "set_output", "__sklearn_tags__")
@@ -177,35 +176,10 @@ for _kind in (
     _kind.__doc__ = _kind.__doc__.replace("    %(note)s\n", _KIND_NOTE)
 del _kind
 
-_BY_TYPE = {
-    "classifier": StreamClassifier,
-    "regressor": StreamRegressor,
-    "clusterer": StreamClusterer,
-    "outlier_detector": StreamOutlierDetector,
-}
-KIND_CLASSES = frozenset({StreamLearner, *_BY_TYPE.values(), StreamTransformer})
-
-
-def kind_for(estimator: Any) -> type | None:
-    """The learner class for ``estimator``'s kind; None if ``estimator`` is no estimator.
-
-    An estimator of no known kind gets ``StreamLearner``; for anything that is not an
-    estimator (has no scikit-learn tags) a learner keeps its class, and ``fit`` rejects it.
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import SGDRegressor
-    >>> from sklearn_stream._learner_kinds import kind_for
-    >>> kind_for(SGDRegressor()).__name__
-    'StreamRegressor'
-    """
-    if inspect.isclass(estimator):
-        return None
-    try:
-        estimator_type = estimator.__sklearn_tags__().estimator_type
-    except Exception:  # not an estimator: fit will say what was expected
-        return None
-    kind = _BY_TYPE.get(estimator_type)
-    if kind is None and callable(getattr(estimator, "transform", None)):
-        kind = StreamTransformer
-    return kind or StreamLearner
+KIND_CLASSES.update(
+    classifier=StreamClassifier,
+    regressor=StreamRegressor,
+    clusterer=StreamClusterer,
+    outlier_detector=StreamOutlierDetector,
+    transformer=StreamTransformer,
+)

@@ -12,10 +12,8 @@ import time
 from numbers import Integral, Real
 from typing import Any
 
-from sklearn.metrics import check_scoring, get_scorer_names
-from sklearn.utils import get_tags
+from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _num_samples
 
 from ._unpack import feature_count
 
@@ -26,7 +24,6 @@ __all__ = [
     "MONITOR_PARAMS_DOC",
     "ProgressDisplay",
     "TrainingMonitor",
-    "build_monitor",
     "empty_history",
 ]
 
@@ -304,98 +301,3 @@ MONITOR_ATTRIBUTES_DOC = """\
 def empty_history() -> dict:
     """A ``history_`` with no evaluation yet."""
     return {key: [] for key in HISTORY_KEYS}
-
-
-_OPEN_ENDED = (
-    "max_batches=None: training runs until the stream ends. An endless stream (an infinite "
-    "generator, a Mux with lam set, a cycle()) never ends, so training would run for ever; "
-    "set max_batches to bound it."
-)
-
-
-def _check_validation_targets(data: tuple, scoring: Any, estimator: Any) -> None:
-    if len(data) == 2 and data[1] is not None:
-        return
-    if callable(scoring) or not get_tags(estimator).target_tags.required:
-        return
-    given = "(X_val,)" if len(data) == 1 else "(X_val, None)"
-    raise ValueError(
-        f"validation_data={given} has no targets, but {type(estimator).__name__} is "
-        "supervised: its score needs the true values. Give validation_data=(X_val, y_val)."
-    )
-
-
-def _check_validation_lengths(data: tuple) -> None:
-    if len(data) != 2 or data[1] is None:
-        return
-    try:
-        lengths = [_num_samples(data[0]), _num_samples(data[1])]
-    except TypeError:  # no length to compare: the scorer will say what is wrong
-        return
-    if lengths[0] != lengths[1]:
-        raise ValueError(
-            f"validation_data=(X_val, y_val) must have one target per sample; got X_val "
-            f"with {lengths[0]} samples and y_val with {lengths[1]}."
-        )
-
-
-def _check_validation_data(learner: Any, estimator: Any) -> None:
-    data = learner.validation_data
-    if learner.early_stopping and data is None:
-        raise ValueError(
-            "early_stopping=True needs validation_data=(X_val, y_val) to score the model on."
-        )
-    if data is None:
-        return
-    if len(data) not in (1, 2):
-        raise ValueError(
-            f"validation_data must be a tuple (X_val, y_val) or (X_val,); got a tuple of "
-            f"{len(data)} items."
-        )
-    _check_validation_targets(data, learner.scoring, estimator)
-    _check_validation_lengths(data)
-
-
-def build_monitor(
-    learner: Any, estimator: Any, history: dict, total: int | None, open_ended: bool = False
-) -> Any:
-    """The monitor a learner's parameters ask for, or None when nothing is watched.
-
-    Parameters
-    ----------
-    learner : StreamLearner
-    estimator : estimator
-        The estimator about to be trained.
-    history : dict of lists
-    total : int or None
-        ``max_batches``, the length of the progress bar.
-    open_ended : bool, default=False
-        Whether the training stream may be endless with nothing to bound it; with
-        ``verbose``, the display says so when training starts.
-
-    Raises
-    ------
-    ValueError
-        If ``early_stopping`` is set without ``validation_data``, or ``validation_data`` is
-        not a tuple of one or two items, has no targets (``(X_val,)`` or
-        ``(X_val, None)``) for a supervised estimator (unless ``scoring`` is a callable,
-        which may not need them), or ``X_val`` and ``y_val`` differ in length.
-    """
-    _check_validation_data(learner, estimator)
-    data = learner.validation_data
-    if data is None and not learner.verbose:
-        return None
-    display = ProgressDisplay(total, name=type(learner).__name__) if learner.verbose else None
-    if display is not None and open_ended:
-        display.say(_OPEN_ENDED)
-    return TrainingMonitor(
-        estimator,
-        scorer=None if data is None else check_scoring(estimator, scoring=learner.scoring),
-        validation_data=data,
-        eval_every=learner.eval_every,
-        early_stopping=learner.early_stopping,
-        n_iter_no_change=learner.n_iter_no_change,
-        tol=learner.tol,
-        display=display,
-        history=history,
-    )

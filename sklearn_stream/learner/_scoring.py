@@ -1,4 +1,4 @@
-"""Scoring a fitted learner over a finite evaluation stream (``eval_stream``).
+"""Scoring a learner's fitted estimator over its finite evaluation stream (``eval_stream``).
 
 A classifier's ``score`` (scikit-learn's ``ClassifierMixin``: accuracy) and a regressor's
 (``RegressorMixin``: R²) are functions of the predictions and the targets only, so they can
@@ -8,6 +8,9 @@ the result is the score of the concatenated batches. The k-means score (minus th
 is a sum over samples, so it is the sum of the batches' scores. Any other ``score`` method
 (a density's mean log-likelihood, say) is not known to decompose, so the batches are joined
 and scored once: exact, at the cost of holding the evaluation data in memory.
+
+``StreamLearner.score`` computes its score this way when ``eval_stream`` is set, and
+:func:`stream_scorer` makes a scorer of any metric of the responses to the stream.
 """
 
 from typing import Any
@@ -17,19 +20,18 @@ import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.cluster import KMeans
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils import get_tags
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ..buffer import concat_batches
 from ..exceptions import BatchError, EmptyStreamError
-from ._fit_data import derived_seeds, describe_data, describe_stream, start_data_stream
+from ._fit_data import describe_data, describe_stream, start_data_stream, stream_random_ints
 from ._training import add_note
 from ._unpack import check_lengths, unpack_batch
 
 __all__ = [
+    "Evaluation",
     "StreamScorer",
     "check_eval_estimator",
-    "check_scorable_fit",
     "stream_scorer",
     "streamed_score",
 ]
@@ -61,101 +63,70 @@ def check_eval_estimator(estimator: Any) -> None:
         )
 
 
-def _is_feature_matrix(X: Any) -> bool:
-    shape = getattr(X, "shape", None)
-    if shape is not None:
-        return len(shape) == 2
-    try:
-        return np.ndim(X) == 2
-    except ValueError:  # ragged: no matrix of features either
-        return False
-
-
-def check_scorable_fit(learner: Any, X: Any) -> None:
-    """Raise if ``learner.fit(X)`` would train on seeds that ``score`` cannot evaluate.
-
-    With ``stream`` set and ``eval_stream`` None, a fit on an ``X`` that is not a 2-D
-    matrix of features (a 1-D array of file paths, say) trains fine, but ``score(X, y)``
-    passes that ``X`` to the estimator: every fold of a cross-validation or search would
-    then fail to score, and a search would choose among NaN scores. Only estimators with a
-    ``score`` are checked (one without it can still be trained from seeds), and only those
-    that take 2-D input: an estimator whose tags say it takes 1-D input (documents for a
-    text model) may score a 1-D ``X`` of its own.
-
-    Raises
-    ------
-    ValueError
-        If the fit streams a non-2-D ``X`` without ``eval_stream`` for such an estimator;
-        the message says how to set ``eval_stream``.
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import SGDRegressor
-    >>> from sklearn_stream import StreamLearner
-    >>> from sklearn_stream._scoring import check_scorable_fit
-    >>> learner = StreamLearner(SGDRegressor(), stream=lambda X, y: iter([]))
-    >>> check_scorable_fit(learner, np.zeros((4, 2)))  # features: nothing to say
-    >>> check_scorable_fit(learner, np.array(["a.npz", "b.npz"]))
-    Traceback (most recent call last):
-    ...
-    ValueError: StreamRegressor.fit got a 1-D X of 2 items ['a.npz', 'b.npz']...eval_stream=None...
-    """
-    if learner.stream is None or learner.eval_stream is not None:
-        return
-    estimator = learner.estimator
-    if not hasattr(estimator, "score") or _is_feature_matrix(X):
-        return
-    if not get_tags(estimator).input_tags.two_d_array:
-        return  # 1-D input is what this estimator takes: X may well be its features
-    name = type(learner).__name__
-    raise ValueError(
-        f"{name}.fit got {describe_data(X)}, not a 2-D matrix of features, with stream set "
-        f"and eval_stream=None. Training would work, but score(X, y), which "
-        f"cross-validation and searches call on every held-out part, would pass such an X "
-        f"to {type(estimator).__name__}.score and fail, and a search would pick its best "
-        "parameters among failed (NaN) scores. Set eval_stream to the stream that reads "
-        "held-out data the same way, usually the same as stream: StreamLearner(..., "
-        "stream=Streamer(read_batches), eval_stream=Streamer(read_batches)), or "
-        "learner.set_params(eval_stream=learner.stream). score then evaluates over its "
-        "batches, and predict keeps taking features."
-    )
-
-
 def _concatenate(parts: list) -> Any:
     if any(sp.issparse(part) for part in parts):
         return sp.vstack(parts, format="csr")
     return np.concatenate([np.asarray(part) for part in parts])
 
 
-def _each_eval_batch(learner: Any, X: Any, y: Any, caller: str, visit: Any) -> None:
-    """Call ``visit(X_batch, y_batch, params)`` on every batch ``eval_stream`` makes of
-    ``(X, y)``; an error (of the stream or of ``visit``) gets a note naming the stream."""
-    data = (X,) if y is None else (X, y)
-    stream_name = describe_stream("eval_stream", learner.eval_stream)
-    where = f"{stream_name} in {caller} on {describe_data(X)}"
-    seed = derived_seeds(learner.random_state)[1]
-    stream = start_data_stream(
-        learner.eval_stream, data, seed, None, name="eval_stream", caller=caller
-    )
-    count = 0
-    try:
-        for index, batch in enumerate(stream):
-            X_batch, y_batch, params = unpack_batch(batch, index, _WEIGHTS)
-            check_lengths(X_batch, y_batch, params, index)
-            visit(X_batch, y_batch, params, index)
-            count += 1
-    except Exception as exc:
-        add_note(exc, f"(raised while scoring on {where})")
-        raise
-    finally:
-        stream.close()
-    if count == 0:
-        raise EmptyStreamError(f"{where} yielded no batch: there is nothing to score on.")
+class Evaluation:
+    """The batches a learner's ``eval_stream`` makes of ``(X, y)``, streamed by :meth:`visit`.
+
+    Parameters
+    ----------
+    eval_stream : Streamer or callable
+        The learner's ``eval_stream``, accepted by ``check_data_stream``.
+    random_state : None, int or numpy.random.RandomState
+        The learner's ``random_state``; the stream gets the evaluation's int drawn from it.
+    X, y : object
+        The data given to the stream (``y`` may be None).
+    caller : str
+        What scores, for messages (``"StreamClassifier.score"``).
+    """
+
+    def __init__(self, eval_stream: Any, random_state: Any, X: Any, y: Any, caller: str):
+        self.eval_stream = eval_stream
+        self.random_state = random_state
+        self.X = X
+        self.y = y
+        self.caller = caller
+
+    def visit(self, function: Any) -> None:
+        """Call ``function(X_batch, y_batch, params, index)`` on every batch; an error (of
+        the stream or of ``function``) gets a note naming the stream.
+
+        Raises
+        ------
+        EmptyStreamError
+            If the stream yields no batch.
+        """
+        X, y, caller = self.X, self.y, self.caller
+        data = (X,) if y is None else (X, y)
+        stream_name = describe_stream("eval_stream", self.eval_stream)
+        where = f"{stream_name} in {caller} on {describe_data(X)}"
+        state = stream_random_ints(self.random_state)[1]
+        stream = start_data_stream(
+            self.eval_stream, data, state, None, name="eval_stream", caller=caller
+        )
+        count = 0
+        try:
+            for index, batch in enumerate(stream):
+                X_batch, y_batch, params = unpack_batch(batch, index, _WEIGHTS)
+                check_lengths(X_batch, y_batch, params, index)
+                function(X_batch, y_batch, params, index)
+                count += 1
+        except Exception as exc:
+            add_note(exc, f"(raised while scoring on {where})")
+            raise
+        finally:
+            stream.close()
+        if count == 0:
+            raise EmptyStreamError(f"{where} yielded no batch: there is nothing to score on.")
 
 
-def _responses(learner: Any, X: Any, y: Any, method: str, caller: str) -> tuple:
+def _responses(estimator: Any, evaluation: Evaluation, method: str) -> tuple:
     """``(y_true, responses, sample_weight)`` over every batch of the evaluation stream."""
-    respond = getattr(learner.estimator_, method)
+    respond = getattr(estimator, method)
     responses, targets, weights = [], [], []
 
     def keep(X_batch: Any, y_batch: Any, params: dict, index: int) -> None:
@@ -168,7 +139,7 @@ def _responses(learner: Any, X: Any, y: Any, method: str, caller: str) -> tuple:
         targets.append(y_batch)
         weights.append(params.get("sample_weight"))
 
-    _each_eval_batch(learner, X, y, caller, keep)
+    evaluation.visit(keep)
     sample_weight = None
     if any(w is not None for w in weights):
         sample_weight = np.concatenate(
@@ -184,18 +155,13 @@ def _score_of(estimator: Any, X: Any, y: Any, params: dict) -> float:
     return estimator.score(X, **params) if y is None else estimator.score(X, y, **params)
 
 
-def _own_score(learner: Any, X: Any, y: Any, caller: str) -> float:
+def _own_score(estimator: Any, evaluation: Evaluation) -> float:
     """The estimator's own ``score`` over the evaluation stream: summed batch by batch when
     it is a sum over samples, else computed once on the joined batches."""
-    estimator = learner.estimator_
     if getattr(type(estimator), "score", None) in _SUMMED_SCORES:
         scores = []
-        _each_eval_batch(
-            learner,
-            X,
-            y,
-            caller,
-            lambda X_b, y_b, params, _: scores.append(_score_of(estimator, X_b, y_b, params)),
+        evaluation.visit(
+            lambda X_b, y_b, params, _: scores.append(_score_of(estimator, X_b, y_b, params))
         )
         return float(np.sum(scores))
     batches = []
@@ -206,15 +172,15 @@ def _own_score(learner: Any, X: Any, y: Any, caller: str) -> float:
             fields["y"] = y_batch
         batches.append(fields)
 
-    _each_eval_batch(learner, X, y, caller, keep)
+    evaluation.visit(keep)
     joined = concat_batches(batches)
     X_all, y_all = joined.pop("X"), joined.pop("y", None)
     return float(_score_of(estimator, X_all, y_all, joined))
 
 
-def streamed_score(learner: Any, X: Any, y: Any) -> float:
-    """The score of ``learner.estimator_`` over every batch ``learner.eval_stream`` makes of
-    ``(X, y)``; equal to the score of the concatenated batches.
+def streamed_score(estimator: Any, evaluation: Evaluation) -> float:
+    """The score of the fitted ``estimator`` over every batch of ``evaluation``; equal to
+    its score on the concatenated batches.
 
     A classifier's accuracy and a regressor's R² keep only predictions and targets; the
     k-means score is summed batch by batch; any other ``score`` is computed once on the
@@ -227,12 +193,11 @@ def streamed_score(learner: Any, X: Any, y: Any) -> float:
     EmptyStreamError
         If the evaluation stream yields no batch.
     """
-    check_eval_estimator(learner.estimator_)
-    caller = f"{type(learner).__name__}.score"
-    metric = _metric(learner.estimator_)
+    check_eval_estimator(estimator)
+    metric = _metric(estimator)
     if metric is None:
-        return _own_score(learner, X, y, caller)
-    y_true, y_pred, sample_weight = _responses(learner, X, y, "predict", caller)
+        return _own_score(estimator, evaluation)
+    y_true, y_pred, sample_weight = _responses(estimator, evaluation, "predict")
     return float(metric(y_true, y_pred, sample_weight=sample_weight))
 
 
@@ -259,7 +224,10 @@ class StreamScorer:
             )
         check_is_fitted(estimator)
         caller = f"{self!r} of {type(estimator).__name__}"
-        y_true, responses, weights = _responses(estimator, X, y, self.response_method, caller)
+        evaluation = Evaluation(estimator.eval_stream, estimator.random_state, X, y, caller)
+        y_true, responses, weights = _responses(
+            estimator.estimator_, evaluation, self.response_method
+        )
         kwargs = dict(self.kwargs)
         if weights is not None:
             kwargs["sample_weight"] = weights

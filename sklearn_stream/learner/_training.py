@@ -34,7 +34,7 @@ __all__ = [
     "wants_classes",
 ]
 
-_SEED_BOUND = np.iinfo(np.int32).max
+_RANDOM_INT_BOUND = np.iinfo(np.int32).max
 
 
 class TrainingProgress:
@@ -56,7 +56,7 @@ def add_note(exc: BaseException, note: str) -> None:
 
     Examples
     --------
-    >>> from sklearn_stream._training import add_note
+    >>> from sklearn_stream.learner._training import add_note
     >>> error = ValueError("bad value")
     >>> add_note(error, "(raised while training on batch 3 of the stream)")
     >>> add_note(error, "(raised while training on batch 3 of the stream)")
@@ -114,7 +114,7 @@ def batch_rules(estimator: Any, *, from_stream: bool) -> BatchRules:
     Examples
     --------
     >>> from sklearn.cluster import MiniBatchKMeans
-    >>> from sklearn_stream._training import batch_rules
+    >>> from sklearn_stream.learner._training import batch_rules
     >>> rules = batch_rules(MiniBatchKMeans(), from_stream=True)
     >>> rules.target_required, rules.target_refused, rules.rows_required
     (False, True, True)
@@ -256,17 +256,18 @@ def _unset_random_states(estimator: Any) -> list:
 
 
 def fresh_estimator(estimator: Any, rng: np.random.RandomState | None) -> Any:
-    """Clone ``estimator``; with ``rng``, seed each of its ``random_state`` left at None.
+    """Clone ``estimator``; with ``rng``, set each of its ``random_state`` parameters left
+    at None to an int drawn from ``rng``.
 
-    Seeding only parameters the user left at None keeps every choice the user made, and
+    Setting only parameters the user left at None keeps every choice the user made, and
     makes a learner with an int ``random_state`` reproducible as a whole.
     """
     fresh = clone(estimator)
     if rng is not None:
         names = _unset_random_states(fresh)
         if names:
-            seeds = rng.randint(_SEED_BOUND, size=len(names))
-            fresh.set_params(**{name: int(seed) for name, seed in zip(names, seeds)})
+            states = rng.randint(_RANDOM_INT_BOUND, size=len(names))
+            fresh.set_params(**{name: int(state) for name, state in zip(names, states)})
     return fresh
 
 
@@ -285,7 +286,7 @@ def find_classes(y: Any) -> Any:
 
     Examples
     --------
-    >>> from sklearn_stream._training import find_classes
+    >>> from sklearn_stream.learner._training import find_classes
     >>> find_classes(["b", "a", "b"]).tolist()
     ['a', 'b']
     >>> find_classes(np.array([[1, 0], [0, 1], [1, 1]])).tolist()

@@ -81,7 +81,7 @@ def unpack_batch(batch: Any, index: int, allowed: frozenset) -> tuple:
 
     Examples
     --------
-    >>> from sklearn_stream._unpack import unpack_batch
+    >>> from sklearn_stream.learner._unpack import unpack_batch
     >>> unpack_batch({"X": [[1.0]], "Y": [0]}, 0, frozenset({"sample_weight"}))
     ([[1.0]], [0], {})
     >>> unpack_batch(([[1.0]], [0], [2.0]), 0, frozenset({"sample_weight"}))
@@ -121,7 +121,7 @@ def feature_count(X: Any) -> int | None:
 
     Examples
     --------
-    >>> from sklearn_stream._unpack import feature_count
+    >>> from sklearn_stream.learner._unpack import feature_count
     >>> feature_count(np.zeros((4, 3))), feature_count([[1, 2]]), feature_count(np.zeros(3))
     (3, 2, None)
     """
@@ -166,7 +166,7 @@ def check_lengths(X: Any, y: Any, params: Mapping, index: int) -> int | None:
 
     Examples
     --------
-    >>> from sklearn_stream._unpack import check_lengths
+    >>> from sklearn_stream.learner._unpack import check_lengths
     >>> check_lengths(np.zeros((3, 2)), [0, 1, 0], {}, 0)
     3
     >>> check_lengths(np.zeros((3, 2)), [0, 1], {}, 4)
@@ -199,7 +199,7 @@ def one_dimensional_rows(X: Any) -> bool:
 
     Examples
     --------
-    >>> from sklearn_stream._unpack import one_dimensional_rows
+    >>> from sklearn_stream.learner._unpack import one_dimensional_rows
     >>> one_dimensional_rows(np.zeros(3)), one_dimensional_rows(np.array(["a b", "c"]))
     (True, False)
     >>> one_dimensional_rows([1.0, 2.0]), one_dimensional_rows(np.zeros((2, 3)))

@@ -4,7 +4,6 @@ import re
 
 import numpy as np
 import pytest
-from search_data import cut, data
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.metrics import r2_score
@@ -15,6 +14,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_stream import Mux, Streamer
 from sklearn_stream.exceptions import BatchError, EmptyStreamError, ShortStreamError
 from sklearn_stream.learner import StreamLearner, stream_scorer
+from tests.learner.search_data import cut, data
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from scipy.stats import chisquare
 from sklearn.base import clone
 
 from sklearn_stream import Mux, Streamer, mux
+from sklearn_stream.core import DataSource
 from sklearn_stream.exceptions import EmptyPoolError
 
 
@@ -166,6 +167,7 @@ def test_weights_are_not_squared_like_pescador_0_1_3():
     assert 0.08 < np.mean(np.asarray(ids) == 0) < 0.12
 
 
+@pytest.mark.slow
 def test_lifetimes_are_one_plus_poisson():
     log = Log()
     pool = [Streamer(log.seed, i) for i in range(2)]
@@ -385,6 +387,7 @@ def test_int_random_state_reproducible_and_epochs_differ():
     assert epochs_first[0] != epochs_first[1] != epochs_first[2]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_int_random_state_identical_across_processes():
     code = (
@@ -438,7 +441,7 @@ def test_mux_is_a_streamer_and_nests():
     outer = Mux(
         [inner, Streamer(finite, 9, 4)], 2, lam=None, with_replacement=False, random_state=0
     )
-    assert isinstance(outer, Streamer)
+    assert isinstance(outer, DataSource)
     assert sorted(seed_ids(outer)) == [0] * 4 + [1] * 4 + [9] * 4
     assert sorted(seed_ids(Streamer(outer))) == sorted(seed_ids(outer))
     assert len(seed_ids(outer.cycle(max_iter=30))) == 30

@@ -236,6 +236,7 @@ CONSUMER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_a_stranger_s_huge_message_is_never_allocated(no_leftovers):
     port = free_port()
@@ -329,6 +330,7 @@ MEMORY = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_the_consumer_does_not_copy_the_data_for_each_worker():
     growth = {}
@@ -465,6 +467,7 @@ ORPHANS = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
 def test_workers_of_a_killed_consumer_exit_even_before_it_is_reaped(start_method):
@@ -490,6 +493,7 @@ def count_batches_in_workers(n):
     return len(list(ZMQStreamer(Streamer(numbered, n), n_workers=2).generate()))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_zmq_streams_work_inside_joblib_workers():
     # no fd check: joblib keeps its own resource tracker open for the rest of the session

@@ -1,6 +1,7 @@
-"""StreamLearner: training from streams, fit on in-memory data, errors, and delegation."""
+"""StreamLearner: training from streams, fit on in-memory data, errors, delegation, threads."""
 
 import gc
+import threading
 
 import numpy as np
 import pytest
@@ -9,8 +10,9 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.datasets import make_blobs, make_multilabel_classification
-from sklearn.decomposition import IncrementalPCA
+from sklearn.decomposition import IncrementalPCA, LatentDirichletAllocation
 from sklearn.linear_model import Perceptron, SGDClassifier, SGDOneClassSVM, SGDRegressor
+from sklearn.metrics import accuracy_score
 from sklearn.naive_bayes import GaussianNB, MultinomialNB
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
@@ -19,6 +21,17 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_stream import Streamer
 from sklearn_stream.exceptions import BatchError, EmptyStreamError, StreamError
 from sklearn_stream.learner import StreamLearner
+from tests.learner.learner_data import (
+    BLOBS,
+    COUNTS,
+    PATHS,
+    SEED,
+    batches_of,
+    labelled_data,
+    read_blobs,
+    read_counts,
+    rows_of,
+)
 
 
 def _blobs(n=200, n_features=4, centers=3, seed=0):
@@ -503,3 +516,115 @@ def test_set_output_reaches_estimator_without_touching_the_user_estimator():
     assert clone(learner)._sklearn_output_config == {"transform": "default"}
     assert not hasattr(scaler, "_sklearn_output_config")
     assert not hasattr(StreamLearner(SGDClassifier()), "set_output")
+
+
+# -- one learner, two threads ---------------------------------------------------------------------
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("second", ["iter_fit", "fit", "partial_fit"])
+def test_training_one_learner_from_two_threads_raises(second):
+    X, y = labelled_data()
+    started, release = threading.Event(), threading.Event()
+
+    def held(n_batches):
+        for index, batch in enumerate(batches_of(X, y)):
+            if index == 1:
+                started.set()
+                assert release.wait(30)
+            yield batch
+            if index + 1 == n_batches:
+                return
+
+    learner = StreamLearner(SGDRegressor(random_state=0), random_state=0)
+    errors = []
+
+    def first():
+        try:
+            learner.iter_fit(Streamer(held, 6))
+        except BaseException as error:  # reported below, not lost in the thread
+            errors.append(error)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert started.wait(30)
+        call = {
+            "iter_fit": lambda: learner.iter_fit(batches_of(X, y)),
+            "fit": lambda: learner.fit(X, y),
+            "partial_fit": lambda: learner.partial_fit(X, y),
+        }[second]
+        with pytest.raises(RuntimeError, match=rf"{second} was called while this learner is"):
+            call()
+    finally:
+        release.set()
+        thread.join(30)
+    assert errors == []
+    assert learner.n_batches_seen_ == 6 and learner.n_samples_seen_ == 60
+    assert learner.fit(X, y).n_samples_seen_ == 5 * 60  # free again once the first ended
+
+
+@pytest.mark.timeout(60)
+def test_clones_train_in_parallel_threads():
+    X, y = labelled_data()
+    base = StreamLearner(SGDClassifier(random_state=0), random_state=0)
+    learners = [clone(base) for _ in range(4)]
+    threads = [threading.Thread(target=learner.fit, args=(X, y)) for learner in learners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    scores = [accuracy_score(y, learner.predict(X)) for learner in learners]
+    assert len(set(scores)) == 1
+    assert all(learner.n_batches_seen_ == base.fit(X, y).n_batches_seen_ for learner in learners)
+
+
+# -- labels_ only where they label the training data ----------------------------------------------
+@pytest.mark.parametrize("how", ["fit-stream", "iter_fit"])
+def test_labels_are_absent_after_training_from_a_stream(how):
+    X = BLOBS[:30]
+    learner = StreamLearner(MiniBatchKMeans(n_clusters=2, n_init=1, random_state=SEED))
+    if how == "fit-stream":
+        learner.set_params(stream=lambda X: batches_of(X, size=20)).fit(X)
+    else:
+        learner.iter_fit(batches_of(X, size=20))
+    assert not hasattr(learner, "labels_")
+    with pytest.raises(AttributeError, match=r"trained from a stream.*predict\(X\)"):
+        learner.labels_  # noqa: B018
+    assert learner.predict(X).shape == (30,)
+    learner.set_params(stream=None).fit(X)  # arrays again: the labels of all of X
+    assert learner.labels_.shape == (30,)
+    np.testing.assert_array_equal(learner.labels_, learner.predict(X))
+
+
+def test_labels_are_documented_as_absent_after_a_stream():
+    attributes = StreamLearner.__doc__.split("Attributes")[1].split("See Also")[0]
+    entry = attributes.split("labels_ :")[1]
+    assert "Absent after training from a stream" in entry
+
+
+@pytest.mark.parametrize("n", [10, 25])
+def test_labels_after_partial_fit_are_those_of_the_batch(n):
+    X = BLOBS[:n]
+    learner = StreamLearner(MiniBatchKMeans(n_clusters=2, n_init=1, random_state=SEED))
+    learner.iter_fit(batches_of(BLOBS[30:], size=20))
+    learner.partial_fit(X)
+    assert learner.labels_.shape == (n,)
+
+
+# -- eval_stream scores over seeds with the estimator's own score ---------------------------------
+@pytest.mark.parametrize(
+    ("estimator", "read", "source"),
+    [
+        (MiniBatchKMeans(n_clusters=2, n_init=1, random_state=SEED), read_blobs, BLOBS),
+        (LatentDirichletAllocation(n_components=2, random_state=SEED), read_counts, COUNTS),
+    ],
+    ids=["summed-kmeans", "joined-lda"],
+)
+@pytest.mark.parametrize("batch_size", [7, 20])
+def test_eval_stream_scores_an_own_score_as_on_the_joinedbatches_of(
+    estimator, read, source, batch_size
+):
+    stream = Streamer(read, batch_size=batch_size)
+    learner = StreamLearner(estimator, stream=stream, eval_stream=stream, random_state=SEED)
+    learner.fit(PATHS[:3])
+    expected = learner.estimator_.score(rows_of(PATHS[3:], source))
+    assert learner.score(PATHS[3:]) == pytest.approx(expected, rel=1e-9)

@@ -80,6 +80,7 @@ def _pids(path):
         return [int(line) for line in handle.read().split()]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_loky_runs_streams_from_main_lambdas_and_nested_functions(tmp_path):
     script = tmp_path / "search_script.py"
@@ -117,6 +118,7 @@ def _recording_stream(log):
     return Streamer(recorded)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_search_runs_on_the_workers_of_a_dask_cluster(tmp_path):
     distributed = pytest.importorskip("dask.distributed")

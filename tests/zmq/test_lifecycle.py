@@ -155,6 +155,7 @@ def test_a_worker_killed_from_outside_while_others_stream():
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_200_start_stop_cycles_leave_no_process_or_descriptor():
     def cycle():
@@ -191,6 +192,7 @@ def test_start_methods_with_lambdas_and_nested_functions(method, make):
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_functions_defined_in_main_work_under_spawn(tmp_path, method):

@@ -1,6 +1,8 @@
 """StreamLearner inside scikit-learn: kinds, clone, pickling, Pipelines, searches, routing."""
 
 import pickle
+import re
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -9,6 +11,7 @@ import sklearn
 from sklearn.base import clone, is_classifier, is_clusterer, is_outlier_detector, is_regressor
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.datasets import make_blobs, make_regression
+from sklearn.decomposition import IncrementalPCA
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.linear_model import SGDClassifier, SGDOneClassSVM, SGDRegressor
 from sklearn.model_selection import (
@@ -21,7 +24,10 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import sklearn_stream
 from sklearn_stream.learner import StreamLearner
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _blobs(n=200, seed=0):
@@ -187,3 +193,25 @@ def test_without_routing_fit_params_go_to_partial_fit():
     learner = StreamLearner(SGDClassifier(), random_state=0)
     learner.fit(X, y, classes=np.array([0, 1, 2, 3]))
     assert learner.classes_.tolist() == [0, 1, 2, 3]
+
+
+# -- the kind classes are public ------------------------------------------------------------------
+ESTIMATOR_OF_KIND = {
+    "StreamClassifier": SGDClassifier(),
+    "StreamRegressor": SGDRegressor(),
+    "StreamClusterer": MiniBatchKMeans(),
+    "StreamTransformer": IncrementalPCA(),
+    "StreamOutlierDetector": SGDOneClassSVM(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ESTIMATOR_OF_KIND))
+def test_the_kind_classes_are_exported_and_documented(name):
+    kind = getattr(sklearn_stream, name)
+    assert name in sklearn_stream.__all__
+    learner = StreamLearner(ESTIMATOR_OF_KIND[name])
+    assert type(learner) is kind and repr(learner).startswith(f"{name}(")
+    assert type(pickle.loads(pickle.dumps(learner))) is kind
+    assert type(kind(ESTIMATOR_OF_KIND[name])) is kind
+    api = (ROOT / "doc" / "api.rst").read_text()
+    assert re.search(rf"^   {name}$", api, flags=re.MULTILINE)

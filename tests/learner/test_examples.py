@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
@@ -18,6 +18,7 @@ def examples_on_path(monkeypatch):
     sys.modules.pop("seed_simple_example", None)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("name", ["seed_simple_example.py", "seed_advanced_example.py"])
 def test_seed_example_prints_a_reproducible_accuracy(name, examples_on_path, capsys):

@@ -12,15 +12,15 @@ import pytest
 import sklearn
 from hypothesis import given
 from hypothesis import strategies as st
-from search_data import cut, data, logged, read_all
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score, roc_auc_score
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_validate
 
 from sklearn_stream import Streamer
 from sklearn_stream.learner import StreamLearner, stream_scorer
+from tests.learner.search_data import cut, data, logged, read_all
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
@@ -65,6 +65,7 @@ def test_each_fold_streams_its_own_files(tracks, tmp_path, cv):
         )
 
 
+@pytest.mark.slow
 def test_the_example_prints_its_best_parameters_and_score(example, capsys):
     search = example.main()
     out = capsys.readouterr().out
@@ -78,6 +79,7 @@ def test_the_example_prints_its_best_parameters_and_score(example, capsys):
     assert len(search.cv_results_["params"]) == 4
 
 
+@pytest.mark.slow
 def test_example_search_is_reproducible(example, tracks):
     paths, artists = tracks
     scores = [

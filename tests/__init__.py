@@ -1,0 +1,1 @@
+"""The test suite. Its folders mirror the rooms of the package; helpers are imported from here."""

@@ -1,0 +1,1 @@
+"""Tests of StreamLearner: training, monitoring, errors, and streams in scikit-learn searches."""

@@ -1,0 +1,1 @@
+"""Tests of zmq_stream and ZMQStreamer: streams served by worker processes."""
