@@ -10,6 +10,7 @@ a re-iterable or another data source.
 
 import copy
 import inspect
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain, islice
 from types import GeneratorType
@@ -238,7 +239,7 @@ def _clone_argument(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-class DataSource:
+class DataSource(ABC):
     """Base class of the data sources: parameters, validation, and starting streams.
 
     A subclass declares its parameters as the arguments of its ``__init__`` (stored under
@@ -276,10 +277,10 @@ class DataSource:
         """``params`` as they are stored (e.g. a one-shot iterable turned into a list)."""
         return params
 
+    @abstractmethod
     def _start(self, state: Any, max_batches: int | None) -> Iterable:
         """Start one fresh stream (``max_batches`` is bounded afterwards: a source may use
         it to do less work)."""
-        raise NotImplementedError
 
     # -- parameters -------------------------------------------------------------------------
     @classmethod
@@ -411,6 +412,10 @@ class DataSource:
         ------
         TypeError, ValueError
             If ``max_batches`` is not None or an int >= 0, or a parameter is invalid.
+        TypeError
+            For a :class:`Streamer` whose function still lacks required arguments (the
+            message names them and shows how to give them), or returns something other
+            than an iterable of batches.
 
         Examples
         --------
@@ -613,39 +618,6 @@ class Streamer(DataSource):
                 )
             return stream
         return streamer
-
-    def generate(self, max_batches: int | None = None) -> Iterator:
-        """Start a fresh stream.
-
-        Parameters
-        ----------
-        max_batches : int >= 0 or None, default=None
-            The most batches to yield; None for no bound.
-
-        Returns
-        -------
-        iterator of batches
-            Equivalent to iterating ``streamer(*args, **kwargs)`` (or the wrapped
-            iterable), stopped after ``max_batches``. Closing it closes the underlying
-            generator.
-
-        Raises
-        ------
-        TypeError, ValueError
-            If ``max_batches`` is not None or an int >= 0.
-        TypeError
-            If the function still lacks required arguments: the message names them and
-            shows how to give them. Also if it returns something other than an iterable
-            of batches.
-
-        Examples
-        --------
-        >>> from sklearn_stream import Streamer
-        >>> source = Streamer(range, 3)  # any callable returning an iterable
-        >>> list(source.generate()), list(source.generate(max_batches=2))
-        ([0, 1, 2], [0, 1])
-        """
-        return super().generate(max_batches)
 
     # -- scikit-learn parameter protocol ------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:

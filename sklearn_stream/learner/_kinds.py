@@ -68,6 +68,10 @@ _KIND_NOTE = """
     parameters, attributes and methods are those of
     :class:`~sklearn_stream.StreamLearner`.
 
+    See Also
+    --------
+    sklearn_stream.StreamLearner : the learner, of any kind.
+
 """
 
 
@@ -75,10 +79,6 @@ _KIND_NOTE = """
 class StreamClassifier(ClassifierMixin, StreamLearner):
     """A :class:`~sklearn_stream.StreamLearner` wrapping a classifier.
     %(note)s
-    See Also
-    --------
-    sklearn_stream.StreamLearner : the learner, of any kind.
-
     Examples
     --------
     >>> from sklearn.linear_model import SGDClassifier
@@ -93,10 +93,6 @@ class StreamClassifier(ClassifierMixin, StreamLearner):
 class StreamRegressor(RegressorMixin, StreamLearner):
     """A :class:`~sklearn_stream.StreamLearner` wrapping a regressor.
     %(note)s
-    See Also
-    --------
-    sklearn_stream.StreamLearner : the learner, of any kind.
-
     Examples
     --------
     >>> from sklearn.linear_model import SGDRegressor
@@ -115,10 +111,6 @@ class StreamClusterer(ClusterMixin, TransformerMixin, StreamLearner):
     holds the fitted model's clusters of the training data; after training from a stream
     it is absent (the stream's samples are not kept): use ``predict``.
     %(note)s
-    See Also
-    --------
-    sklearn_stream.StreamLearner : the learner, of any kind.
-
     Examples
     --------
     >>> from sklearn.cluster import MiniBatchKMeans
@@ -134,10 +126,6 @@ class StreamClusterer(ClusterMixin, TransformerMixin, StreamLearner):
 class StreamOutlierDetector(OutlierMixin, StreamLearner):
     """A :class:`~sklearn_stream.StreamLearner` wrapping an outlier detector.
     %(note)s
-    See Also
-    --------
-    sklearn_stream.StreamLearner : the learner, of any kind.
-
     Examples
     --------
     >>> from sklearn.linear_model import SGDOneClassSVM
@@ -152,10 +140,6 @@ class StreamOutlierDetector(OutlierMixin, StreamLearner):
 class StreamTransformer(TransformerMixin, StreamLearner):
     """A :class:`~sklearn_stream.StreamLearner` wrapping a transformer.
     %(note)s
-    See Also
-    --------
-    sklearn_stream.StreamLearner : the learner, of any kind.
-
     Examples
     --------
     >>> from sklearn.decomposition import IncrementalPCA
