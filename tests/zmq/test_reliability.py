@@ -460,7 +460,9 @@ ORPHANS = textwrap.dedent(
             yield {"pid": os.getpid(), "X": np.zeros(3)}
 
     stream = ZMQStreamer(Streamer(slow), n_workers=2, start_method=sys.argv[1]).generate()
-    pids = {int(next(stream)["pid"]) for _ in range(10)}
+    pids = set()
+    while len(pids) < 2:  # a spawned worker may start well after the other one
+        pids.add(int(next(stream)["pid"]))
     print(*pids, flush=True)
     time.sleep(60)
     """
