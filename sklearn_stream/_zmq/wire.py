@@ -270,17 +270,6 @@ class BatchEncoder:
             self._last = (signature, layout)
         return layout
 
-    def encode(self, batch: Any) -> list:
-        """Return the frames of ``batch``.
-
-        Raises
-        ------
-        BatchError
-            As :meth:`pieces`.
-        """
-        multipart, parts, _ = self.pieces(batch)
-        return parts if multipart else [b"".join(parts)]
-
     def pieces(self, batch: Any) -> tuple[bool, list, int]:
         """``(multipart, parts, size)``: a large batch's frames, or the pieces of a small
         batch's packed message (to join, alone or in a group), and the message's length

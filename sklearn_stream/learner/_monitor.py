@@ -7,7 +7,6 @@ when to stop early, the way scikit-learn's SGD estimators do, and shows progress
 when it is installed, or with plain log lines when it is not.
 """
 
-import sys
 import time
 from numbers import Integral, Real
 from typing import Any
@@ -33,46 +32,30 @@ HISTORY_KEYS = ("n_batches", "n_samples", "score", "time")
 class ProgressDisplay:
     """A progress bar (tqdm) or periodic log lines: batches, samples, rate, latest score.
 
+    The bar is used when tqdm can be imported; otherwise a log line goes to standard
+    output every ``every`` seconds, and whenever there is a new validation score.
+
     Parameters
     ----------
     total : int or None
         Batches expected (``max_batches``), for the bar's length.
-    use_tqdm : bool or None, default=None
-        None uses tqdm when it can be imported; False forces log lines.
-    every : float, default=1.0
-        Seconds between log lines (log lines only).
-    stream : file, default=sys.stdout
-        Where log lines go.
     name : str, default="StreamLearner"
         The label of the bar and of the log lines: the learner's class name.
     """
 
-    def __init__(
-        self,
-        total: int | None,
-        *,
-        use_tqdm: bool | None = None,
-        every: float = 1.0,
-        stream: Any = None,
-        name: str = "StreamLearner",
-    ) -> None:
+    every = 1.0  # seconds between log lines
+
+    def __init__(self, total: int | None, *, name: str = "StreamLearner") -> None:
         self.bar = None
         self.name = name
-        if use_tqdm is not False:
-            try:
-                from tqdm.auto import tqdm
-            except ImportError:
-                if use_tqdm:
-                    raise ImportError(
-                        "the progress bar needs tqdm: python -m pip install tqdm (or, in the "
-                        "repository, python -m pip install -e '.[progress]')"
-                    ) from None
-            else:
-                self.bar = tqdm(total=total, unit="batch", desc=name, leave=True)
-        self.stream = stream if stream is not None else sys.stdout
-        self.every = every
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            pass
+        else:
+            self.bar = tqdm(total=total, unit="batch", desc=name, leave=True)
         self.start = time.perf_counter()
-        self.next_line = self.start + every
+        self.next_line = self.start + self.every
         self.score: float | None = None
 
     def _describe(self, n_batches: int, n_samples: int) -> str:
@@ -94,9 +77,9 @@ class ProgressDisplay:
     def say(self, text: str) -> None:
         """Show a line of text above the bar (or among the log lines)."""
         if self.bar is not None:
-            self.bar.write(f"[{self.name}] {text}", file=self.stream)
+            self.bar.write(f"[{self.name}] {text}")
         else:
-            print(f"[{self.name}] {text}", file=self.stream)
+            print(f"[{self.name}] {text}")
 
     def update(self, n_batches: int, n_samples: int, score: float | None = None) -> None:
         """Show that ``n_batches`` batches (``n_samples`` samples) are done so far."""
@@ -111,7 +94,7 @@ class ProgressDisplay:
         now = time.perf_counter()
         if now >= self.next_line or score is not None:
             self.next_line = now + self.every
-            print(f"[{self.name}] {self._describe(n_batches, n_samples)}", file=self.stream)
+            print(f"[{self.name}] {self._describe(n_batches, n_samples)}")
 
     def close(self, n_batches: int, n_samples: int, reason: str = "") -> None:
         """Finish the display with a summary (and why training stopped, if early)."""
@@ -120,10 +103,10 @@ class ProgressDisplay:
             self.bar.update(n_batches - self.bar.n)
             self.bar.close()
             if reason:
-                print(f"[{self.name}] {reason}", file=self.stream)
+                print(f"[{self.name}] {reason}")
             return
         summary = f"[{self.name}] done: {self._describe(n_batches, n_samples)}"
-        print(summary + (f"; {reason}" if reason else ""), file=self.stream)
+        print(summary + (f"; {reason}" if reason else ""))
 
 
 class TrainingMonitor:

@@ -4,8 +4,8 @@ First its parts on their own (TrainingMonitor, ProgressDisplay), then through St
 parameters (validation_data, eval_every, scoring, early_stopping, verbose) and plot_history.
 """
 
-import io
 import re
+import sys
 
 import matplotlib
 import numpy as np
@@ -110,13 +110,21 @@ def test_continued_history_keeps_its_clock_and_best_score():
 
 
 # -- ProgressDisplay: log lines and progress bar, on its own --------------------------------------
-def test_log_lines_without_tqdm():
-    out = io.StringIO()
-    display = ProgressDisplay(total=10, use_tqdm=False, every=0.0, stream=out)
+@pytest.fixture
+def log_lines(monkeypatch):
+    """ProgressDisplay as it runs where tqdm is not installed: its import fails."""
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    monkeypatch.setattr(ProgressDisplay, "every", 0.0)
+
+
+def test_log_lines_without_tqdm(log_lines, capsys):
+    display = ProgressDisplay(total=10)
+    assert display.bar is None
     display.update(1, 16)
     display.update(2, 32, score=0.75)
     display.close(2, 32, "stopped early: because")
-    lines = out.getvalue().splitlines()
+    lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("[StreamLearner] 1 batches, 16 samples, ")
     assert "batches/s" in lines[0]
     assert lines[1].endswith("validation score 0.75")
@@ -124,17 +132,19 @@ def test_log_lines_without_tqdm():
     assert lines[2].endswith("; stopped early: because")
 
 
-def test_log_lines_are_periodic():
-    out = io.StringIO()
-    display = ProgressDisplay(total=None, use_tqdm=False, every=3600.0, stream=out)
+def test_log_lines_are_periodic(log_lines, monkeypatch, capsys):
+    monkeypatch.setattr(ProgressDisplay, "every", 3600.0)
+    display = ProgressDisplay(total=None)
     for n in range(1, 100):
         display.update(n, n)
-    assert out.getvalue() == ""  # nothing before the period has passed, except scores
+    assert capsys.readouterr().out == ""  # nothing before the period has passed, except scores
+    display.update(100, 100, score=0.5)
+    assert "validation score 0.5" in capsys.readouterr().out
 
 
 def test_tqdm_bar_counts_batches(capsys):
     pytest.importorskip("tqdm")
-    display = ProgressDisplay(total=5, use_tqdm=True)
+    display = ProgressDisplay(total=5)
     for n in range(1, 6):
         display.update(n, 10 * n, score=0.5 if n == 5 else None)
     assert display.bar.n == 5
@@ -143,20 +153,19 @@ def test_tqdm_bar_counts_batches(capsys):
     assert "5/5" in capsys.readouterr().err
 
 
-def test_log_lines_show_counts_with_thousands_separators():
-    out = io.StringIO()
-    display = ProgressDisplay(total=None, use_tqdm=False, every=0.0, stream=out)
+def test_log_lines_show_counts_with_thousands_separators(log_lines, capsys):
+    display = ProgressDisplay(total=None)
     display.update(12_345, 1_234_567)
     display.close(12_345, 1_234_567)
-    lines = out.getvalue().splitlines()
-    assert lines[0].startswith("[StreamLearner] 12,345 batches, 1,234,567 samples, ")
-    assert "e+" not in out.getvalue()
+    out = capsys.readouterr().out
+    assert out.startswith("[StreamLearner] 12,345 batches, 1,234,567 samples, ")
+    assert "e+" not in out
 
 
 @pytest.mark.parametrize("n_samples", [100_000, 7, 12_345_678])
 def test_the_progress_bar_shows_whole_sample_counts(n_samples, capsys):
     pytest.importorskip("tqdm")
-    display = ProgressDisplay(total=2, use_tqdm=True)
+    display = ProgressDisplay(total=2)
     display.update(1, n_samples)
     display.close(2, n_samples)
     err = capsys.readouterr().err
@@ -167,7 +176,7 @@ def test_the_progress_bar_shows_whole_sample_counts(n_samples, capsys):
 @pytest.mark.parametrize("batch_size", [1, 16])
 def test_the_progress_bar_sample_count_keeps_step_with_thebatches_of(batch_size, capsys):
     pytest.importorskip("tqdm")
-    display = ProgressDisplay(total=None, use_tqdm=True, name="StreamRegressor")
+    display = ProgressDisplay(total=None, name="StreamRegressor")
     display.bar.mininterval = 0  # redraw on every update, so that every frame is checked
     display.bar.miniters = 1
     display.bar.dynamic_miniters = False
