@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, MetaEstimatorMixin, _fit_context
 from sklearn.metrics import check_scoring
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state, get_tags, indexable
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import HasMethods, Interval
@@ -50,6 +51,7 @@ from ._monitor import (
     TrainingMonitor,
     empty_history,
 )
+from ._pipeline import PipelineTrainer, check_streamable, step_names
 from ._scoring import Evaluation, check_eval_estimator, streamed_score
 from ._training import (
     TrainingProgress,
@@ -195,8 +197,10 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
     Parameters
     ----------
     estimator : estimator object
-        Any estimator with ``partial_fit``. It is cloned into ``estimator_``; the object
-        given is never modified.
+        Any estimator with ``partial_fit``, or a :class:`~sklearn.pipeline.Pipeline` whose
+        steps can learn from a stream: each step learns every batch as it reaches it, then
+        transforms it for the next step (see :ref:`pipelines`). It is cloned into
+        ``estimator_``; the object given is never modified.
     max_batches : int >= 1 or None, default=None
         The most batches one call of :meth:`fit` or :meth:`iter_fit` trains on. None
         trains until the stream ends (``fit``: after ``n_epochs`` passes), so an endless
@@ -247,6 +251,12 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         an estimator whose score needs none (a clusterer). ``fit`` rejects
         ``eval_stream`` for an estimator without ``score``. Prediction methods keep
         taking features.
+    preprocessing_batches : int >= 1 or None, default=None
+        Only for a ``Pipeline`` ``estimator``: its first ``preprocessing_batches`` batches
+        train the steps before the last one only; after them, those steps are frozen
+        (they only transform) and the batches train the last step. None: every batch
+        trains every step. The count runs from the pipeline's first batch, over
+        :meth:`partial_fit` calls and ``warm_start`` continuations too.
     %(monitor_params)s
 
     Attributes
@@ -317,7 +327,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "estimator": [HasMethods(["partial_fit"])],
+        "estimator": [HasMethods(["partial_fit"]), Pipeline],
         "max_batches": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -326,6 +336,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "stream": [None, callable, HasMethods(["generate"])],
         "eval_stream": [None, callable, HasMethods(["generate"])],
+        "preprocessing_batches": [Interval(Integral, 1, None, closed="left"), None],
         **MONITOR_CONSTRAINTS,
     }
 
@@ -341,6 +352,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         warm_start: bool = False,
         stream: Any = None,
         eval_stream: Any = None,
+        preprocessing_batches: int | None = None,
         validation_data: tuple | None = None,
         eval_every: int = 100,
         scoring: Any = None,
@@ -358,6 +370,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         self.warm_start = warm_start
         self.stream = stream
         self.eval_stream = eval_stream
+        self.preprocessing_batches = preprocessing_batches
         self.validation_data = validation_data
         self.eval_every = eval_every
         self.scoring = scoring
@@ -660,7 +673,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
                 estimator = self._fresh(check_random_state(self.random_state))
             else:
                 estimator = self.estimator_
-            estimator.partial_fit(X, y, **params)
+            self._partial_fit_of(estimator, 0 if first else self.n_batches_seen_)(X, y, **params)
             if first:
                 self.estimator_ = estimator
                 self.n_batches_seen_ = self.n_samples_seen_ = 0
@@ -672,6 +685,8 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
 
     # -- the training run, shared by fit, iter_fit and the stream parameter ----------------
     def _fresh(self, rng: Any) -> Any:
+        if isinstance(self.estimator, Pipeline):
+            check_streamable(self.estimator)
         estimator = fresh_estimator(self.estimator, None if self.random_state is None else rng)
         transform = getattr(self, "_sklearn_output_config", {}).get("transform")
         if transform is not None and hasattr(estimator, "set_output"):
@@ -702,7 +717,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         before = progress.n_batches
         try:
             train(
-                estimator.partial_fit,
+                self._partial_fit_of(estimator, progress.n_batches),
                 stream,
                 max_batches=self.max_batches,
                 params=params,
@@ -732,6 +747,14 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         self.history_ = history
         self.stopped_early_ = monitor is not None and monitor.stopped_early
         self._record(progress)
+
+    def _partial_fit_of(self, estimator: Any, n_batches_seen: int) -> Any:
+        """``estimator``'s ``partial_fit``; for a Pipeline, a :class:`PipelineTrainer`'s."""
+        if isinstance(estimator, Pipeline):
+            return PipelineTrainer(
+                estimator, n_batches_seen, self.preprocessing_batches
+            ).partial_fit
+        return estimator.partial_fit
 
     def _build_monitor(self, estimator: Any, history: dict, open_ended: bool) -> Any:
         """The monitor the parameters ask for, or None when nothing is watched.
@@ -828,6 +851,13 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         for name in ("stream", "eval_stream"):
             check_stream_parameter(getattr(self, name), name, owner)
         super()._validate_params()
+        if self.preprocessing_batches is not None and not isinstance(self.estimator, Pipeline):
+            raise ValueError(
+                f"The 'preprocessing_batches' parameter of {owner} is for a Pipeline "
+                f"estimator (it freezes the steps before the last); got "
+                f"preprocessing_batches={self.preprocessing_batches!r} with a "
+                f"{type(self.estimator).__name__}. Leave it at None."
+            )
 
     def _needs_classes(self) -> bool:
         """Whether training must be given ``classes`` (a fresh classifier's first call)."""
@@ -901,23 +931,38 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         return tags
 
     def get_metadata_routing(self) -> MetadataRouter:
-        """Route metadata of ``fit`` and ``partial_fit`` to the estimator's ``partial_fit``.
+        """Route metadata of ``fit`` and ``partial_fit`` to the estimator's ``partial_fit``
+        (for a Pipeline: to the ``partial_fit`` of each of its top-level steps).
 
         Returns
         -------
         sklearn.utils.metadata_routing.MetadataRouter
         """
-        return MetadataRouter(owner=self).add(
-            estimator=self.estimator,
-            method_mapping=MethodMapping()
+        mapping = (
+            MethodMapping()
             .add(caller="fit", callee="partial_fit")
-            .add(caller="partial_fit", callee="partial_fit"),
+            .add(caller="partial_fit", callee="partial_fit")
         )
+        router = MetadataRouter(owner=self)
+        if isinstance(self.estimator, Pipeline):
+            steps = dict(self.estimator.steps)
+            return router.add(
+                **{name: steps[name] for name in step_names(self.estimator)},
+                method_mapping=mapping,
+            )
+        return router.add(estimator=self.estimator, method_mapping=mapping)
 
     def _route(self, method: str, params: dict) -> dict:
-        if _routing_enabled():
-            return dict(process_routing(self, method, **params).estimator.partial_fit)
-        return dict(params)
+        if not _routing_enabled():
+            return dict(params)
+        routed = process_routing(self, method, **params)
+        if not isinstance(self.estimator, Pipeline):
+            return dict(routed.estimator.partial_fit)
+        return {
+            f"{name}__{key}": value
+            for name in step_names(self.estimator)
+            for key, value in routed[name].partial_fit.items()
+        }
 
     # -- fitted attributes that follow the estimator ---------------------------------------
     def __getattr__(self, name: str) -> Any:

@@ -18,6 +18,7 @@ from sklearn.utils.validation import _num_samples, check_array
 
 from ..core import is_data_source
 from ..exceptions import BatchError, BatchShapeError, EmptyStreamError
+from ._pipeline import final_step
 from ._unpack import check_lengths, feature_count, one_dimensional_rows, unpack_batch
 
 __all__ = [
@@ -330,7 +331,9 @@ def target_required(estimator: Any) -> bool:
 
 
 def wants_classes(estimator: Any) -> bool:
-    """Whether ``estimator`` is a classifier whose ``partial_fit`` takes ``classes``."""
+    """Whether ``estimator`` is a classifier whose ``partial_fit`` takes ``classes`` (for
+    a Pipeline: its last step)."""
+    estimator = final_step(estimator)
     if get_tags(estimator).estimator_type != "classifier":
         return False
     try:

@@ -1,0 +1,286 @@
+"""Training a scikit-learn ``Pipeline`` from a stream, one batch at a time.
+
+``Pipeline`` has no ``partial_fit``. :class:`PipelineTrainer` gives it one: each step learns
+the batch as it reaches that step, then transforms it for the next step; the last step
+learns it with the fit parameters meant for it. A step can learn from a stream when it
+
+- has ``partial_fit`` (``StandardScaler``, ``MinMaxScaler``, ``IncrementalPCA``, ...);
+- needs no fitting, as its tags say (``HashingVectorizer``, ``FeatureHasher``,
+  ``FunctionTransformer``, ``Normalizer``, ...): it is fitted once, on the first batch, and
+  then only transforms;
+- is ``"passthrough"`` or None, or a fitted step wrapped in
+  :class:`~sklearn.frozen.FrozenEstimator`, which only transforms;
+- is a ``ColumnTransformer``, a ``FeatureUnion`` or a ``Pipeline`` made of such steps.
+
+Everything is trained in place: the learner clones the whole pipeline once, when training
+starts, and that clone becomes ``estimator_``.
+"""
+
+from typing import Any
+
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.frozen import FrozenEstimator
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils import _safe_indexing, get_tags
+
+__all__ = ["PipelineTrainer", "check_streamable", "final_step", "step_names"]
+
+_IDENTITY = ("passthrough", None)
+_DROPPED = ("drop", "passthrough", None)
+
+
+def final_step(estimator: Any) -> Any:
+    """The estimator that ends ``estimator``: the last step of a Pipeline (of the last
+    nested Pipeline); ``estimator`` itself for anything else.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> final_step(make_pipeline(StandardScaler(), make_pipeline(SGDClassifier())))
+    SGDClassifier()
+    """
+    while isinstance(estimator, Pipeline):
+        estimator = estimator.steps[-1][1]
+    return estimator
+
+
+def step_names(pipeline: Pipeline) -> list:
+    """The names of the top-level steps of ``pipeline`` that take fit parameters (neither
+    ``"passthrough"`` nor a composite step)."""
+    return [
+        name
+        for name, step in pipeline.steps
+        if step not in _IDENTITY and not _composite(step) and hasattr(step, "partial_fit")
+    ]
+
+
+def _composite(step: Any) -> bool:
+    return isinstance(step, (Pipeline, ColumnTransformer, FeatureUnion))
+
+
+def _stateless(step: Any) -> bool:
+    """Whether ``step`` only transforms: it needs no fitting, or is frozen."""
+    return isinstance(step, FrozenEstimator) or not get_tags(step).requires_fit
+
+
+def _children(step: Any) -> list:
+    """``(name, child)`` of a composite step, without the dropped and passthrough ones."""
+    if isinstance(step, Pipeline):
+        return [(name, child) for name, child in step.steps if child not in _IDENTITY]
+    if isinstance(step, FeatureUnion):
+        return [(name, child) for name, child in step.transformer_list if child not in _DROPPED]
+    children = [(name, child) for name, child, _ in step.transformers if child not in _DROPPED]
+    if step.remainder not in _DROPPED:
+        children.append(("remainder", step.remainder))
+    return children
+
+
+def check_streamable(estimator: Any, path: str = "estimator") -> None:
+    """Raise if a step of the pipeline ``estimator`` cannot learn from a stream.
+
+    Parameters
+    ----------
+    estimator : Pipeline, ColumnTransformer, FeatureUnion or estimator
+        Checked step by step, nested composites included.
+    path : str, default="estimator"
+        How the error names ``estimator``: the parameter path of a step
+        (``estimator__columntransformer__num``), as ``set_params`` would take it.
+
+    Raises
+    ------
+    TypeError
+        Naming the first step that has no ``partial_fit`` and needs fitting, and saying
+        which steps can learn from a stream.
+
+    Examples
+    --------
+    >>> from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> check_streamable(make_pipeline(HashingVectorizer(), SGDClassifier()))
+    >>> check_streamable(make_pipeline(TfidfTransformer(), SGDClassifier()))
+    Traceback (most recent call last):
+    ...
+    TypeError: step 'tfidftransformer' (estimator__tfidftransformer) of the pipeline is a ...
+    """
+    if _composite(estimator):
+        for name, child in _children(estimator):
+            check_streamable(child, f"{path}__{name}")
+        return
+    if estimator in _IDENTITY or hasattr(estimator, "partial_fit") or _stateless(estimator):
+        return
+    name = path.rsplit("__", 1)[-1]
+    raise TypeError(
+        f"step {name!r} ({path}) of the pipeline is a {type(estimator).__name__}, which has "
+        "no partial_fit and needs fitting, so it cannot learn from a stream. Every step "
+        "must have partial_fit (StandardScaler, MinMaxScaler, MaxAbsScaler, IncrementalPCA, "
+        "...), need no fitting (HashingVectorizer, FeatureHasher, FunctionTransformer, "
+        "Normalizer, ...), or be 'passthrough'; ColumnTransformer, FeatureUnion and "
+        "Pipeline steps may hold such steps. A step fitted beforehand can be wrapped in "
+        "sklearn.frozen.FrozenEstimator to be used as it is."
+    )
+
+
+def _learn(step: Any, X: Any, y: Any, params: dict, first: bool) -> None:
+    """Let ``step`` learn one batch (a composite step: each of its steps)."""
+    if params and not _takes_params(step):
+        raise ValueError(
+            f"fit parameters {sorted(params)} were given to a step that takes none while it "
+            f"learns from a stream: {step!r} (only steps with partial_fit take them)."
+        )
+    if isinstance(step, Pipeline):
+        _learn_steps(_children(step), X, y, first)
+    elif isinstance(step, FeatureUnion):
+        for _, child in _children(step):
+            _learn(child, X, y, {}, first)
+    elif isinstance(step, ColumnTransformer):
+        _learn_columns(step, X, y, first)
+    elif isinstance(step, FrozenEstimator) or step in _IDENTITY:
+        pass
+    elif _stateless(step):
+        if first:
+            step.fit(X, y)
+    else:
+        step.partial_fit(X, y, **params)
+
+
+def _takes_params(step: Any) -> bool:
+    return not (_composite(step) or step in _IDENTITY or _stateless(step))
+
+
+def _learn_steps(steps: list, X: Any, y: Any, first: bool) -> None:
+    """Let the steps of a nested pipeline learn the batch, each transforming it for the next."""
+    for position, (_, child) in enumerate(steps):
+        if position < len(steps) - 1:
+            X = _learn_transform(child, X, y, first)
+        else:
+            _learn(child, X, y, {}, first)
+
+
+def _learn_transform(step: Any, X: Any, y: Any, first: bool) -> Any:
+    """Let ``step`` learn the batch ``X``, then return the batch it makes of it."""
+    if step in _IDENTITY:
+        return X
+    _learn(step, X, y, {}, first)
+    return step.transform(X)
+
+
+def _learn_columns(transformer: ColumnTransformer, X: Any, y: Any, first: bool) -> None:
+    """Let each transformer of ``transformer`` learn its columns of the batch ``X``.
+
+    On the first batch, ``fit`` sets up what ``transform`` needs (which columns go where,
+    the output's width and sparsity); its fitted transformers are then replaced by fresh
+    ones that learned the batch as every later batch is learned.
+    """
+    if first:
+        transformer.fit(X, y)
+    fitted = []
+    for name, step, columns in transformer.transformers_:
+        if step not in _DROPPED:
+            part = _safe_indexing(X, columns, axis=1)
+            if _width(part):
+                if first and not isinstance(step, FrozenEstimator):
+                    step = clone(step)
+                _learn(step, part, y, {}, first)
+        fitted.append((name, step, columns))
+    transformer.transformers_ = fitted
+
+
+def _width(part: Any) -> int:
+    shape = getattr(part, "shape", None)
+    return 1 if shape is None or len(shape) < 2 else shape[1]
+
+
+def _transform(pipeline_steps: list, X: Any) -> Any:
+    for _, step in pipeline_steps:
+        if step not in _IDENTITY:
+            X = step.transform(X)
+    return X
+
+
+class PipelineTrainer:
+    """``partial_fit`` for a ``Pipeline``, which has none.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        Trained in place.
+    n_batches_seen : int
+        Batches the pipeline learned before (0 for a fresh one): stateless steps are
+        fitted on the first batch only, and ``preprocessing_batches`` counts from the
+        pipeline's first batch.
+    preprocessing_batches : int or None
+        The pipeline's first ``preprocessing_batches`` batches train only the steps before
+        the last; the later ones only go through those steps (frozen) and train the last.
+        None: every batch trains every step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> pipeline = make_pipeline(StandardScaler(), SGDRegressor(random_state=0))
+    >>> trainer = PipelineTrainer(pipeline, 0, None)
+    >>> X = np.arange(20.0).reshape(10, 2)
+    >>> trainer.partial_fit(X, X.sum(axis=1))
+    >>> int(pipeline.named_steps["standardscaler"].n_samples_seen_)
+    10
+    """
+
+    def __init__(self, pipeline: Pipeline, n_batches_seen: int, preprocessing_batches: Any):
+        self.pipeline = pipeline
+        self.n_batches = n_batches_seen
+        self.preprocessing = preprocessing_batches
+
+    def split_params(self, params: dict) -> tuple[dict, dict]:
+        """``(step params, final params)``: ``name__param`` keys go to the step ``name``,
+        the others to the last step.
+
+        Raises
+        ------
+        ValueError
+            If a prefixed key names no step that takes fit parameters.
+        """
+        names = step_names(self.pipeline)
+        final_name = self.pipeline.steps[-1][0]
+        steps: dict = {name: {} for name in names}
+        final: dict = {}
+        for key, value in params.items():
+            name, sep, param = key.partition("__")
+            if not sep:
+                final[key] = value
+            elif name == final_name:
+                final[param] = value
+            elif name in steps:
+                steps[name][param] = value
+            else:
+                raise ValueError(
+                    f"fit parameter {key!r} names no step that takes fit parameters; "
+                    f"those of this pipeline are {names}. Pass step parameters as "
+                    "step_name__parameter, and the final step's without a prefix."
+                )
+        return steps, final
+
+    def partial_fit(self, X: Any, y: Any = None, **params: Any) -> None:
+        """Train the pipeline on one batch (see the class docstring)."""
+        steps_params, final_params = self.split_params(params)
+        first = self.n_batches == 0
+        preprocessing = self.preprocessing is not None and self.n_batches < self.preprocessing
+        frozen = self.preprocessing is not None and not preprocessing
+        *before, (_, final) = self.pipeline.steps
+        if frozen:
+            Xt = _transform(before, X)
+        else:
+            Xt = X
+            for position, (name, step) in enumerate(before):
+                _learn(step, Xt, y, steps_params.get(name, {}), first)
+                if not preprocessing or position < len(before) - 1:
+                    Xt = Xt if step in _IDENTITY else step.transform(Xt)
+        if not preprocessing:
+            final_first = self.n_batches == (self.preprocessing or 0)
+            _learn(final, Xt, y, final_params, final_first)
+        self.n_batches += 1
