@@ -795,6 +795,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
             tol=self.tol,
             display=display,
             history=history,
+            unscored_batches=self.preprocessing_batches or 0,
         )
 
     def _check_validation_data(self, estimator: Any) -> None:

@@ -130,6 +130,9 @@ class TrainingMonitor:
     display : ProgressDisplay or None
     history : dict of lists
         Continued in place (``warm_start`` keeps a learner's history).
+    unscored_batches : int, default=0
+        No score is taken until more batches than this were trained on: the preprocessing
+        batches of a pipeline, during which its last step is not trained yet.
     """
 
     def __init__(
@@ -144,8 +147,10 @@ class TrainingMonitor:
         tol: float | None,
         display: ProgressDisplay | None,
         history: dict,
+        unscored_batches: int = 0,
     ) -> None:
         self.estimator = estimator
+        self.unscored_batches = unscored_batches
         self.scorer = scorer
         self.validation_data = validation_data
         self.eval_every = eval_every
@@ -192,6 +197,10 @@ class TrainingMonitor:
                 "validation_data the same features as the training batches."
             )
 
+    def _due(self, n_batches: int) -> bool:
+        """Whether the model can be scored after ``n_batches`` batches."""
+        return self.scorer is not None and n_batches > self.unscored_batches
+
     def after_batch(self, n_batches: int, n_samples: int) -> bool:
         """Record what is due after a batch; return True when training should stop.
 
@@ -204,7 +213,7 @@ class TrainingMonitor:
         if not self.features_checked:
             self._check_features()
         score = None
-        if self.scorer is not None and n_batches % self.eval_every == 0:
+        if self._due(n_batches) and n_batches % self.eval_every == 0:
             score = self._evaluate(n_batches, n_samples)
         if self.display is not None:
             self.display.update(n_batches, n_samples, score)
@@ -220,7 +229,7 @@ class TrainingMonitor:
     def finish(self, n_batches: int, n_samples: int) -> None:
         """Score the final model (unless just scored) and close the display."""
         history = self.history
-        if self.scorer is not None and (
+        if self._due(n_batches) and (
             not history["n_batches"] or history["n_batches"][-1] != n_batches
         ):
             score = self._evaluate(n_batches, n_samples)

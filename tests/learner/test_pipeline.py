@@ -409,3 +409,16 @@ def test_a_pipeline_trains_from_a_streamer_through_fit():
     learner.fit(X, y, classes=CLASSES)
     assert learner.n_batches_seen_ == 6
     assert learner.estimator_[0].n_samples_seen_ == len(X)
+
+
+def test_validation_scores_start_when_the_last_step_trains():
+    learner = StreamLearner(
+        make_pipeline(StandardScaler(), SGDClassifier(random_state=0)),
+        preprocessing_batches=5,
+        validation_data=(X, y),
+        eval_every=2,
+    )
+    learner.iter_fit(BATCHES, classes=CLASSES)
+    assert learner.history_["n_batches"] == [6, 8, 10, 12]
+    short = clone(learner).iter_fit(BATCHES[:4], classes=CLASSES)  # never reached the model
+    assert short.history_["score"] == []
