@@ -1,4 +1,4 @@
-"""scikit-learn's estimator checks over StreamLearner wrapping 23 incremental estimators.
+"""scikit-learn's estimator checks over StreamLearner: 23 incremental estimators, 2 pipelines.
 
 Every check must pass, except the few listed in ``EXPECTED_FAILURES`` below, each with the
 reason: either scikit-learn expects the same failure from the wrapped estimator itself, or
