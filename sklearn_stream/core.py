@@ -269,6 +269,10 @@ class DataSource(ABC):
     """
 
     # -- to be given by subclasses ---------------------------------------------------------
+    # True when the generator _start returns already stops after max_batches: generate then
+    # hands it over as it is (a generator, with send and throw), without a wrapper.
+    _bounds_itself = False
+
     def _check(self, params: dict) -> Any:
         """Validate ``params`` (all of them) or raise; return what :meth:`_start` needs."""
         return params
@@ -350,6 +354,12 @@ class DataSource(ABC):
         >>> source.set_params(lam=None, random_state=0).lam is None
         True
         """
+        self._apply_change(*self._planned_change(params))
+        return self
+
+    def _planned_change(self, params: dict) -> tuple[dict, dict]:
+        """``(own, nested)`` parameters of ``set_params(**params)``, all checked (nested
+        data sources' too); nothing is changed."""
         names = self._param_names()
         own = {key: value for key, value in params.items() if "__" not in key}
         own = self._normalized(own)
@@ -359,7 +369,9 @@ class DataSource(ABC):
             if sub:
                 nested.setdefault(name, {})[sub] = value
         unknown = sorted(set(own) - set(names))
-        unknown += sorted(f"{name}__<...>" for name in nested if name not in names)
+        unknown += sorted(
+            f"{name}__{sub}" for name in nested if name not in names for sub in nested[name]
+        )
         if unknown:
             raise ValueError(
                 f"invalid parameter(s) {unknown} for {type(self).__name__}; valid ones are "
@@ -370,10 +382,12 @@ class DataSource(ABC):
         self._check(current)
         for name, sub_params in nested.items():
             _check_nested(self, current[name], name, sub_params)
+        return own, nested
+
+    def _apply_change(self, own: dict, nested: dict) -> None:
         self.__dict__.update(own)
         for name, sub_params in nested.items():
-            current[name].set_params(**sub_params)
-        return self
+            getattr(self, name).set_params(**sub_params)
 
     def __sklearn_clone__(self) -> "DataSource":
         params = self.get_params(deep=False)
@@ -426,7 +440,7 @@ class DataSource(ABC):
         """
         max_batches = check_max_batches(max_batches)
         stream = self._start(self._check(self.get_params(deep=False)), max_batches)
-        if max_batches is None and isinstance(stream, GeneratorType):
+        if isinstance(stream, GeneratorType) and (max_batches is None or self._bounds_itself):
             return stream  # nothing to add: hand the generator over unchanged
         return _bounded(stream, max_batches)
 
@@ -493,12 +507,15 @@ class DataSource(ABC):
 
 
 def _check_nested(owner: Any, value: Any, name: str, params: dict) -> None:
-    """Raise unless parameter ``name`` (``value``) of ``owner`` has parameters to set."""
+    """Raise unless parameter ``name`` (``value``) of ``owner`` has parameters to set and,
+    for a data source, ``params`` are a valid change of them."""
     if not hasattr(value, "set_params") or inspect.isclass(value):
         raise ValueError(
             f"cannot set {sorted(f'{name}__{key}' for key in params)}: {name!r} is not a "
             f"parameter with parameters of its own in {owner!r}."
         )
+    if isinstance(value, DataSource):
+        value._planned_change(params)
 
 
 class Streamer(DataSource):
@@ -677,8 +694,11 @@ class Streamer(DataSource):
         >>> [batch["X"][0] for batch in source]
         [0.0, 10.0, 20.0]
         """
-        if not params:
-            return self
+        if params:
+            self._apply_change(*self._planned_change(params))
+        return self
+
+    def _planned_change(self, params: dict) -> tuple[dict, dict]:
         if not callable(self.streamer) or is_data_source(self.streamer):
             raise ValueError(
                 f"{self!r} wraps a {type(self.streamer).__name__}, which takes no parameters; "
@@ -701,10 +721,14 @@ class Streamer(DataSource):
             _bind(self.streamer, self.args, kwargs)
         except TypeError as error:
             raise ValueError(f"invalid parameters for {self!r}: {error}") from None
-        self.kwargs = kwargs
         for name, sub_params in nested.items():
-            kwargs[name].set_params(**sub_params)
-        return self
+            _check_nested(self, kwargs[name], name, sub_params)
+        return kwargs, nested
+
+    def _apply_change(self, own: dict, nested: dict) -> None:
+        self.kwargs = own
+        for name, sub_params in nested.items():
+            own[name].set_params(**sub_params)
 
     def __sklearn_clone__(self) -> "Streamer":
         twin = object.__new__(type(self))

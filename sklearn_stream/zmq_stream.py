@@ -190,6 +190,8 @@ default=None
         """
         return super().generate(max_batches)
 
+    _bounds_itself = True  # the consumer stops the workers after max_batches
+
     def _start(self, state: dict, max_batches: int | None) -> Iterator:
         sources, random_ints = worker_sources(
             self.source, int(self.n_workers), self.random_state, self._epochs

@@ -24,10 +24,15 @@ def _check_prefetch(prefetch: Any, n_workers: int) -> None:
 def check_params(params: dict) -> None:
     """Validate the parameters of :class:`ZMQStreamer` (all of them, or raise)."""
     source = params["source"]
-    if not is_data_source(source):
+    if not is_data_source(source) or isinstance(source, type):
+        got = (
+            f"the class {source.__name__} itself"
+            if isinstance(source, type)
+            else f"a {type(source).__name__}"
+        )
         raise TypeError(
             "zmq_stream needs a data source (an object with a generate() method, such as "
-            f"Streamer or Mux); got a {type(source).__name__}. Wrap a generator function as "
+            f"Streamer or Mux); got {got}. Wrap a generator function as "
             "Streamer(function, *args)."
         )
     n_workers = check_int("n_workers", params["n_workers"], 1)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from sklearn_stream import Streamer
+from sklearn_stream import Mux, Streamer
 from sklearn_stream.core import check_max_batches, is_data_source
 from sklearn_stream.exceptions import EmptyStreamError
 
@@ -383,3 +383,22 @@ def test_is_data_source(obj, expected):
 @pytest.mark.parametrize(("value", "expected"), [(None, None), (0, 0), (np.int32(5), 5)])
 def test_check_max_batches_accepts(value, expected):
     assert check_max_batches(value) == expected
+
+
+def test_an_invalid_nested_parameter_changes_nothing():
+    inner = Mux([Streamer(count_up, 2)], 1)
+    outer = Streamer(from_mux, n=2, mux=inner)
+    before, inner_before = outer.get_params(deep=False), inner.get_params(deep=False)
+    with pytest.raises(ValueError, match="k must be"):
+        outer.set_params(n=5, mux__k=0)
+    assert outer.get_params(deep=False) == before
+    assert inner.get_params(deep=False) == inner_before
+
+
+def test_an_unknown_nested_name_is_named():
+    with pytest.raises(ValueError, match=r"\['lamda__x'\]"):
+        Mux([Streamer(count_up, 2)], 1).set_params(lamda__x=2)
+
+
+def from_mux(n, mux):
+    yield from mux.generate(n)

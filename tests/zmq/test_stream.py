@@ -5,6 +5,7 @@ data source: parameters, clone, pickle, Mux seed, iter_fit, epochs, and a clear 
 pyzmq is missing.
 """
 
+import inspect
 import multiprocessing
 import pickle
 import random
@@ -415,3 +416,25 @@ def test_without_pyzmq_the_package_imports_and_zmq_stream_says_what_to_install()
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2
     assert all("pip install -e '.[zmq]'" in line for line in lines)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("max_batches", [None, 2])
+def test_zmq_stream_returns_a_generator(max_batches):
+    stream = zmq_stream(Streamer(count_up, 3), max_batches)
+    assert inspect.isgenerator(stream)
+    assert len(list(stream)) == (3 if max_batches is None else 2)
+    assert no_children()
+
+
+def test_a_class_given_as_source_is_named():
+    with pytest.raises(TypeError, match="the class Streamer itself"):
+        ZMQStreamer(Streamer)
+
+
+def test_an_invalid_nested_parameter_changes_nothing():
+    source = ZMQStreamer(Mux([Streamer(count_up, 2)], 1))
+    with pytest.raises(ValueError, match="k must be"):
+        source.set_params(n_workers=3, source__k=0)
+    assert source.n_workers == 1
+    assert source.source.k == 1
