@@ -12,6 +12,7 @@ parameter, streamed scoring) is described in ``doc/architecture.rst``.
 import copy
 import inspect
 import threading
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from numbers import Integral
@@ -51,7 +52,16 @@ from ._monitor import (
     TrainingMonitor,
     empty_history,
 )
-from ._pipeline import PipelineTrainer, check_streamable, step_names
+from ._pipeline import (
+    PipelineTrainer,
+    check_streamable,
+    check_unrouted,
+    final_params_unprefixed,
+    final_step,
+    learns_before_last,
+    step_names,
+    unshare_frozen,
+)
 from ._scoring import Evaluation, check_eval_estimator, streamed_score
 from ._training import (
     TrainingProgress,
@@ -97,6 +107,11 @@ _SEEDS_NOTE = (
 )
 
 _X = "array-like or sparse matrix of shape (n_samples, n_features)"
+
+
+def _weights(params: dict) -> list:
+    """The sample weights among fit parameters (``sample_weight``, ``step__sample_weight``)."""
+    return sorted(key for key in params if key.rpartition("__")[2] == "sample_weight")
 
 
 def _kind_for(estimator: Any) -> type | None:
@@ -460,11 +475,13 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         >>> np.sort(model.cluster_centers_.round().mean(axis=1))
         array([-5.,  5.])
         """
-        if "sample_weight" in partial_fit_params:
+        if _weights(partial_fit_params):
             raise TypeError(
-                "iter_fit got sample_weight, which differs from batch to batch: put it in each "
-                "batch instead ({'X': ..., 'Y': ..., 'sample_weight': ...} or (X, y, w))."
+                f"iter_fit got {_weights(partial_fit_params)}, which differs from batch to "
+                "batch: put it in each batch instead ({'X': ..., 'Y': ..., 'sample_weight': "
+                "...} or (X, y, w))."
             )
+        partial_fit_params = self._unprefixed(partial_fit_params)
         self._check_streams()
         with self._exclusive("iter_fit"):
             iterator, owned = open_stream(stream, self.max_batches)
@@ -472,12 +489,15 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
                 if "classes" not in partial_fit_params and self._needs_classes():
                     raise ValueError(
                         f"{type(self).__name__}.iter_fit needs the classes: "
-                        f"{type(self.estimator).__name__}.partial_fit must be given every "
+                        f"{type(final_step(self.estimator)).__name__}.partial_fit must be "
+                        "given every "
                         "class on its first call, and a stream cannot be read ahead to find "
                         "them. Pass them as iter_fit(stream, classes=[...]), e.g. "
                         "classes=[0, 1, 2]."
                     )
-                self._train(iterator, dict(partial_fit_params), _BATCH_FIELDS, "the stream")
+                self._train(
+                    iterator, dict(partial_fit_params), _BATCH_FIELDS, "the stream", strict=False
+                )
             finally:
                 close = getattr(iterator, "close", None) if owned else None
                 if close is not None:
@@ -607,9 +627,9 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
             If the stream yields no batch, or fewer than ``max_batches``.
         """
         name = type(self).__name__
-        if "sample_weight" in params:
+        if _weights(params):
             raise TypeError(
-                f"{name}.fit got sample_weight while stream is set: the stream makes its own "
+                f"{name}.fit got {_weights(params)} while stream is set: the stream makes its own "
                 "batches, so put the weights in each batch ({'X': ..., 'y': ..., "
                 "'sample_weight': ...}) instead."
             )
@@ -686,12 +706,44 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
     # -- the training run, shared by fit, iter_fit and the stream parameter ----------------
     def _fresh(self, rng: Any) -> Any:
         if isinstance(self.estimator, Pipeline):
-            check_streamable(self.estimator)
+            self._check_pipeline()
         estimator = fresh_estimator(self.estimator, None if self.random_state is None else rng)
         transform = getattr(self, "_sklearn_output_config", {}).get("transform")
         if transform is not None and hasattr(estimator, "set_output"):
+            unshare_frozen(estimator)  # set_output would reach the user's frozen steps
             estimator.set_output(transform=transform)
         return estimator
+
+    def _check_last_step_trained(self, n_batches: int, strict: bool) -> None:
+        """Raise (``strict``) or warn if training ended within ``preprocessing_batches``."""
+        if self.preprocessing_batches is None or n_batches > self.preprocessing_batches:
+            return
+        message = (
+            f"training ended after {n_batches} batches, all of them among the first "
+            f"preprocessing_batches={self.preprocessing_batches}, which train only the steps "
+            "before the last: the last step has not been trained"
+        )
+        if strict:
+            raise ValueError(
+                f"{message}. Train on more batches (max_batches, n_epochs, a longer stream) or "
+                "lower preprocessing_batches."
+            )
+        warnings.warn(
+            f"{message} yet; continue with warm_start=True or partial_fit.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+    def _check_pipeline(self) -> None:
+        """Raise if the Pipeline estimator cannot be trained as the parameters ask."""
+        check_streamable(self.estimator)
+        if self.preprocessing_batches is not None and not learns_before_last(self.estimator):
+            raise ValueError(
+                f"preprocessing_batches={self.preprocessing_batches!r} trains the steps before "
+                "the last one first, but none of them learns (they are stateless, frozen or "
+                "'passthrough'): those batches would be lost. Leave preprocessing_batches at "
+                "None."
+            )
 
     def _train(
         self,
@@ -701,6 +753,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         what: str,
         *,
         from_stream: bool = True,
+        strict: bool = True,
     ) -> None:
         if self.warm_start and hasattr(self, "estimator_"):
             estimator = self.estimator_
@@ -727,6 +780,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
                 monitor=monitor,
             )
             check_not_empty(progress, before, what)
+            self._check_last_step_trained(progress.n_batches, strict)
         except BaseException:
             if monitor is not None:
                 monitor.abort()
@@ -750,11 +804,16 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
 
     def _partial_fit_of(self, estimator: Any, n_batches_seen: int) -> Any:
         """``estimator``'s ``partial_fit``; for a Pipeline, a :class:`PipelineTrainer`'s."""
-        if isinstance(estimator, Pipeline):
-            return PipelineTrainer(
-                estimator, n_batches_seen, self.preprocessing_batches
-            ).partial_fit
-        return estimator.partial_fit
+        if not isinstance(estimator, Pipeline):
+            return estimator.partial_fit
+        # One trainer per pipeline, kept: it holds the classes given during preprocessing.
+        trainer = self.__dict__.get("_pipeline_trainer")
+        if trainer is None or trainer.pipeline is not estimator:
+            trainer = PipelineTrainer(estimator, n_batches_seen, self.preprocessing_batches)
+            self._pipeline_trainer = trainer
+        trainer.n_batches = n_batches_seen
+        trainer.preprocessing = self.preprocessing_batches
+        return trainer.partial_fit
 
     def _build_monitor(self, estimator: Any, history: dict, open_ended: bool) -> Any:
         """The monitor the parameters ask for, or None when nothing is watched.
@@ -852,6 +911,11 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         for name in ("stream", "eval_stream"):
             check_stream_parameter(getattr(self, name), name, owner)
         super()._validate_params()
+        if isinstance(self.preprocessing_batches, bool):
+            raise TypeError(
+                f"The 'preprocessing_batches' parameter of {owner} must be None or an int >= "
+                f"1; got {self.preprocessing_batches!r} of type bool."
+            )
         if self.preprocessing_batches is not None and not isinstance(self.estimator, Pipeline):
             raise ValueError(
                 f"The 'preprocessing_batches' parameter of {owner} is for a Pipeline "
@@ -955,15 +1019,24 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
 
     def _route(self, method: str, params: dict) -> dict:
         if not _routing_enabled():
-            return dict(params)
+            return self._unprefixed(params)
         routed = process_routing(self, method, **params)
         if not isinstance(self.estimator, Pipeline):
             return dict(routed.estimator.partial_fit)
-        return {
-            f"{name}__{key}": value
-            for name in step_names(self.estimator)
-            for key, value in routed[name].partial_fit.items()
-        }
+        check_unrouted(self.estimator, params)
+        return self._unprefixed(
+            {
+                f"{name}__{key}": value
+                for name in step_names(self.estimator)
+                for key, value in routed[name].partial_fit.items()
+            }
+        )
+
+    def _unprefixed(self, params: dict) -> dict:
+        """For a Pipeline, the last step's parameters without their ``name__`` prefix."""
+        if isinstance(self.estimator, Pipeline):
+            return final_params_unprefixed(self.estimator, params)
+        return dict(params)
 
     # -- fitted attributes that follow the estimator ---------------------------------------
     def __getattr__(self, name: str) -> Any:

@@ -16,6 +16,7 @@ Everything is trained in place: the learner clones the whole pipeline once, when
 starts, and that clone becomes ``estimator_``.
 """
 
+import copy
 from typing import Any
 
 from sklearn.base import clone
@@ -23,8 +24,18 @@ from sklearn.compose import ColumnTransformer
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils.metadata_routing import get_routing_for_object
 
-__all__ = ["PipelineTrainer", "check_streamable", "final_step", "step_names"]
+__all__ = [
+    "PipelineTrainer",
+    "check_streamable",
+    "check_unrouted",
+    "final_params_unprefixed",
+    "final_step",
+    "learns_before_last",
+    "step_names",
+    "unshare_frozen",
+]
 
 _IDENTITY = ("passthrough", None)
 _DROPPED = ("drop", "passthrough", None)
@@ -48,13 +59,9 @@ def final_step(estimator: Any) -> Any:
 
 
 def step_names(pipeline: Pipeline) -> list:
-    """The names of the top-level steps of ``pipeline`` that take fit parameters (neither
-    ``"passthrough"`` nor a composite step)."""
-    return [
-        name
-        for name, step in pipeline.steps
-        if step not in _IDENTITY and not _composite(step) and hasattr(step, "partial_fit")
-    ]
+    """The names of the top-level steps of ``pipeline`` that take fit parameters: those
+    trained by their own ``partial_fit`` (not composite, stateless or frozen)."""
+    return [name for name, step in pipeline.steps if not _composite(step) and _takes_params(step)]
 
 
 def _composite(step: Any) -> bool:
@@ -132,7 +139,7 @@ def _learn(step: Any, X: Any, y: Any, params: dict, first: bool) -> None:
             f"learns from a stream: {step!r} (only steps with partial_fit take them)."
         )
     if isinstance(step, Pipeline):
-        _learn_steps(_children(step), X, y, first)
+        _learn_steps(_children(step), X, y, params, first)
     elif isinstance(step, FeatureUnion):
         for _, child in _children(step):
             _learn(child, X, y, {}, first)
@@ -148,16 +155,22 @@ def _learn(step: Any, X: Any, y: Any, params: dict, first: bool) -> None:
 
 
 def _takes_params(step: Any) -> bool:
+    """Whether ``step`` is given fit parameters: it learns with its own ``partial_fit``,
+    or it is a pipeline whose last step does."""
+    if isinstance(step, Pipeline):
+        children = _children(step)
+        return bool(children) and _takes_params(children[-1][1])
     return not (_composite(step) or step in _IDENTITY or _stateless(step))
 
 
-def _learn_steps(steps: list, X: Any, y: Any, first: bool) -> None:
-    """Let the steps of a nested pipeline learn the batch, each transforming it for the next."""
+def _learn_steps(steps: list, X: Any, y: Any, params: dict, first: bool) -> None:
+    """Let the steps of a nested pipeline learn the batch, each transforming it for the
+    next; the last one gets ``params``."""
     for position, (_, child) in enumerate(steps):
         if position < len(steps) - 1:
             X = _learn_transform(child, X, y, first)
         else:
-            _learn(child, X, y, {}, first)
+            _learn(child, X, y, params, first)
 
 
 def _learn_transform(step: Any, X: Any, y: Any, first: bool) -> Any:
@@ -201,6 +214,107 @@ def _transform(pipeline_steps: list, X: Any) -> Any:
     return X
 
 
+def final_params_unprefixed(pipeline: Pipeline, params: dict) -> dict:
+    """``params`` with the last step's ``name__`` prefix taken off its parameters (the
+    learner then sees ``classes`` however it was given).
+
+    Raises
+    ------
+    ValueError
+        If a parameter of the last step is given both with and without the prefix.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> pipeline = make_pipeline(StandardScaler(), SGDClassifier())
+    >>> final_params_unprefixed(pipeline, {"sgdclassifier__classes": [0, 1], "a__b": 1})
+    {'a__b': 1, 'classes': [0, 1]}
+    """
+    prefix = pipeline.steps[-1][0] + "__"
+    result = {key: value for key, value in params.items() if not key.startswith(prefix)}
+    for key, value in params.items():
+        if key.startswith(prefix):
+            _put_once(result, key[len(prefix) :], value, key)
+    return result
+
+
+def _put_once(params: dict, name: str, value: Any, key: str) -> None:
+    if name in params:
+        raise ValueError(
+            f"fit parameter {name!r} was given twice (also as {key!r}); give it once."
+        )
+    params[name] = value
+
+
+def _learns(step: Any) -> bool:
+    """Whether training changes ``step`` (or one of its steps)."""
+    if _composite(step):
+        return any(_learns(child) for _, child in _children(step))
+    return not (step in _IDENTITY or _stateless(step))
+
+
+def learns_before_last(pipeline: Pipeline) -> bool:
+    """Whether a step before the last one of ``pipeline`` learns from the batches."""
+    return any(_learns(step) for _, step in pipeline.steps[:-1])
+
+
+def _leaves(step: Any, path: str) -> list:
+    """``(path, estimator)`` of every non-composite step inside ``step``."""
+    if not _composite(step):
+        return [] if step in _IDENTITY else [(path, step)]
+    return [leaf for name, child in _children(step) for leaf in _leaves(child, f"{path}__{name}")]
+
+
+def check_unrouted(pipeline: Pipeline, params: dict) -> None:
+    """Raise if a step inside a composite step requested some of ``params`` for
+    ``partial_fit``: metadata is routed to the top-level steps only.
+
+    Raises
+    ------
+    ValueError
+        Naming the step and the metadata it requested.
+    """
+    for name, step in pipeline.steps:
+        if not _composite(step):
+            continue
+        for path, leaf in _leaves(step, f"estimator__{name}"):
+            if not hasattr(leaf, "get_metadata_routing"):
+                continue
+            wanted = get_routing_for_object(leaf).consumes("partial_fit", list(params))
+            if wanted:
+                raise ValueError(
+                    f"{path} requested {sorted(wanted)} for partial_fit, but while a pipeline "
+                    "learns from a stream, metadata is routed to its top-level steps only, "
+                    "not to steps inside a ColumnTransformer, FeatureUnion or nested "
+                    "Pipeline. Set the request on a top-level step, or leave it unset."
+                )
+
+
+def unshare_frozen(estimator: Any) -> None:
+    """Replace each FrozenEstimator inside the composite ``estimator`` by a copy.
+
+    ``clone`` keeps a frozen step shared with the pipeline it came from, and ``set_output``
+    on a FrozenEstimator changes the estimator it wraps: a copy keeps the user's as it is.
+    """
+    if isinstance(estimator, Pipeline):
+        steps = estimator.steps
+    elif isinstance(estimator, FeatureUnion):
+        steps = estimator.transformer_list
+    elif isinstance(estimator, ColumnTransformer):
+        steps = estimator.transformers
+        if isinstance(estimator.remainder, FrozenEstimator):
+            estimator.remainder = copy.deepcopy(estimator.remainder)
+    else:
+        return
+    for position, (name, step, *rest) in enumerate(steps):
+        if isinstance(step, FrozenEstimator):
+            steps[position] = (name, copy.deepcopy(step), *rest)
+        else:
+            unshare_frozen(step)
+
+
 class PipelineTrainer:
     """``partial_fit`` for a ``Pipeline``, which has none.
 
@@ -235,6 +349,8 @@ class PipelineTrainer:
         self.pipeline = pipeline
         self.n_batches = n_batches_seen
         self.preprocessing = preprocessing_batches
+        # classes given during the preprocessing batches, for the last step's first call
+        self.held_classes: Any = None
 
     def split_params(self, params: dict) -> tuple[dict, dict]:
         """``(step params, final params)``: ``name__param`` keys go to the step ``name``,
@@ -251,10 +367,8 @@ class PipelineTrainer:
         final: dict = {}
         for key, value in params.items():
             name, sep, param = key.partition("__")
-            if not sep:
-                final[key] = value
-            elif name == final_name:
-                final[param] = value
+            if not sep or name == final_name:
+                _put_once(final, param or name, value, key)
             elif name in steps:
                 steps[name][param] = value
             else:
@@ -280,7 +394,11 @@ class PipelineTrainer:
                 _learn(step, Xt, y, steps_params.get(name, {}), first)
                 if not preprocessing or position < len(before) - 1:
                     Xt = Xt if step in _IDENTITY else step.transform(Xt)
-        if not preprocessing:
+        if preprocessing:
+            self.held_classes = final_params.get("classes", self.held_classes)
+        else:
             final_first = self.n_batches == (self.preprocessing or 0)
+            if final_first and "classes" not in final_params and self.held_classes is not None:
+                final_params["classes"] = self.held_classes
             _learn(final, Xt, y, final_params, final_first)
         self.n_batches += 1

@@ -25,6 +25,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted
 from ..buffer import concat_batches
 from ..exceptions import BatchError, EmptyStreamError
 from ._fit_data import describe_data, describe_stream, start_data_stream, stream_random_ints
+from ._pipeline import final_step
 from ._training import add_note
 from ._unpack import check_lengths, unpack_batch
 
@@ -43,8 +44,14 @@ _SUMMED_SCORES = frozenset({KMeans.score})
 _WEIGHTS = frozenset({"sample_weight"})
 
 
+def _score_method(estimator: Any) -> Any:
+    """The ``score`` of ``estimator``'s class; for a Pipeline, of its last step's (which
+    ``Pipeline.score`` calls on the transformed batch)."""
+    return getattr(type(final_step(estimator)), "score", None)
+
+
 def _metric(estimator: Any) -> Any:
-    return _METRICS.get(getattr(type(estimator), "score", None))
+    return _METRICS.get(_score_method(estimator))
 
 
 def check_eval_estimator(estimator: Any) -> None:
@@ -158,7 +165,7 @@ def _score_of(estimator: Any, X: Any, y: Any, params: dict) -> float:
 def _own_score(estimator: Any, evaluation: Evaluation) -> float:
     """The estimator's own ``score`` over the evaluation stream: summed batch by batch when
     it is a sum over samples, else computed once on the joined batches."""
-    if getattr(type(estimator), "score", None) in _SUMMED_SCORES:
+    if _score_method(estimator) in _SUMMED_SCORES:
         scores = []
         evaluation.visit(
             lambda X_b, y_b, params, _: scores.append(_score_of(estimator, X_b, y_b, params))

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils import get_tags
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _num_samples, check_array
@@ -334,6 +335,8 @@ def wants_classes(estimator: Any) -> bool:
     """Whether ``estimator`` is a classifier whose ``partial_fit`` takes ``classes`` (for
     a Pipeline: its last step)."""
     estimator = final_step(estimator)
+    if isinstance(estimator, (str, type(None), FrozenEstimator)):
+        return False  # nothing is trained: a frozen or passthrough last step
     if get_tags(estimator).estimator_type != "classifier":
         return False
     try:

@@ -313,11 +313,12 @@ def test_preprocessing_batches_train_the_steps_before_the_last_then_freeze_them(
     learner = StreamLearner(
         make_pipeline(StandardScaler(), SGDClassifier(random_state=0)), preprocessing_batches=4
     )
-    learner.iter_fit(BATCHES[:4], classes=CLASSES)
+    with pytest.warns(UserWarning, match="last step has not been trained yet"):
+        learner.iter_fit(BATCHES[:4], classes=CLASSES)
     assert learner.estimator_[0].n_samples_seen_ == 200
     with pytest.raises(NotFittedError):
         learner.estimator_[-1].predict(X)
-    learner.set_params(warm_start=True).iter_fit(BATCHES[4:], classes=CLASSES)
+    learner.set_params(warm_start=True).iter_fit(BATCHES[4:])  # classes were given before
     assert learner.estimator_[0].n_samples_seen_ == 200  # frozen after 4 batches
 
     scaler = StandardScaler()
@@ -330,7 +331,7 @@ def test_preprocessing_batches_train_the_steps_before_the_last_then_freeze_them(
     assert learner.n_batches_seen_ == len(BATCHES)
 
 
-@pytest.mark.parametrize("value", [0, -1, 1.5, "2"])
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2", True])
 def test_preprocessing_batches_is_validated(value):
     learner = StreamLearner(make_pipeline(StandardScaler(), SGDClassifier()))
     with pytest.raises((TypeError, ValueError), match="preprocessing_batches"):
@@ -420,5 +421,128 @@ def test_validation_scores_start_when_the_last_step_trains():
     )
     learner.iter_fit(BATCHES, classes=CLASSES)
     assert learner.history_["n_batches"] == [6, 8, 10, 12]
-    short = clone(learner).iter_fit(BATCHES[:4], classes=CLASSES)  # never reached the model
+    with pytest.warns(UserWarning, match="preprocessing_batches=5"):
+        short = clone(learner).iter_fit(BATCHES[:4], classes=CLASSES)  # never reached the model
     assert short.history_["score"] == []
+
+
+# -- found by review -------------------------------------------------------------------------
+def test_a_nested_pipeline_as_last_step_gets_the_fit_parameters():
+    inner = make_pipeline(MaxAbsScaler(), SGDClassifier(random_state=0))
+    learner = StreamLearner(make_pipeline(StandardScaler(), inner))
+    learner.iter_fit(BATCHES, classes=CLASSES)
+    scaler, absmax, model = StandardScaler(), MaxAbsScaler(), SGDClassifier(random_state=0)
+    for batch in BATCHES:
+        scaler.partial_fit(batch["X"])
+        scaled = scaler.transform(batch["X"])
+        absmax.partial_fit(scaled)
+        model.partial_fit(absmax.transform(scaled), batch["Y"], classes=CLASSES)
+    assert_array_equal(learner.estimator_[-1][-1].coef_, model.coef_)
+    assert StreamLearner(make_pipeline(StandardScaler(), clone(inner)), n_epochs=1).fit(X, y)
+
+
+def test_classes_given_once_reach_the_last_step_after_preprocessing():
+    learner = StreamLearner(
+        make_pipeline(StandardScaler(), SGDClassifier(random_state=0)), preprocessing_batches=3
+    )
+    learner.partial_fit(BATCHES[0]["X"], BATCHES[0]["Y"], classes=CLASSES)
+    for batch in BATCHES[1:]:
+        learner.partial_fit(batch["X"], batch["Y"])
+    assert_array_equal(learner.classes_, CLASSES)
+
+
+def test_the_last_steps_classes_may_be_given_with_its_prefix():
+    learner = StreamLearner(
+        make_pipeline(StandardScaler(), SGDClassifier(random_state=0)), n_epochs=1
+    )
+    two = y < 2
+    learner.fit(X[two], y[two], sgdclassifier__classes=CLASSES)
+    assert_array_equal(learner.classes_, CLASSES)  # not only the classes found in y
+    with pytest.raises(ValueError, match="given twice"):
+        learner.fit(X, y, classes=CLASSES, sgdclassifier__classes=CLASSES)
+
+
+def test_routed_classes_count_as_given():
+    def chunks(paths):
+        for _ in paths:
+            yield X[:100], y[:100]
+
+    with config_context(enable_metadata_routing=True):
+        model = SGDClassifier(random_state=0).set_partial_fit_request(classes=True)
+        learner = StreamLearner(
+            make_pipeline(StandardScaler(), model), stream=Streamer(chunks), random_state=0
+        )
+        learner.fit(X[:2], classes=CLASSES)  # two seeds; the stream ignores their values
+        assert_array_equal(learner.classes_, CLASSES)
+
+
+@pytest.mark.parametrize("how", ["fit", "iter_fit"])
+def test_a_steps_sample_weight_is_refused_where_weights_belong_in_the_batches(how):
+    learner = StreamLearner(
+        make_pipeline(StandardScaler(), SGDClassifier()), stream=Streamer(lambda X, y: [])
+    )
+    with pytest.raises(TypeError, match=r"\['standardscaler__sample_weight'\]"):
+        if how == "fit":
+            learner.fit(X, y, standardscaler__sample_weight=np.ones(len(X)))
+        else:
+            learner.iter_fit(BATCHES, standardscaler__sample_weight=np.ones(50))
+
+
+def test_a_fit_that_ends_within_the_preprocessing_batches_raises():
+    learner = StreamLearner(
+        make_pipeline(StandardScaler(), SGDClassifier()), preprocessing_batches=10, n_epochs=1
+    )
+    with pytest.raises(ValueError, match="last step has not been trained"):
+        learner.set_params(batch_size=60).fit(X, y)  # 10 batches
+    assert not hasattr(learner, "estimator_")
+
+
+def test_set_output_leaves_the_users_frozen_step_alone():
+    scaler = StandardScaler().fit(X)
+    learner = StreamLearner(make_pipeline(FrozenEstimator(scaler), IncrementalPCA(2)))
+    learner.set_output(transform="pandas").fit(X)
+    assert isinstance(scaler.transform(X[:2]), np.ndarray)
+    assert isinstance(learner.transform(X[:2]), pd.DataFrame)
+
+
+def test_a_frozen_last_step_trains_the_steps_before_it_only():
+    model = SGDClassifier(random_state=0).fit(X, y)
+    coef = model.coef_.copy()
+    learner = StreamLearner(make_pipeline(StandardScaler(), FrozenEstimator(model)))
+    learner.iter_fit(BATCHES)
+    assert learner.estimator_[0].n_samples_seen_ == len(X)
+    assert_array_equal(model.coef_, coef)
+
+
+def test_routing_into_a_composite_step_is_refused():
+    with config_context(enable_metadata_routing=True):
+        inner = StandardScaler().set_partial_fit_request(sample_weight=True)
+        model = SGDClassifier().set_partial_fit_request(sample_weight=True, classes=True)
+        learner = StreamLearner(make_pipeline(make_column_transformer((inner, [0, 1])), model))
+        with pytest.raises(ValueError, match="estimator__columntransformer__standardscaler"):
+            learner.fit(X, y, sample_weight=np.ones(len(X)), classes=CLASSES)
+
+
+def test_preprocessing_batches_needs_a_step_that_learns_before_the_last():
+    learner = StreamLearner(
+        make_pipeline(FunctionTransformer(), SGDClassifier()), preprocessing_batches=2
+    )
+    with pytest.raises(ValueError, match="none of them learns"):
+        learner.iter_fit(BATCHES, classes=CLASSES)
+
+
+def test_scoring_over_an_eval_stream_keeps_predictions_only():
+    from sklearn.metrics import accuracy_score
+
+    from sklearn_stream.learner._scoring import _metric
+
+    assert _metric(make_pipeline(StandardScaler(), SGDClassifier())) is accuracy_score
+
+
+def test_steps_that_take_no_fit_parameters_are_not_offered_them():
+    pipeline = make_pipeline(
+        HashingVectorizer(), FrozenEstimator(MaxAbsScaler().fit(np.ones((2, 2)))), MultinomialNB()
+    )
+    from sklearn_stream.learner._pipeline import step_names
+
+    assert step_names(pipeline) == ["multinomialnb"]
