@@ -59,7 +59,7 @@ from ._pipeline import (
     final_params_unprefixed,
     final_step,
     learns_before_last,
-    step_names,
+    routed_steps,
     unshare_frozen,
 )
 from ._scoring import Evaluation, check_eval_estimator, streamed_score
@@ -731,7 +731,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         warnings.warn(
             f"{message} yet; continue with warm_start=True or partial_fit.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
 
     def _check_pipeline(self) -> None:
@@ -812,7 +812,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
             trainer = PipelineTrainer(estimator, n_batches_seen, self.preprocessing_batches)
             self._pipeline_trainer = trainer
         trainer.n_batches = n_batches_seen
-        trainer.preprocessing = self.preprocessing_batches
+        trainer.set_preprocessing(self.preprocessing_batches)
         return trainer.partial_fit
 
     def _build_monitor(self, estimator: Any, history: dict, open_ended: bool) -> Any:
@@ -1010,24 +1010,20 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         )
         router = MetadataRouter(owner=self)
         if isinstance(self.estimator, Pipeline):
-            steps = dict(self.estimator.steps)
-            return router.add(
-                **{name: steps[name] for name in step_names(self.estimator)},
-                method_mapping=mapping,
-            )
+            return router.add(**routed_steps(self.estimator), method_mapping=mapping)
         return router.add(estimator=self.estimator, method_mapping=mapping)
 
     def _route(self, method: str, params: dict) -> dict:
         if not _routing_enabled():
             return self._unprefixed(params)
-        routed = process_routing(self, method, **params)
         if not isinstance(self.estimator, Pipeline):
-            return dict(routed.estimator.partial_fit)
+            return dict(process_routing(self, method, **params).estimator.partial_fit)
         check_unrouted(self.estimator, params)
+        routed = process_routing(self, method, **params)
         return self._unprefixed(
             {
                 f"{name}__{key}": value
-                for name in step_names(self.estimator)
+                for name in routed_steps(self.estimator)
                 for key, value in routed[name].partial_fit.items()
             }
         )
@@ -1204,6 +1200,7 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         config["transform"] = transform
         self._sklearn_output_config = config
         if hasattr(self, "estimator_"):
+            unshare_frozen(self.estimator_)  # set_output would reach the user's frozen steps
             self.estimator_.set_output(transform=transform)
         return self
 

@@ -33,6 +33,8 @@ __all__ = [
     "final_params_unprefixed",
     "final_step",
     "learns_before_last",
+    "routed_steps",
+    "split_params",
     "step_names",
     "unshare_frozen",
 ]
@@ -139,7 +141,7 @@ def _learn(step: Any, X: Any, y: Any, params: dict, first: bool) -> None:
             f"learns from a stream: {step!r} (only steps with partial_fit take them)."
         )
     if isinstance(step, Pipeline):
-        _learn_steps(_children(step), X, y, params, first)
+        _learn_steps(step, X, y, params, first)
     elif isinstance(step, FeatureUnion):
         for _, child in _children(step):
             _learn(child, X, y, {}, first)
@@ -158,27 +160,54 @@ def _takes_params(step: Any) -> bool:
     """Whether ``step`` is given fit parameters: it learns with its own ``partial_fit``,
     or it is a pipeline whose last step does."""
     if isinstance(step, Pipeline):
-        children = _children(step)
-        return bool(children) and _takes_params(children[-1][1])
+        return _takes_params(step.steps[-1][1])
     return not (_composite(step) or step in _IDENTITY or _stateless(step))
 
 
-def _learn_steps(steps: list, X: Any, y: Any, params: dict, first: bool) -> None:
-    """Let the steps of a nested pipeline learn the batch, each transforming it for the
-    next; the last one gets ``params``."""
-    for position, (_, child) in enumerate(steps):
-        if position < len(steps) - 1:
-            X = _learn_transform(child, X, y, first)
+def split_params(pipeline: Pipeline, params: dict) -> tuple[dict, dict]:
+    """``(step params, last step's params)`` of ``params`` given to ``pipeline``:
+    ``name__param`` keys go to the step ``name``, the others to the last step.
+
+    Raises
+    ------
+    ValueError
+        If a prefixed key names no step that takes fit parameters, or a parameter of the
+        last step is given twice (with and without its prefix).
+    """
+    names = step_names(pipeline)
+    final_name = pipeline.steps[-1][0]
+    steps: dict = {name: {} for name in names}
+    final: dict = {}
+    for key, value in params.items():
+        name, sep, param = key.partition("__")
+        if not sep or name == final_name:
+            _put_once(final, param or name, value, key)
+        elif name in steps:
+            steps[name][param] = value
         else:
-            _learn(child, X, y, params, first)
+            raise ValueError(
+                f"fit parameter {key!r} names no step that takes fit parameters; those of "
+                f"this pipeline are {names} and its last step, {final_name!r}. Pass step "
+                "parameters as step_name__parameter, and the last step's with or without "
+                "its prefix."
+            )
+    return steps, final
 
 
-def _learn_transform(step: Any, X: Any, y: Any, first: bool) -> Any:
+def _learn_steps(pipeline: Pipeline, X: Any, y: Any, params: dict, first: bool) -> None:
+    """Let the steps of a nested pipeline learn the batch, each transforming it for the
+    next, with the parameters meant for each."""
+    steps_params, final_params = split_params(pipeline, params)
+    *before, (_, final) = pipeline.steps
+    for name, child in before:
+        X = _learn_transform(child, X, y, steps_params.get(name, {}), first)
+    _learn(final, X, y, final_params, first)
+
+
+def _learn_transform(step: Any, X: Any, y: Any, params: dict, first: bool) -> Any:
     """Let ``step`` learn the batch ``X``, then return the batch it makes of it."""
-    if step in _IDENTITY:
-        return X
-    _learn(step, X, y, {}, first)
-    return step.transform(X)
+    _learn(step, X, y, params, first)
+    return X if step in _IDENTITY else step.transform(X)
 
 
 def _learn_columns(transformer: ColumnTransformer, X: Any, y: Any, first: bool) -> None:
@@ -215,13 +244,15 @@ def _transform(pipeline_steps: list, X: Any) -> Any:
 
 
 def final_params_unprefixed(pipeline: Pipeline, params: dict) -> dict:
-    """``params`` with the last step's ``name__`` prefix taken off its parameters (the
-    learner then sees ``classes`` however it was given).
+    """``params`` with the prefixes that lead to the last estimator taken off its
+    parameters: ``sgdclassifier__classes`` and, when the last step is a nested pipeline,
+    ``pipeline__sgdclassifier__classes`` become ``classes`` (so the learner sees
+    ``classes`` however it was given). Other keys are kept.
 
     Raises
     ------
     ValueError
-        If a parameter of the last step is given both with and without the prefix.
+        If a parameter of the last estimator is given twice.
 
     Examples
     --------
@@ -232,12 +263,21 @@ def final_params_unprefixed(pipeline: Pipeline, params: dict) -> dict:
     >>> final_params_unprefixed(pipeline, {"sgdclassifier__classes": [0, 1], "a__b": 1})
     {'a__b': 1, 'classes': [0, 1]}
     """
-    prefix = pipeline.steps[-1][0] + "__"
-    result = {key: value for key, value in params.items() if not key.startswith(prefix)}
+    result: dict = {}
     for key, value in params.items():
-        if key.startswith(prefix):
-            _put_once(result, key[len(prefix) :], value, key)
+        name = _last_estimators_param(pipeline, key)
+        _put_once(result, key if name is None else name, value, key)
     return result
+
+
+def _last_estimators_param(pipeline: Pipeline, key: str) -> str | None:
+    """The parameter of the last estimator that ``key`` names through the last steps'
+    prefixes; None if ``key`` has such a prefix for another step."""
+    estimator, rest = pipeline, key
+    while isinstance(estimator, Pipeline) and rest.startswith(estimator.steps[-1][0] + "__"):
+        rest = rest[len(estimator.steps[-1][0]) + 2 :]
+        estimator = estimator.steps[-1][1]
+    return rest if "__" not in rest else None
 
 
 def _put_once(params: dict, name: str, value: Any, key: str) -> None:
@@ -267,6 +307,17 @@ def _leaves(step: Any, path: str) -> list:
     return [leaf for name, child in _children(step) for leaf in _leaves(child, f"{path}__{name}")]
 
 
+def routed_steps(pipeline: Pipeline) -> dict:
+    """The estimators metadata is routed to, by top-level step name: the steps trained by
+    their own ``partial_fit``, and the last estimator of a nested pipeline that ends
+    ``pipeline``."""
+    routed = {name: step for name, step in pipeline.steps if name in step_names(pipeline)}
+    name, last = pipeline.steps[-1]
+    if isinstance(last, Pipeline) and _takes_params(last):
+        routed[name] = final_step(last)
+    return routed
+
+
 def check_unrouted(pipeline: Pipeline, params: dict) -> None:
     """Raise if a step inside a composite step requested some of ``params`` for
     ``partial_fit``: metadata is routed to the top-level steps only.
@@ -276,11 +327,12 @@ def check_unrouted(pipeline: Pipeline, params: dict) -> None:
     ValueError
         Naming the step and the metadata it requested.
     """
+    routed = [id(step) for step in routed_steps(pipeline).values()]
     for name, step in pipeline.steps:
         if not _composite(step):
             continue
         for path, leaf in _leaves(step, f"estimator__{name}"):
-            if not hasattr(leaf, "get_metadata_routing"):
+            if id(leaf) in routed or not hasattr(leaf, "get_metadata_routing"):
                 continue
             wanted = get_routing_for_object(leaf).consumes("partial_fit", list(params))
             if wanted:
@@ -349,41 +401,37 @@ class PipelineTrainer:
         self.pipeline = pipeline
         self.n_batches = n_batches_seen
         self.preprocessing = preprocessing_batches
+        # whether the last step had its first batch: preprocessing is then over for good
+        self.final_started = n_batches_seen > (preprocessing_batches or 0)
         # classes given during the preprocessing batches, for the last step's first call
         self.held_classes: Any = None
 
-    def split_params(self, params: dict) -> tuple[dict, dict]:
-        """``(step params, final params)``: ``name__param`` keys go to the step ``name``,
-        the others to the last step.
+    def set_preprocessing(self, preprocessing_batches: Any) -> None:
+        """Take a new ``preprocessing_batches``, before the last step started.
 
         Raises
         ------
         ValueError
-            If a prefixed key names no step that takes fit parameters.
+            If it changes once the last step has been trained.
         """
-        names = step_names(self.pipeline)
-        final_name = self.pipeline.steps[-1][0]
-        steps: dict = {name: {} for name in names}
-        final: dict = {}
-        for key, value in params.items():
-            name, sep, param = key.partition("__")
-            if not sep or name == final_name:
-                _put_once(final, param or name, value, key)
-            elif name in steps:
-                steps[name][param] = value
-            else:
-                raise ValueError(
-                    f"fit parameter {key!r} names no step that takes fit parameters; "
-                    f"those of this pipeline are {names}. Pass step parameters as "
-                    "step_name__parameter, and the final step's without a prefix."
-                )
-        return steps, final
+        if preprocessing_batches != self.preprocessing and self.final_started:
+            raise ValueError(
+                f"preprocessing_batches changed from {self.preprocessing!r} to "
+                f"{preprocessing_batches!r} after the pipeline's last step started training; "
+                "it applies to a pipeline's first batches only. Train a fresh pipeline "
+                "(warm_start=False) to use the new value."
+            )
+        self.preprocessing = preprocessing_batches
 
     def partial_fit(self, X: Any, y: Any = None, **params: Any) -> None:
         """Train the pipeline on one batch (see the class docstring)."""
-        steps_params, final_params = self.split_params(params)
+        steps_params, final_params = split_params(self.pipeline, params)
         first = self.n_batches == 0
-        preprocessing = self.preprocessing is not None and self.n_batches < self.preprocessing
+        preprocessing = (
+            not self.final_started
+            and self.preprocessing is not None
+            and self.n_batches < self.preprocessing
+        )
         frozen = self.preprocessing is not None and not preprocessing
         *before, (_, final) = self.pipeline.steps
         if frozen:
@@ -391,14 +439,16 @@ class PipelineTrainer:
         else:
             Xt = X
             for position, (name, step) in enumerate(before):
-                _learn(step, Xt, y, steps_params.get(name, {}), first)
-                if not preprocessing or position < len(before) - 1:
-                    Xt = Xt if step in _IDENTITY else step.transform(Xt)
+                params_of_step = steps_params.get(name, {})
+                if preprocessing and position == len(before) - 1:
+                    _learn(step, Xt, y, params_of_step, first)  # no step after it learns
+                else:
+                    Xt = _learn_transform(step, Xt, y, params_of_step, first)
         if preprocessing:
             self.held_classes = final_params.get("classes", self.held_classes)
         else:
-            final_first = self.n_batches == (self.preprocessing or 0)
-            if final_first and "classes" not in final_params and self.held_classes is not None:
-                final_params["classes"] = self.held_classes
-            _learn(final, Xt, y, final_params, final_first)
+            if not self.final_started and self.held_classes is not None:
+                final_params.setdefault("classes", self.held_classes)
+            _learn(final, Xt, y, final_params, not self.final_started)
+            self.final_started = True
         self.n_batches += 1

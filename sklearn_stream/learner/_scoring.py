@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.cluster import KMeans
+from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
@@ -47,7 +48,10 @@ _WEIGHTS = frozenset({"sample_weight"})
 def _score_method(estimator: Any) -> Any:
     """The ``score`` of ``estimator``'s class; for a Pipeline, of its last step's (which
     ``Pipeline.score`` calls on the transformed batch)."""
-    return getattr(type(final_step(estimator)), "score", None)
+    estimator = final_step(estimator)
+    if isinstance(estimator, FrozenEstimator):
+        estimator = estimator.estimator
+    return getattr(type(estimator), "score", None)
 
 
 def _metric(estimator: Any) -> Any:

@@ -546,3 +546,96 @@ def test_steps_that_take_no_fit_parameters_are_not_offered_them():
     from sklearn_stream.learner._pipeline import step_names
 
     assert step_names(pipeline) == ["multinomialnb"]
+
+
+def test_set_output_after_fit_leaves_the_users_frozen_step_alone():
+    scaler = StandardScaler().fit(X)
+    learner = StreamLearner(make_pipeline(FrozenEstimator(scaler), IncrementalPCA(2))).fit(X)
+    learner.set_output(transform="pandas")
+    assert isinstance(scaler.transform(X[:2]), np.ndarray)
+    # scikit-learn warns, as for any pipeline whose output changes to pandas after fit
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        assert isinstance(learner.transform(X[:2]), pd.DataFrame)
+
+
+def nested_classifier():
+    inner = make_pipeline(StandardScaler(), SGDClassifier(random_state=0))
+    return make_pipeline(MaxAbsScaler(), inner)
+
+
+def test_routing_reaches_the_last_estimator_of_a_nested_last_pipeline():
+    def chunks(seeds):
+        for _ in seeds:
+            yield X[:100], y[:100]
+
+    with config_context(enable_metadata_routing=True):
+        pipeline = nested_classifier()
+        pipeline[-1][-1].set_partial_fit_request(classes=True)
+        learner = StreamLearner(pipeline, stream=Streamer(chunks), random_state=0)
+        learner.fit(X[:2], classes=CLASSES)
+        assert_array_equal(learner.classes_, CLASSES)
+        single = StreamLearner(clone(pipeline)).partial_fit(X, y, classes=CLASSES)
+        assert_array_equal(single.classes_, CLASSES)
+
+
+def test_parameters_of_a_nested_last_pipeline_take_scikit_learns_names():
+    weights = np.r_[np.zeros(100), np.ones(len(X) - 100)]
+    learner = StreamLearner(nested_classifier(), n_epochs=1, shuffle=False, batch_size=600)
+    learner.fit(
+        X,
+        y,
+        pipeline__standardscaler__sample_weight=weights,
+        pipeline__sgdclassifier__classes=CLASSES,
+    )
+    assert learner.estimator_[-1][0].n_samples_seen_ == len(X) - 100
+    assert_array_equal(learner.classes_, CLASSES)
+
+
+def test_a_nested_last_pipeline_ending_in_passthrough_takes_no_weights():
+    pipeline = make_pipeline(MaxAbsScaler(), make_pipeline(StandardScaler(), "passthrough"))
+    data = [dict(batch, sample_weight=np.ones(50)) for batch in BATCHES]
+    with pytest.raises(ValueError, match="takes none"):
+        StreamLearner(pipeline).iter_fit([{"X": b["X"], "sample_weight": b["sample_weight"]}
+                                          for b in data])  # fmt: skip
+
+
+def test_preprocessing_batches_cannot_change_once_the_last_step_trains():
+    learner = StreamLearner(
+        make_pipeline(StandardScaler(), SGDClassifier(random_state=0)),
+        preprocessing_batches=5,
+        warm_start=True,
+    )
+    with pytest.warns(UserWarning, match="not been trained"):
+        learner.iter_fit(BATCHES[:3], classes=CLASSES)
+    learner.set_params(preprocessing_batches=2).iter_fit(BATCHES[3:6])  # not started yet
+    assert_array_equal(learner.classes_, CLASSES)
+    assert learner.estimator_[0].n_samples_seen_ == 150  # frozen after batch 3
+    with pytest.raises(ValueError, match="changed from 2 to 8"):
+        learner.set_params(preprocessing_batches=8).iter_fit(BATCHES[6:])
+
+
+def test_a_request_inside_a_composite_step_is_named_before_routing():
+    with config_context(enable_metadata_routing=True):
+        inner = StandardScaler().set_partial_fit_request(sample_weight=True)
+        model = SGDClassifier().set_partial_fit_request(sample_weight=False, classes=True)
+        learner = StreamLearner(make_pipeline(make_column_transformer((inner, [0, 1])), model))
+        with pytest.raises(ValueError, match="routed to its top-level steps only"):
+            learner.fit(X, y, sample_weight=np.ones(len(X)), classes=CLASSES)
+
+
+def test_the_warning_points_at_the_callers_line():
+    learner = StreamLearner(
+        make_pipeline(StandardScaler(), SGDClassifier()), preprocessing_batches=5
+    )
+    with pytest.warns(UserWarning) as record:
+        learner.iter_fit(BATCHES[:2], classes=CLASSES)
+    assert record[0].filename == __file__
+
+
+def test_a_frozen_last_classifier_is_scored_from_predictions():
+    from sklearn.metrics import accuracy_score
+
+    from sklearn_stream.learner._scoring import _metric
+
+    frozen = FrozenEstimator(SGDClassifier().fit(X, y))
+    assert _metric(make_pipeline(StandardScaler(), frozen)) is accuracy_score
