@@ -261,7 +261,7 @@ def final_params_unprefixed(pipeline: Pipeline, params: dict) -> dict:
     >>> from sklearn.preprocessing import StandardScaler
     >>> pipeline = make_pipeline(StandardScaler(), SGDClassifier())
     >>> final_params_unprefixed(pipeline, {"sgdclassifier__classes": [0, 1], "a__b": 1})
-    {'a__b': 1, 'classes': [0, 1]}
+    {'classes': [0, 1], 'a__b': 1}
     """
     result: dict = {}
     for key, value in params.items():
