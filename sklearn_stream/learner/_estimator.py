@@ -339,6 +339,15 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
     True
     >>> StreamLearner(SGDClassifier(), random_state=0).fit(X, y).score(X, y) > 0.9
     True
+
+    A whole pipeline learns from the stream, every step from every batch:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> pipeline = make_pipeline(StandardScaler(), SGDClassifier(random_state=0))
+    >>> model = StreamLearner(pipeline).iter_fit(batches, classes=[0, 1])
+    >>> int(model.estimator_.named_steps["standardscaler"].n_samples_seen_)
+    200
     """
 
     _parameter_constraints: ClassVar[dict] = {

@@ -639,3 +639,14 @@ def test_a_frozen_last_classifier_is_scored_from_predictions():
 
     frozen = FrozenEstimator(SGDClassifier().fit(X, y))
     assert _metric(make_pipeline(StandardScaler(), frozen)) is accuracy_score
+
+
+def test_a_fitted_transforming_pipeline_names_its_output_features():
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    learner = StreamLearner(make_pipeline(StandardScaler(), IncrementalPCA(2)), random_state=0)
+    learner.fit(frame)
+    names = ["incrementalpca0", "incrementalpca1"]
+    assert list(learner.estimator_.get_feature_names_out()) == names
+    assert list(learner.get_feature_names_out()) == names
+    assert list(learner.feature_names_in_) == list("abcd")
+    assert_allclose(learner.transform(frame), learner.estimator_.transform(frame))
