@@ -5,9 +5,9 @@ the batch as it reaches that step, then transforms it for the next step; the las
 learns it with the fit parameters meant for it. A step can learn from a stream when it
 
 - has ``partial_fit`` (``StandardScaler``, ``MinMaxScaler``, ``IncrementalPCA``, ...);
-- needs no fitting, as its tags say (``HashingVectorizer``, ``FeatureHasher``,
+- has no ``partial_fit`` but needs no fitting, as its tags say (``FeatureHasher``,
   ``FunctionTransformer``, ``Normalizer``, ...): it is fitted once, on the first batch, and
-  then only transforms;
+  then only transforms (``HashingVectorizer``'s ``partial_fit`` does nothing);
 - is ``"passthrough"`` or None, or a fitted step wrapped in
   :class:`~sklearn.frozen.FrozenEstimator`, which only transforms;
 - is a ``ColumnTransformer``, a ``FeatureUnion`` or a ``Pipeline`` made of such steps.
@@ -62,7 +62,7 @@ def final_step(estimator: Any) -> Any:
 
 def step_names(pipeline: Pipeline) -> list:
     """The names of the top-level steps of ``pipeline`` that take fit parameters: those
-    trained by their own ``partial_fit`` (not composite, stateless or frozen)."""
+    trained by their own ``partial_fit`` (not composite or frozen)."""
     return [name for name, step in pipeline.steps if not _composite(step) and _takes_params(step)]
 
 
@@ -149,11 +149,10 @@ def _learn(step: Any, X: Any, y: Any, params: dict, first: bool) -> None:
         _learn_columns(step, X, y, first)
     elif isinstance(step, FrozenEstimator) or step in _IDENTITY:
         pass
-    elif _stateless(step):
-        if first:
-            step.fit(X, y)
-    else:
+    elif hasattr(step, "partial_fit"):
         step.partial_fit(X, y, **params)
+    elif first:  # needs no fitting (check_streamable made sure): fitted once
+        step.fit(X, y)
 
 
 def _takes_params(step: Any) -> bool:
@@ -161,7 +160,9 @@ def _takes_params(step: Any) -> bool:
     or it is a pipeline whose last step does."""
     if isinstance(step, Pipeline):
         return _takes_params(step.steps[-1][1])
-    return not (_composite(step) or step in _IDENTITY or _stateless(step))
+    if _composite(step) or step in _IDENTITY or isinstance(step, FrozenEstimator):
+        return False
+    return hasattr(step, "partial_fit")
 
 
 def split_params(pipeline: Pipeline, params: dict) -> tuple[dict, dict]:
