@@ -2,7 +2,8 @@
 
 The data layer: :class:`Streamer` (a restartable data source), :class:`Mux` and :func:`mux`
 (stochastic multiplexing of many sources), :func:`buffer_batch` and :func:`buffer_streamer`
-(re-cutting streams into batches of a fixed size) and :func:`batch_length`.
+(re-cutting streams into batches of a fixed size), :func:`shuffle_buffer` (shuffling a
+stream's rows in bounded memory) and :func:`batch_length`.
 Learning: :class:`StreamLearner` trains any estimator with ``partial_fit`` from a stream, and
 is itself a scikit-learn estimator of the same kind (:class:`StreamClassifier`,
 :class:`StreamRegressor`, :class:`StreamClusterer`, :class:`StreamTransformer` or
@@ -11,7 +12,7 @@ is itself a scikit-learn estimator of the same kind (:class:`StreamClassifier`,
 """
 
 from . import exceptions, util, zmq_stream
-from .buffer import batch_length, buffer_batch, buffer_streamer
+from .buffer import batch_length, buffer_batch, buffer_streamer, shuffle_buffer
 from .core import Streamer
 from .learner import (
     StreamClassifier,
@@ -45,6 +46,7 @@ __all__ = [
     "exceptions",
     "mux",
     "plot_history",
+    "shuffle_buffer",
     "stream_scorer",
     "util",
     "zmq_stream",

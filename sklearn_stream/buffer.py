@@ -5,11 +5,12 @@ one-dimensional), scipy sparse matrices or arrays, lists or tuples, pandas DataF
 Series. Every module of the package that looks inside batches uses the helpers of this
 module (:func:`batch_length`, :func:`concat_batches`, :func:`slice_batch` and the field
 helpers); :func:`buffer_batch` and :func:`buffer_streamer` re-cut a stream into batches of a
-fixed size.
+fixed size, and :func:`shuffle_buffer` shuffles its rows within a bounded window.
 
 pandas is optional: it is imported only to join values that are pandas objects already.
 """
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from numbers import Integral
@@ -20,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._checks import close_if_closable, is_data_source
+from ._random import check_random_state_value, epoch_rng
 from .exceptions import BatchError, BatchLengthError
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "buffer_batch",
     "buffer_streamer",
     "concat_batches",
+    "shuffle_buffer",
     "slice_batch",
 ]
 
@@ -656,3 +659,159 @@ def buffer_streamer(streamer: Any, buffer_size: int, *args: Any, **kwargs: Any) 
             f"sklearn_stream.Streamer; got a {type(streamer).__name__}."
         )
     return _rebatch(streamer.generate(*args, **kwargs), size, close_input=True)
+
+
+# -- shuffling ----------------------------------------------------------------------------
+def take_rows(batch: Mapping, rows: np.ndarray) -> dict:
+    """Return the rows ``rows`` (positions, in that order) of every field of ``batch``.
+
+    Arrays and sparse matrices are indexed (a copy; sparse ones keep their format), pandas
+    DataFrames and Series are taken by position and get the index ``0, 1, ..., n - 1``,
+    lists and tuples keep their type.
+
+    Examples
+    --------
+    >>> from sklearn_stream.buffer import take_rows
+    >>> take_rows({"X": np.arange(5) * 10, "Y": list("abcde")}, np.array([3, 0]))
+    {'X': array([30,  0]), 'Y': ['d', 'a']}
+    """
+    taken = {}
+    for key, value in batch.items():
+        if isinstance(value, np.ndarray):
+            taken[key] = value[rows]
+        elif sp.issparse(value):
+            taken[key] = value.tocsr()[rows].asformat(value.format)
+        elif is_pandas(value):
+            taken[key] = value.iloc[rows].reset_index(drop=True)
+        else:  # a list or a tuple (batch_length accepted it)
+            taken[key] = type(value)(value[i] for i in rows.tolist())
+    return taken
+
+
+class _ShuffleWindow:
+    """The rows :func:`shuffle_buffer` holds: ``pool`` (a batch of up to ``size`` rows, or
+    None), the batches come in since it was last mixed, and the lengths of the input
+    batches not yet given out, which the output batches take in turn."""
+
+    def __init__(self, size: int, rng: np.random.Generator) -> None:
+        self.size, self.rng = size, rng
+        self.chunk = max(1, size // 4)  # mix once this many rows came in: ~5 copies a row
+        self.pool: dict | None = None
+        self.pool_rows = 0
+        self.incoming: list = []
+        self.incoming_rows = 0
+        self.lengths: deque = deque()
+
+    def add(self, batch: Mapping, n: int) -> Iterator[dict]:
+        """Take one input batch of ``n`` rows; yield the output batches now due."""
+        self.incoming.append(batch)
+        self.incoming_rows += n
+        self.lengths.append(n)
+        if self.incoming_rows >= self.chunk and self.pool_rows + self.incoming_rows > self.size:
+            yield from self._mix(self.pool_rows + self.incoming_rows - self.size)
+
+    def rest(self) -> Iterator[dict]:
+        """Yield every row still held, shuffled, in the lengths of the last input batches."""
+        if self.incoming or self.pool is not None:
+            yield from self._mix(self.pool_rows + self.incoming_rows)
+
+    def _mix(self, due: int) -> Iterator[dict]:
+        """Shuffle what is held; give out the output batches that fit in ``due`` rows."""
+        held = self.incoming if self.pool is None else [self.pool, *self.incoming]
+        joined = held[0] if len(held) == 1 else concat_batches(held)
+        total = self.pool_rows + self.incoming_rows
+        order = self.rng.permutation(total)
+        start = 0
+        while self.lengths and start + self.lengths[0] <= due:
+            n = self.lengths.popleft()
+            yield take_rows(joined, order[start : start + n])
+            start += n
+        self.pool = take_rows(joined, order[start:]) if start < total else None
+        self.pool_rows = total - start
+        self.incoming, self.incoming_rows = [], 0
+
+
+def _shuffled(stream: Iterable, size: int, rng: np.random.Generator, close_input: bool):
+    """The lazy part of :func:`shuffle_buffer`; its arguments are already checked."""
+    window = _ShuffleWindow(size, rng)
+    keys = None
+    iterator = iter(stream)
+    try:
+        for index, batch in enumerate(iterator):
+            if keys is None:
+                _checked_length(batch, index)  # a batch, whose keys the others must have
+                keys = batch.keys()
+            n = _check_batch(batch, keys, index)
+            if n:
+                yield from window.add(batch, n)
+        yield from window.rest()
+    finally:
+        if close_input:
+            close_if_closable(iterator)
+
+
+def shuffle_buffer(stream: Iterable[Mapping], buffer_size: int, random_state: Any = None):
+    """Shuffle the rows of a stream of batches within a window of ``buffer_size`` rows.
+
+    Rows from different batches are mixed: each output batch is drawn at random from the
+    last ``buffer_size`` or so rows read, so a row moves at most about that far from its
+    place in the stream. Every row comes out exactly once, and the output batches have the
+    lengths of the input batches, in order. Memory stays bounded by about
+    ``1.25 * buffer_size`` rows plus two input batches, whatever the stream's length; a
+    ``buffer_size`` at least as large as the whole stream gives a full shuffle.
+
+    Parameters
+    ----------
+    stream : iterable of dict
+        The batches to shuffle: any iterable of batches, or a data source such as
+        :class:`~sklearn_stream.Streamer` (which starts a fresh stream). Their values may be
+        numpy arrays, scipy sparse matrices, lists, tuples, or pandas DataFrames or Series.
+    buffer_size : int >= 1
+        How many rows the window holds.
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, \
+            default=None
+        The shuffle's randomness: an int makes it reproducible.
+
+    Yields
+    ------
+    batch : dict
+        Batches with the keys of the input batches and their lengths, in order.
+
+    Raises
+    ------
+    TypeError
+        At the call, if ``buffer_size`` is not an int, ``random_state`` is of another
+        type, or ``stream`` is not iterable.
+    ValueError
+        At the call, if ``buffer_size < 1`` or ``random_state`` is a negative int.
+    BatchError
+        While iterating, if an item is not a dict, has no fields, or has other keys than
+        the first batch.
+    BatchLengthError
+        While iterating, if the fields of an input batch differ in length.
+
+    See Also
+    --------
+    buffer_batch : re-cut a stream into batches of a fixed size, keeping the row order.
+
+    Examples
+    --------
+    >>> from sklearn_stream import shuffle_buffer
+    >>> stream = [{"X": np.arange(i, i + 3)} for i in range(0, 12, 3)]
+    >>> batches = list(shuffle_buffer(stream, buffer_size=6, random_state=0))
+    >>> [len(batch["X"]) for batch in batches]
+    [3, 3, 3, 3]
+    >>> sorted(np.concatenate([batch["X"] for batch in batches]).tolist()) == list(range(12))
+    True
+    """
+    size = _check_buffer_size(buffer_size)
+    check_random_state_value(random_state)
+    rng = epoch_rng(random_state, 0)
+    if is_data_source(stream):
+        return _shuffled(stream.generate(), size, rng, close_input=True)
+    if not isinstance(stream, Iterable) or isinstance(stream, Mapping):
+        raise TypeError(
+            f"stream must be an iterable of batches or a data source; got a "
+            f"{type(stream).__name__}."
+        )
+    return _shuffled(stream, size, rng, close_input=False)
