@@ -528,7 +528,20 @@ def _identity(batch: dict) -> dict:
     return batch
 
 
-def _rebatch(stream: Iterable, buffer_size: int, close_input: bool) -> Iterator[dict]:
+def _opened(stream: Any, name: str) -> tuple[Iterable, bool]:
+    """``(iterable, close_input)`` for the argument ``name``: a data source's fresh stream
+    (to close when done), or the iterable of batches given."""
+    if is_data_source(stream):
+        return stream.generate(), True
+    if not isinstance(stream, Iterable) or isinstance(stream, Mapping):
+        raise TypeError(
+            f"{name} must be an iterable of batches or a data source; got a "
+            f"{type(stream).__name__}."
+        )
+    return stream, False
+
+
+def _rebatch(stream: Iterable, close_input: bool, buffer_size: int) -> Iterator[dict]:
     """The lazy part of :func:`buffer_batch`; its arguments are already checked.
 
     Per input batch, the loop looks up the length of one field and holds the batch back;
@@ -606,14 +619,7 @@ def buffer_batch(generator: Iterable[Mapping], buffer_size: int) -> Iterator[dic
     [(4, 2), (4, 2), (1, 2)]
     """
     size = _check_buffer_size(buffer_size)
-    if is_data_source(generator):
-        return _rebatch(generator.generate(), size, close_input=True)
-    if not isinstance(generator, Iterable):
-        raise TypeError(
-            f"generator must be an iterable of batches or a data source; got a "
-            f"{type(generator).__name__}."
-        )
-    return _rebatch(generator, size, close_input=False)
+    return _rebatch(*_opened(generator, "generator"), size)
 
 
 def buffer_streamer(streamer: Any, buffer_size: int, *args: Any, **kwargs: Any) -> Iterator[dict]:
@@ -658,7 +664,7 @@ def buffer_streamer(streamer: Any, buffer_size: int, *args: Any, **kwargs: Any) 
             f"streamer must be a data source with a generate() method, such as "
             f"sklearn_stream.Streamer; got a {type(streamer).__name__}."
         )
-    return _rebatch(streamer.generate(*args, **kwargs), size, close_input=True)
+    return _rebatch(streamer.generate(*args, **kwargs), True, size)
 
 
 # -- shuffling ----------------------------------------------------------------------------
@@ -784,11 +790,9 @@ def shuffle_buffer(stream: Iterable[Mapping], buffer_size: int, random_state: An
         type, or ``stream`` is not iterable.
     ValueError
         At the call, if ``buffer_size < 1`` or ``random_state`` is a negative int.
-    BatchError
-        While iterating, if an item is not a dict, has no fields, or has other keys than
-        the first batch.
-    BatchLengthError
-        While iterating, if the fields of an input batch differ in length.
+    BatchError, BatchLengthError
+        While iterating, for the batches :func:`buffer_batch` refuses (not a dict, no
+        fields, other keys than the first batch's, fields of different lengths).
 
     See Also
     --------
@@ -807,11 +811,5 @@ def shuffle_buffer(stream: Iterable[Mapping], buffer_size: int, random_state: An
     size = _check_buffer_size(buffer_size)
     check_random_state_value(random_state)
     rng = epoch_rng(random_state, 0)
-    if is_data_source(stream):
-        return _shuffled(stream.generate(), size, rng, close_input=True)
-    if not isinstance(stream, Iterable) or isinstance(stream, Mapping):
-        raise TypeError(
-            f"stream must be an iterable of batches or a data source; got a "
-            f"{type(stream).__name__}."
-        )
-    return _shuffled(stream, size, rng, close_input=False)
+    iterable, close_input = _opened(stream, "stream")
+    return _shuffled(iterable, size, rng, close_input)
