@@ -11,7 +11,7 @@ is itself a scikit-learn estimator of the same kind (:class:`StreamClassifier`,
 :func:`zmq_stream.zmq_stream` and :class:`ZMQStreamer` run a data source in worker processes.
 """
 
-from . import exceptions, util, zmq_stream
+from . import exceptions, io, util, zmq_stream
 from .buffer import batch_length, buffer_batch, buffer_streamer, shuffle_buffer
 from .core import Streamer
 from .learner import (
@@ -44,6 +44,7 @@ __all__ = [
     "buffer_batch",
     "buffer_streamer",
     "exceptions",
+    "io",
     "mux",
     "plot_history",
     "shuffle_buffer",

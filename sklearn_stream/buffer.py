@@ -533,7 +533,11 @@ def _opened(stream: Any, name: str) -> tuple[Iterable, bool]:
     (to close when done), or the iterable of batches given."""
     if is_data_source(stream):
         return stream.generate(), True
-    if not isinstance(stream, Iterable) or isinstance(stream, Mapping):
+    if (
+        not isinstance(stream, Iterable)
+        or isinstance(stream, (Mapping, str, bytes))
+        or hasattr(stream, "shape")  # an array or a DataFrame: rows, not batches
+    ):
         raise TypeError(
             f"{name} must be an iterable of batches or a data source; got a "
             f"{type(stream).__name__}."
@@ -668,12 +672,18 @@ def buffer_streamer(streamer: Any, buffer_size: int, *args: Any, **kwargs: Any) 
 
 
 # -- shuffling ----------------------------------------------------------------------------
-def take_rows(batch: Mapping, rows: np.ndarray) -> dict:
+def take_rows(batch: Mapping, rows: np.ndarray, formats: Mapping | None = None) -> dict:
     """Return the rows ``rows`` (positions, in that order) of every field of ``batch``.
 
-    Arrays and sparse matrices are indexed (a copy; sparse ones keep their format), pandas
-    DataFrames and Series are taken by position and get the index ``0, 1, ..., n - 1``,
-    lists and tuples keep their type.
+    Arrays and sparse matrices are indexed (a copy), pandas DataFrames and Series are taken
+    by position and get the index ``0, 1, ..., n - 1``, lists and tuples keep their type.
+    A sparse field is indexed as CSR and given back in ``formats[key]`` when given (in
+    CSR otherwise).
+
+    Raises
+    ------
+    BatchError
+        For a field of another kind (a str, say), which cannot be indexed by rows.
 
     Examples
     --------
@@ -686,30 +696,40 @@ def take_rows(batch: Mapping, rows: np.ndarray) -> dict:
         if isinstance(value, np.ndarray):
             taken[key] = value[rows]
         elif sp.issparse(value):
-            taken[key] = value.tocsr()[rows].asformat(value.format)
+            rows_of = value if value.format == "csr" else value.tocsr()
+            taken[key] = rows_of[rows].asformat((formats or {}).get(key, "csr"))
         elif is_pandas(value):
             taken[key] = value.iloc[rows].reset_index(drop=True)
-        else:  # a list or a tuple (batch_length accepted it)
+        elif type(value) in (list, tuple):
             taken[key] = type(value)(value[i] for i in rows.tolist())
+        else:
+            raise BatchError(
+                f"cannot shuffle the rows of field {key!r}: values of type "
+                f"{type(value).__name__} are not supported; use numpy arrays, scipy sparse "
+                "matrices, lists, tuples, or pandas DataFrames or Series."
+            )
     return taken
 
 
 class _ShuffleWindow:
-    """The rows :func:`shuffle_buffer` holds: ``pool`` (a batch of up to ``size`` rows, or
-    None), the batches come in since it was last mixed, and the lengths of the input
-    batches not yet given out, which the output batches take in turn."""
+    """The rows :func:`shuffle_buffer` holds: ``pool`` (a batch of up to ``size`` rows, its
+    sparse fields in CSR, or None), the batches come in since it was last mixed, and the
+    lengths of the input batches not yet given out, which the output batches take in turn."""
 
     def __init__(self, size: int, rng: np.random.Generator) -> None:
         self.size, self.rng = size, rng
-        self.chunk = max(1, size // 4)  # mix once this many rows came in: ~5 copies a row
+        self.chunk = max(1, size // 4)  # mix once this many rows came in
         self.pool: dict | None = None
         self.pool_rows = 0
         self.incoming: list = []
         self.incoming_rows = 0
         self.lengths: deque = deque()
+        self.formats: dict | None = None  # the sparse fields' formats, given back as such
 
     def add(self, batch: Mapping, n: int) -> Iterator[dict]:
         """Take one input batch of ``n`` rows; yield the output batches now due."""
+        if self.formats is None:
+            self.formats = {k: v.format for k, v in batch.items() if sp.issparse(v)}
         self.incoming.append(batch)
         self.incoming_rows += n
         self.lengths.append(n)
@@ -722,19 +742,28 @@ class _ShuffleWindow:
             yield from self._mix(self.pool_rows + self.incoming_rows)
 
     def _mix(self, due: int) -> Iterator[dict]:
-        """Shuffle what is held; give out the output batches that fit in ``due`` rows."""
+        """Shuffle what is held; give out the output batches that fit in ``due`` rows.
+
+        Everything is cut before the first output is given out, and what was held is let
+        go, so that a consumer holding an output batch keeps only that batch alive."""
         held = self.incoming if self.pool is None else [self.pool, *self.incoming]
-        joined = held[0] if len(held) == 1 else concat_batches(held)
         total = self.pool_rows + self.incoming_rows
+        self.pool, self.incoming, self.incoming_rows = None, [], 0
+        joined = held[0] if len(held) == 1 else concat_batches(held)
+        del held
         order = self.rng.permutation(total)
+        outputs: deque = deque()
         start = 0
         while self.lengths and start + self.lengths[0] <= due:
             n = self.lengths.popleft()
-            yield take_rows(joined, order[start : start + n])
+            outputs.append(take_rows(joined, order[start : start + n], self.formats))
             start += n
-        self.pool = take_rows(joined, order[start:]) if start < total else None
+        if start < total:
+            self.pool = take_rows(joined, order[start:])  # sparse fields stay in CSR
         self.pool_rows = total - start
-        self.incoming, self.incoming_rows = [], 0
+        del joined
+        while outputs:
+            yield outputs.popleft()
 
 
 def _shuffled(stream: Iterable, size: int, rng: np.random.Generator, close_input: bool):
@@ -760,11 +789,18 @@ def shuffle_buffer(stream: Iterable[Mapping], buffer_size: int, random_state: An
     """Shuffle the rows of a stream of batches within a window of ``buffer_size`` rows.
 
     Rows from different batches are mixed: each output batch is drawn at random from the
-    last ``buffer_size`` or so rows read, so a row moves at most about that far from its
-    place in the stream. Every row comes out exactly once, and the output batches have the
-    lengths of the input batches, in order. Memory stays bounded by about
-    ``1.25 * buffer_size`` rows plus two input batches, whatever the stream's length; a
-    ``buffer_size`` at least as large as the whole stream gives a full shuffle.
+    ``buffer_size`` or so rows held. A row waits in the window a random time, about
+    ``buffer_size`` rows on average, with no hard bound: a few rows wait several times
+    longer, as in any reservoir shuffle. Every row comes out exactly once, and the output
+    batches have the lengths of the input batches, in order; a ``buffer_size`` at least as
+    large as the whole stream gives a full shuffle.
+
+    Memory stays bounded whatever the stream's length: about three times ``buffer_size``
+    rows, plus a few input batches (the one being read, the one last given out, the
+    copies made while mixing). Each row is copied about ten times on its way through.
+    Input batches are held as they are until they are mixed, so a producer must not reuse
+    their arrays. Fields are joined as :func:`buffer_batch` joins them: a field should keep
+    one kind of value and one dtype. Output batches are plain dicts.
 
     Parameters
     ----------
@@ -774,9 +810,10 @@ def shuffle_buffer(stream: Iterable[Mapping], buffer_size: int, random_state: An
         numpy arrays, scipy sparse matrices, lists, tuples, or pandas DataFrames or Series.
     buffer_size : int >= 1
         How many rows the window holds.
-    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, \
-            default=None
-        The shuffle's randomness: an int makes it reproducible.
+    random_state : None, int, RandomState or Generator, default=None
+        The shuffle's randomness. An int gives the same shuffle at every call; to draw a
+        new one for each epoch, pass a ``numpy.random.Generator``, which each call advances
+        (as the readers of :mod:`sklearn_stream.io` do).
 
     Yields
     ------
@@ -787,12 +824,14 @@ def shuffle_buffer(stream: Iterable[Mapping], buffer_size: int, random_state: An
     ------
     TypeError
         At the call, if ``buffer_size`` is not an int, ``random_state`` is of another
-        type, or ``stream`` is not iterable.
+        type, or ``stream`` is not an iterable of batches (a str, an array or a DataFrame
+        are refused: they hold rows, not batches).
     ValueError
         At the call, if ``buffer_size < 1`` or ``random_state`` is a negative int.
     BatchError, BatchLengthError
         While iterating, for the batches :func:`buffer_batch` refuses (not a dict, no
-        fields, other keys than the first batch's, fields of different lengths).
+        fields, other keys than the first batch's, fields of different lengths), and for a
+        field whose rows cannot be taken (a str, say).
 
     See Also
     --------

@@ -427,9 +427,9 @@ class DataSource(ABC):
         TypeError, ValueError
             If ``max_batches`` is not None or an int >= 0, or a parameter is invalid.
         TypeError
-            For a :class:`Streamer` whose function still lacks required arguments (the
-            message names them and shows how to give them), or returns something other
-            than an iterable of batches.
+            For a :class:`~sklearn_stream.Streamer` whose function still lacks required
+            arguments (the message names them and shows how to give them), or returns
+            something other than an iterable of batches.
 
         Examples
         --------

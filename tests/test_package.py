@@ -65,7 +65,7 @@ LAYERS = [
     {"exceptions", "_checks", "_random"},
     {"buffer"},
     {"core"},
-    {"mux"},
+    {"mux", "io"},
     {"learner", "_zmq"},
     {"zmq_stream", "plotting"},
     {"util"},

@@ -140,6 +140,8 @@ def worker_sources(
         return [_at_epoch(source, epoch)], [None]
     base = random_state if random_state is not None else own
     random_ints = spawn_random_ints(epoch_rng(base, epoch), n_workers)
+    if hasattr(inner, "_worker_shares"):  # a file reader: each worker reads a share
+        return inner._worker_shares(random_ints)
     if isinstance(inner, Mux) and not inner.with_replacement:
         return _split_mux(inner, random_ints)
     if _takes_random_state(inner):

@@ -146,3 +146,41 @@ def test_a_stream_must_be_an_iterable_of_batches(stream):
 def test_bad_batches_are_named(batches, error, match):
     with pytest.raises(error, match=match):
         list(shuffle_buffer(batches, 4))
+
+
+@pytest.mark.parametrize("stream", ["data.csv", np.zeros((4, 2)), pd.DataFrame({"a": [1, 2]})])
+def test_rows_given_instead_of_batches_are_refused_at_the_call(stream):
+    with pytest.raises(TypeError, match="stream must be an iterable of batches"):
+        shuffle_buffer(stream, 4)
+
+
+def test_a_field_whose_rows_cannot_be_taken_is_named():
+    with pytest.raises(BatchError, match="field 'id'.*str"):
+        list(shuffle_buffer([{"X": np.arange(3), "id": "abc"}], 2))
+
+
+def test_a_generator_draws_a_new_shuffle_at_each_call():
+    rng = np.random.default_rng(0)
+    first, second = (
+        rows_of(list(shuffle_buffer(numbered([8] * 10), 40, random_state=rng))) for _ in range(2)
+    )
+    assert sorted(first) == sorted(second) == list(range(80))
+    assert not np.array_equal(first, second)
+
+
+@pytest.mark.parametrize(("rows", "size"), [(256, 2048), (1, 1024), (4096, 512)])
+def test_memory_is_bounded_by_the_window_and_a_few_batches(rows, size):
+    import tracemalloc
+
+    def stream():
+        for i in range(max(40, 40_000 // rows)):
+            yield {"X": np.full((rows, 128), i, dtype=np.float64)}  # 1 KiB rows
+
+    tracemalloc.start()
+    try:
+        for _ in shuffle_buffer(stream(), size, random_state=0):
+            pass
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < (4 * size + 8 * rows) * 1024  # three windows and a few batches, with room

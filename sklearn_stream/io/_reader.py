@@ -1,0 +1,127 @@
+"""What every file reader shares: its paths, its blocks of rows, shuffling and sharding.
+
+A reader is a data source (:class:`~sklearn_stream.core.DataSource`) that cuts its files
+into *blocks*: runs of at most ``batch_size`` consecutive rows of one file. Each epoch it
+reads its blocks in order, or, with ``shuffle=True``, in an order drawn afresh for the epoch
+with its rows passed through :func:`~sklearn_stream.shuffle_buffer`; then it re-cuts them
+into batches of ``batch_size`` rows. Every row is read exactly once per epoch.
+
+``zmq_stream`` workers each read a share of the blocks (every ``n``-th one), so that no row
+is read twice; :meth:`FileReader._worker_shares` makes those shares.
+"""
+
+import copy
+import os
+from abc import abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .._checks import check_bool, check_int
+from .._random import check_random_state_value, epoch_rng
+from ..buffer import buffer_batch, shuffle_buffer
+from ..core import DataSource
+
+__all__ = ["FileReader", "expand_paths"]
+
+# Rows a shuffling reader holds, by default, in units of batch_size.
+_SHUFFLE_BATCHES = 16
+
+
+def expand_paths(paths: Any, name: str, suffixes: tuple) -> list:
+    """The files ``paths`` names: one path, a list (or 1-D array) of paths, or a
+    directory (its files ending in one of ``suffixes``, sorted by name).
+
+    Raises
+    ------
+    TypeError
+        If ``paths`` is not a path or a list of paths.
+    FileNotFoundError
+        If a path does not exist, or a directory holds no such file.
+    """
+    if getattr(paths, "ndim", None) == 1 and hasattr(paths, "tolist"):
+        paths = paths.tolist()  # a fold's 1-D array (or Series) of paths, in a search
+    if isinstance(paths, (str, os.PathLike)):
+        given = [paths]
+    elif isinstance(paths, (list, tuple)) and all(
+        isinstance(p, (str, os.PathLike)) for p in paths
+    ):
+        given = list(paths)
+    else:
+        raise TypeError(
+            f"{name} must be a path, a list of paths or a directory; got a {type(paths).__name__}."
+        )
+    files = []
+    for path in map(Path, given):
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in suffixes and p.is_file())
+            if not found:
+                raise FileNotFoundError(
+                    f"{name}: the directory {str(path)!r} holds no {'/'.join(suffixes)} file."
+                )
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{name}: no such file or directory: {str(path)!r}.")
+    if not files:
+        raise FileNotFoundError(f"{name} names no file.")
+    return [str(path) for path in files]
+
+
+class FileReader(DataSource):
+    """Base of the file readers (see the module docstring).
+
+    A subclass gives :meth:`_blocks` (the blocks of its files, from its checked
+    parameters) and :meth:`_read` (the batch of one block), and stores ``batch_size``,
+    ``shuffle``, ``buffer_size`` and ``random_state`` among its parameters.
+    """
+
+    _share: tuple = (0, 1)  # (j, n): this copy reads every n-th block from the j-th
+
+    @abstractmethod
+    def _blocks(self, state: Any) -> list:
+        """Every block of the files, in file order: whatever :meth:`_read` needs."""
+
+    @abstractmethod
+    def _read(self, state: Any, block: Any) -> dict:
+        """The batch of the rows of ``block``."""
+
+    def _check_reading(self, params: dict) -> None:
+        """Check the parameters shared by all readers."""
+        check_int("batch_size", params["batch_size"], 1)
+        check_bool("shuffle", params["shuffle"])
+        if params["buffer_size"] is not None:
+            check_int("buffer_size", params["buffer_size"], 1)
+        check_random_state_value(params["random_state"])
+
+    def _start(self, state: Any, max_batches: int | None) -> Iterator:
+        rng = epoch_rng(self.random_state, self._epochs) if self.shuffle else None
+        self._epochs += 1
+        j, n = self._share
+        blocks = self._blocks(state)[j::n]
+        return self._stream(state, blocks, rng)
+
+    def _stream(self, state: Any, blocks: list, rng: Any) -> Iterator:
+        batch_size = int(self.batch_size)
+        if rng is not None:
+            blocks = [blocks[i] for i in rng.permutation(len(blocks))]
+        rows = (self._read(state, block) for block in blocks)
+        if rng is not None:
+            size = self.buffer_size or _SHUFFLE_BATCHES * batch_size
+            rows = shuffle_buffer(rows, int(size), random_state=rng)
+        return buffer_batch(rows, batch_size)
+
+    def _worker_shares(self, random_ints: list) -> tuple[list, list]:
+        """One copy per worker, each reading every ``n``-th block (and shuffling with its
+        own random int); never more workers than blocks."""
+        j0, n0 = self._share
+        n_blocks = len(self._blocks(self._check(self.get_params(deep=False)))[j0::n0])
+        n = max(1, min(len(random_ints), n_blocks))
+        shares = []
+        for j in range(n):
+            share = copy.copy(self)
+            share._share = (j0 + j * n0, n0 * n)
+            share.random_state = random_ints[j]
+            shares.append(share)
+        return shares, random_ints[:n]
