@@ -1,5 +1,6 @@
 """``read_npy``: rows of ``.npy`` files, read through memory maps."""
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -96,15 +97,7 @@ class NpyReader(FileReader):
         return batch
 
 
-def read_npy(
-    X: Any,
-    y: Any = None,
-    *,
-    batch_size: int = 1024,
-    shuffle: bool = False,
-    buffer_size: int | None = None,
-    random_state: Any = None,
-) -> NpyReader:
+def read_npy(X: Any, y: Any = None, **params: Any) -> NpyReader:
     """Read the rows of ``.npy`` files in batches, through memory maps.
 
     The files are mapped, not loaded: only the rows of the batch being made are read, so the
@@ -168,11 +161,7 @@ def read_npy(
     >>> sorted(np.concatenate([b["X"][:, 0] for b in shuffled.generate()]).tolist())
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
     """
-    return NpyReader(
-        X,
-        y,
-        batch_size=batch_size,
-        shuffle=shuffle,
-        buffer_size=buffer_size,
-        random_state=random_state,
-    )
+    return NpyReader(X, y, **params)
+
+
+read_npy.__signature__ = inspect.signature(NpyReader).replace(return_annotation=NpyReader)
