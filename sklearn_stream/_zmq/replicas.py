@@ -39,9 +39,16 @@ __all__ = ["worker_sources"]
 
 
 def _unwrap(source: Any) -> Any:
-    """A plain ``Streamer`` around another data source streams exactly that source."""
-    while type(source) is Streamer and is_data_source(source.streamer):
-        source = source.streamer
+    """A plain ``Streamer`` around another data source streams exactly that source; one
+    around a function that makes a file reader (``read_npy``) streams the reader it makes,
+    built here so that the workers can share its rows."""
+    while type(source) is Streamer:
+        if is_data_source(source.streamer):
+            source = source.streamer
+        elif getattr(source.streamer, "makes_reader", False):
+            source = source.streamer(*source.args, **source.kwargs)
+        else:
+            break
     return source
 
 

@@ -10,12 +10,64 @@ from ._reader import FileReader, expand_paths
 __all__ = ["NpyReader", "read_npy"]
 
 
+_NUMERIC = "biufc"  # the dtype kinds features may have
+
+
 def _open(path: str) -> np.ndarray:
-    """The array stored in ``path``, memory-mapped (read-only): nothing is read yet."""
+    """The array stored in ``path``, memory-mapped (read-only): nothing is read yet.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a ``.npy`` file of a plain array (an object array, an ``.npz``
+        archive, another kind of file), naming it.
+    """
     try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as error:  # an object array, which cannot be mapped
-        raise ValueError(f"{path!r} cannot be read as a numeric .npy file: {error}") from None
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise ValueError(
+            f"{path!r} cannot be read as a .npy file of a plain array ({error})."
+        ) from None
+    if not isinstance(array, np.ndarray):  # an .npz archive
+        close = getattr(array, "close", None)
+        if close is not None:
+            close()
+        raise ValueError(f"{path!r} is not a .npy file of one array (an .npz archive?).")
+    return array
+
+
+def _check_like_first(path: str, array: np.ndarray, first: np.ndarray, what: str) -> None:
+    """Raise unless ``array`` has the row shape and dtype of the first file's ``first``."""
+    if array.shape[1:] != first.shape[1:] or array.dtype != first.dtype:
+        raise ValueError(
+            f"{path!r} holds {what} rows of shape {array.shape[1:]} and dtype {array.dtype}, "
+            f"but the first {what} file has {first.shape[1:]} and {first.dtype}: every "
+            f"{what} file must have the same columns and dtype."
+        )
+
+
+def _checked_features(path: str, first_path: str) -> np.ndarray:
+    """The mapped features of ``path``: a 2-D numeric array like the first file's."""
+    X = _open(path)
+    if X.ndim != 2 or X.dtype.kind not in _NUMERIC:
+        raise ValueError(
+            f"{path!r} holds a {X.ndim}-D array of dtype {X.dtype}; X files must hold 2-D "
+            "numeric arrays (rows of features)."
+        )
+    _check_like_first(path, X, _open(first_path) if path != first_path else X, "X")
+    return X
+
+
+def _checked_targets(path: str, first_path: str, n_rows: int, x_path: str) -> None:
+    """Raise unless ``path`` holds one target row per row of its X file, like the first."""
+    y = _open(path)
+    if y.ndim not in (1, 2) or len(y) != n_rows:
+        raise ValueError(
+            f"{path!r} holds a {y.ndim}-D array of {len(y) if y.ndim else 'no'} rows, but its "
+            f"X file {x_path!r} has {n_rows} rows; each y file needs one row (or one value) "
+            "per X row."
+        )
+    _check_like_first(path, y, _open(first_path) if path != first_path else y, "y")
 
 
 class NpyReader(FileReader):
@@ -55,7 +107,8 @@ class NpyReader(FileReader):
 
     def _check(self, params: dict) -> tuple:
         """``(X files, y files or None, rows per file)``, after checking that every file
-        can be mapped and that each ``y`` file has one row per row of its ``X`` file."""
+        can be mapped, that the files agree, and that each ``y`` file has one row per row
+        of its ``X`` file."""
         self._check_reading(params)
         x_files = expand_paths(params["X"], "X", (".npy",))
         y_files = None if params["y"] is None else expand_paths(params["y"], "y", (".npy",))
@@ -64,37 +117,61 @@ class NpyReader(FileReader):
                 f"X names {len(x_files)} files and y {len(y_files)}; give one y file per X "
                 "file, in the same order."
             )
-        lengths = []
-        for i, path in enumerate(x_files):
-            X = _open(path)
-            if X.ndim == 0:
-                raise ValueError(f"{path!r} holds a scalar, not rows of features.")
-            if y_files is not None:
-                y = _open(y_files[i])
-                if y.ndim == 0 or len(y) != len(X):
-                    raise ValueError(
-                        f"{y_files[i]!r} has {len(y) if y.ndim else 'no'} rows, but its X file "
-                        f"{path!r} has {len(X)}; each y file needs one row per X row."
-                    )
-            lengths.append(len(X))
+        lengths = [len(_checked_features(path, x_files[0])) for path in x_files]
+        for path, n, x_path in zip(y_files or (), lengths, x_files):
+            _checked_targets(path, y_files[0], n, x_path)
         return x_files, y_files, lengths
 
     def _blocks(self, state: tuple) -> list:
+        """Blocks of ``batch_size`` consecutive rows of the whole set of files (the last
+        one shorter): each block is a list of ``(file, start, stop)`` pieces, more than one
+        where it spans files, so that every block makes one whole batch."""
         _, _, lengths = state
         size = int(self.batch_size)
-        return [
-            (i, start, min(start + size, n))
-            for i, n in enumerate(lengths)
-            for start in range(0, n, size)
-        ]
+        blocks, pieces, room = [], [], size
+        for i, n in enumerate(lengths):
+            start = 0
+            while start < n:
+                stop = min(n, start + room)
+                pieces.append((i, start, stop))
+                room -= stop - start
+                start = stop
+                if room == 0:
+                    blocks.append(pieces)
+                    pieces, room = [], size
+        if pieces:
+            blocks.append(pieces)
+        return blocks
 
-    def _read(self, state: tuple, block: tuple) -> dict:
+    def _read(self, state: tuple, block: list, opened: dict) -> dict:
         x_files, y_files, _ = state
-        i, start, stop = block
-        batch = {"X": np.array(_open(x_files[i])[start:stop])}  # a copy: the map is let go
+        batch = {"X": _joined([_rows(x_files[i], a, b, opened) for i, a, b in block])}
         if y_files is not None:
-            batch["y"] = np.array(_open(y_files[i])[start:stop])
+            batch["y"] = _joined([_rows(y_files[i], a, b, opened) for i, a, b in block])
         return batch
+
+
+def _joined(parts: list) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _rows(path: str, start: int, stop: int, opened: dict) -> np.ndarray:
+    """A copy of rows ``start:stop`` of ``path``, mapped once per epoch (in ``opened``).
+
+    Raises
+    ------
+    ValueError
+        If the file lost rows since the epoch started.
+    """
+    if path not in opened:
+        opened[path] = _open(path)
+    rows = np.array(opened[path][start:stop])  # a copy: the map may be let go
+    if len(rows) != stop - start:
+        raise ValueError(
+            f"{path!r} has only {start + len(rows)} rows now, fewer than when the epoch "
+            f"started (rows {start}:{stop} were due): a file changed while it was read."
+        )
+    return rows
 
 
 def read_npy(X: Any, y: Any = None, **params: Any) -> NpyReader:
@@ -136,9 +213,10 @@ def read_npy(X: Any, y: Any = None, **params: Any) -> NpyReader:
     FileNotFoundError
         If a path does not exist or a directory holds no ``.npy`` file.
     TypeError, ValueError
-        If a parameter is invalid, a file cannot be memory-mapped (an object array), the
-        numbers of ``X`` and ``y`` files differ, or a ``y`` file's length differs from its
-        ``X`` file's (the message names the files).
+        If a parameter is invalid; a file is not a ``.npy`` file of a plain array (an
+        object array, an archive); an ``X`` file is not a 2-D numeric array; files differ
+        in columns or dtype from the first; the numbers of ``X`` and ``y`` files differ;
+        or a ``y`` file's length differs from its ``X`` file's. The message names the file.
 
     See Also
     --------
@@ -165,3 +243,4 @@ def read_npy(X: Any, y: Any = None, **params: Any) -> NpyReader:
 
 
 read_npy.__signature__ = inspect.signature(NpyReader).replace(return_annotation=NpyReader)
+read_npy.makes_reader = True  # zmq_stream shards the reader a Streamer of it makes

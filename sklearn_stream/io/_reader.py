@@ -1,10 +1,12 @@
 """What every file reader shares: its paths, its blocks of rows, shuffling and sharding.
 
 A reader is a data source (:class:`~sklearn_stream.core.DataSource`) that cuts its files
-into *blocks*: runs of at most ``batch_size`` consecutive rows of one file. Each epoch it
-reads its blocks in order, or, with ``shuffle=True``, in an order drawn afresh for the epoch
-with its rows passed through :func:`~sklearn_stream.shuffle_buffer`; then it re-cuts them
-into batches of ``batch_size`` rows. Every row is read exactly once per epoch.
+into *blocks* of rows (for ``.npy`` files, ``batch_size`` consecutive rows of the set of
+files, so that a block is a batch). Each epoch it reads its blocks in order, or, with
+``shuffle=True``, in an order drawn afresh for the epoch with its rows passed through
+:func:`~sklearn_stream.shuffle_buffer`; then it re-cuts them into batches of
+``batch_size`` rows (blocks of that size pass through untouched). Every row is read exactly
+once per epoch.
 
 ``zmq_stream`` workers each read a share of the blocks (every ``n``-th one), so that no row
 is read twice; :meth:`FileReader._worker_shares` makes those shares.
@@ -54,7 +56,9 @@ def expand_paths(paths: Any, name: str, suffixes: tuple) -> list:
     files = []
     for path in map(Path, given):
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in suffixes and p.is_file())
+            found = sorted(
+                p for p in path.iterdir() if p.suffix.lower() in suffixes and p.is_file()
+            )
             if not found:
                 raise FileNotFoundError(
                     f"{name}: the directory {str(path)!r} holds no {'/'.join(suffixes)} file."
@@ -66,6 +70,10 @@ def expand_paths(paths: Any, name: str, suffixes: tuple) -> list:
             raise FileNotFoundError(f"{name}: no such file or directory: {str(path)!r}.")
     if not files:
         raise FileNotFoundError(f"{name} names no file.")
+    names = [str(path.resolve()) for path in files]
+    if len(set(names)) != len(names):
+        twice = sorted({p for p in names if names.count(p) > 1})
+        raise ValueError(f"{name} names {twice} more than once; its rows would be read twice.")
     return [str(path) for path in files]
 
 
@@ -84,8 +92,8 @@ class FileReader(DataSource):
         """Every block of the files, in file order: whatever :meth:`_read` needs."""
 
     @abstractmethod
-    def _read(self, state: Any, block: Any) -> dict:
-        """The batch of the rows of ``block``."""
+    def _read(self, state: Any, block: Any, opened: dict) -> dict:
+        """The batch of the rows of ``block``; ``opened`` keeps what the epoch opened."""
 
     def _check_reading(self, params: dict) -> None:
         """Check the parameters shared by all readers."""
@@ -106,7 +114,8 @@ class FileReader(DataSource):
         batch_size = int(self.batch_size)
         if rng is not None:
             blocks = [blocks[i] for i in rng.permutation(len(blocks))]
-        rows = (self._read(state, block) for block in blocks)
+        opened: dict = {}  # files opened in this epoch, let go with it
+        rows = (self._read(state, block, opened) for block in blocks)
         if rng is not None:
             size = self.buffer_size or _SHUFFLE_BATCHES * batch_size
             rows = shuffle_buffer(rows, int(size), random_state=rng)

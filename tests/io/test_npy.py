@@ -91,7 +91,9 @@ def test_workers_share_the_rows_each_read_once(tmp_path, n_workers, shuffle):
     reader = read_npy(x, y, batch_size=8, shuffle=shuffle, random_state=0)
     source = ZMQStreamer(reader, n_workers=n_workers, random_state=1)
     for _ in range(2):
-        assert sorted(row_ids(source.generate())) == list(range(112))
+        batches = list(source.generate())
+        assert sorted(row_ids(batches)) == list(range(112))
+        assert sorted(len(b["X"]) for b in batches) == [8] * 14  # blocks span files
     assert multiprocessing.active_children() == []
 
 
@@ -133,7 +135,7 @@ def test_a_search_splits_by_file(tmp_path):
         (lambda x, y, d: read_npy(str(d / "missing.npy")), FileNotFoundError, "missing.npy"),
         (lambda x, y, d: read_npy(str(d / "empty")), FileNotFoundError, "holds no .npy"),
         (lambda x, y, d: read_npy(x, y[:1]), ValueError, "one y file per X file"),
-        (lambda x, y, d: read_npy(x, y[::-1]), ValueError, "y001.npy' has 4 rows"),
+        (lambda x, y, d: read_npy(x, y[::-1]), ValueError, "y001.npy' holds a 1-D array of 4"),
         (lambda x, y, d: read_npy(str(d / "objects.npy")), ValueError, "cannot be read"),
         (lambda x, y, d: read_npy(x, batch_size=0), ValueError, "batch_size"),
         (lambda x, y, d: read_npy(x, shuffle="yes"), TypeError, "shuffle"),
@@ -188,3 +190,68 @@ def test_memory_stays_bounded_whatever_the_data_size(tmp_path, shuffle):
         tracemalloc.stop()
     # one batch in and out, plus the shuffle window (16 batches, 1.25x) and its copies
     assert peak < (24 << 20 if shuffle else 4 << 20)
+
+
+@pytest.mark.timeout(120)
+def test_workers_share_the_rows_of_a_reader_that_a_streamer_makes(tmp_path):
+    x, y = write_files(tmp_path, [25, 30, 17, 40])
+    source = ZMQStreamer(Streamer(read_npy, x, y, batch_size=8), n_workers=3, random_state=0)
+    assert sorted(row_ids(source.generate())) == list(range(112))
+    learner = StreamLearner(
+        SGDClassifier(random_state=0),
+        stream=ZMQStreamer(Streamer(read_npy, batch_size=8), n_workers=2),
+        eval_stream=Streamer(read_npy, batch_size=8),
+        random_state=0,
+    )
+    learner.fit(np.array(x), np.array(y), classes=[0, 1])
+    assert learner.n_samples_seen_ == 112  # each row once, not once per worker
+    assert multiprocessing.active_children() == []
+
+
+def save_archive(path):
+    """An .npz archive under a .npy name."""
+    with open(path, "wb") as file:
+        np.savez(file, a=np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize(
+    ("write", "match"),
+    [
+        (
+            lambda d: np.save(d / "X9.npy", np.zeros((3, 4))),
+            r"X9.npy' holds X rows of shape \(4,\)",
+        ),
+        (lambda d: np.save(d / "X9.npy", np.zeros((3, 3), np.float32)), "dtype float32"),
+        (lambda d: np.save(d / "X9.npy", np.zeros(3)), "X files must hold 2-D numeric"),
+        (lambda d: np.save(d / "X9.npy", np.array([["a"] * 3])), "2-D numeric"),
+        (lambda d: save_archive(d / "X9.npy"), "not a .npy"),
+        (lambda d: (d / "X9.npy").write_text("not an array"), "cannot be read as a .npy"),
+    ],
+    ids=["width", "dtype", "1-D", "strings", "npz", "text"],
+)
+def test_files_that_disagree_or_hold_no_features_are_named(tmp_path, write, match):
+    x, _ = write_files(tmp_path, [3, 4])
+    write(tmp_path)
+    with pytest.raises(ValueError, match=match):
+        read_npy([*x, str(tmp_path / "X9.npy")])
+
+
+def test_a_file_named_twice_is_refused(tmp_path):
+    x, _ = write_files(tmp_path, [3])
+    with pytest.raises(ValueError, match="more than once"):
+        read_npy([x[0], x[0]])
+
+
+def test_a_directory_finds_upper_case_suffixes(tmp_path):
+    np.save(tmp_path / "A.npy", np.zeros((2, 2)))
+    (tmp_path / "A.npy").rename(tmp_path / "A.NPY")
+    assert len(list(read_npy(tmp_path).generate())) == 1
+
+
+def test_a_file_that_loses_rows_during_an_epoch_is_named(tmp_path):
+    x, y = write_files(tmp_path, [20, 20])
+    stream = read_npy(x, y, batch_size=8).generate()
+    next(stream)
+    np.save(x[1], np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="X001.npy' has only 5 rows now"):
+        list(stream)
