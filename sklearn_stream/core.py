@@ -301,6 +301,10 @@ class DataSource(ABC):
         self.__dict__.update(params)
         self._epochs = 0  # how many streams were started: each epoch draws anew
 
+    def _init_locals(self, arguments: dict) -> None:
+        """:meth:`_init_params` from ``__init__``'s ``locals()``: each parameter by name."""
+        self._init_params(**{name: arguments[name] for name in self._param_names()})
+
     def get_params(self, deep: bool = True) -> dict:
         """Return the parameters.
 

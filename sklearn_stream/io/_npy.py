@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from ._reader import FileReader, expand_paths
+from ._reader import SHUFFLE_PARAMS_DOC, FileReader, expand_paths
 
 __all__ = ["NpyReader", "read_npy"]
 
@@ -96,14 +96,7 @@ class NpyReader(FileReader):
         buffer_size: int | None = None,
         random_state: Any = None,
     ) -> None:
-        self._init_params(
-            X=X,
-            y=y,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            buffer_size=buffer_size,
-            random_state=random_state,
-        )
+        self._init_locals(locals())
 
     def _check(self, params: dict) -> tuple:
         """``(X files, y files or None, rows per file)``, after checking that every file
@@ -197,11 +190,7 @@ def read_npy(X: Any, y: Any = None, **params: Any) -> NpyReader:
         Read the blocks of ``batch_size`` rows in an order drawn afresh each epoch and
         mix their rows in a window of ``buffer_size`` rows
         (:func:`~sklearn_stream.shuffle_buffer`). Each row still comes once per epoch.
-    buffer_size : int >= 1 or None, default=None
-        The shuffle window, in rows; None: ``16 * batch_size``.
-    random_state : None, int, RandomState or Generator, default=None
-        The shuffle's randomness; an int gives reproducible epochs that differ from each
-        other.
+    %(shuffle_params)s
 
     Returns
     -------
@@ -243,4 +232,5 @@ def read_npy(X: Any, y: Any = None, **params: Any) -> NpyReader:
 
 
 read_npy.__signature__ = inspect.signature(NpyReader).replace(return_annotation=NpyReader)
+read_npy.__doc__ = read_npy.__doc__.replace("%(shuffle_params)s", SHUFFLE_PARAMS_DOC)
 read_npy.makes_reader = True  # zmq_stream shards the reader a Streamer of it makes

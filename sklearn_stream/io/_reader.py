@@ -19,15 +19,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .._checks import check_bool, check_int
+from .._checks import check_bool, check_int, close_if_closable
 from .._random import check_random_state_value, epoch_rng
 from ..buffer import buffer_batch, shuffle_buffer
 from ..core import DataSource
 
-__all__ = ["FileReader", "expand_paths"]
+__all__ = ["SHUFFLE_PARAMS_DOC", "FileReader", "expand_paths"]
 
 # Rows a shuffling reader holds, by default, in units of batch_size.
 _SHUFFLE_BATCHES = 16
+
+# The docstring entries of the parameters every reader shares (for %(shuffle_params)s).
+SHUFFLE_PARAMS_DOC = """buffer_size : int >= 1 or None, default=None
+        The shuffle window, in rows; None: ``16 * batch_size``.
+    random_state : None, int, RandomState or Generator, default=None
+        The shuffle's randomness; an int gives reproducible epochs that differ from each
+        other."""
 
 
 def expand_paths(paths: Any, name: str, suffixes: tuple) -> list:
@@ -114,12 +121,22 @@ class FileReader(DataSource):
         batch_size = int(self.batch_size)
         if rng is not None:
             blocks = [blocks[i] for i in rng.permutation(len(blocks))]
-        opened: dict = {}  # files opened in this epoch, let go with it
-        rows = (self._read(state, block, opened) for block in blocks)
+        rows = self._rows(state, blocks)
         if rng is not None:
             size = self.buffer_size or _SHUFFLE_BATCHES * batch_size
             rows = shuffle_buffer(rows, int(size), random_state=rng)
         return buffer_batch(rows, batch_size)
+
+    def _rows(self, state: Any, blocks: list) -> Iterator:
+        """The batch of each block in turn; the files opened for them are closed when the
+        epoch ends, early or not."""
+        opened: dict = {}
+        try:
+            for block in blocks:
+                yield self._read(state, block, opened)
+        finally:
+            for handle in opened.values():
+                close_if_closable(handle)
 
     def _worker_shares(self, random_ints: list) -> tuple[list, list]:
         """One copy per worker, each reading every ``n``-th block (and shuffling with its

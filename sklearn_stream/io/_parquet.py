@@ -1,0 +1,233 @@
+"""``read_parquet``: rows of Parquet files, read one row group at a time (pyarrow)."""
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+from ._reader import SHUFFLE_PARAMS_DOC, FileReader, expand_paths
+
+__all__ = ["ParquetReader", "read_parquet"]
+
+_INSTALL = (
+    "reading Parquet files needs pyarrow: python -m pip install pyarrow (or, in the "
+    "repository, python -m pip install -e '.[parquet]')"
+)
+
+
+def _parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ImportError(_INSTALL) from None
+    return pq
+
+
+def _names(value: Any, name: str) -> list | None:
+    """A column name or a list of them as a list; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise TypeError(f"{name} must be a column name or a list of them; got {value!r}.")
+
+
+class ParquetReader(FileReader):
+    """A data source over Parquet files, read one row group at a time.
+
+    Made by :func:`read_parquet`, whose parameters it takes.
+    """
+
+    def __init__(
+        self,
+        paths: Any,
+        *,
+        columns: Any = None,
+        target: Any = None,
+        batch_size: int = 1024,
+        as_frame: bool = False,
+        shuffle: bool = False,
+        buffer_size: int | None = None,
+        random_state: Any = None,
+    ) -> None:
+        self._init_locals(locals())
+
+    def _check(self, params: dict) -> tuple:
+        """``(files, feature columns, target columns or None, row groups)`` after checking
+        that every file has the columns, with the first file's types."""
+        self._check_reading(params)
+        if not isinstance(params["as_frame"], (bool, np.bool_)):
+            raise TypeError(f"as_frame must be a bool; got {params['as_frame']!r}.")
+        pq = _parquet()
+        files = expand_paths(params["paths"], "paths", (".parquet", ".pq"))
+        target = _names(params["target"], "target")
+        schema = _schema(pq, files[0])
+        features = _names(params["columns"], "columns")
+        if features is None:
+            features = [name for name in schema if name not in (target or [])]
+        _check_columns(schema, features, target, files[0], params["as_frame"])
+        groups = []
+        for index, path in enumerate(files):
+            if index:
+                _check_same_types(_schema(pq, path), schema, features + (target or []), path)
+            with pq.ParquetFile(path) as handle:
+                metadata = handle.metadata
+                groups.extend(
+                    (index, group)
+                    for group in range(metadata.num_row_groups)
+                    if metadata.row_group(group).num_rows
+                )
+        return files, features, target, groups
+
+    def _blocks(self, state: tuple) -> list:
+        return state[3]
+
+    def _read(self, state: tuple, block: tuple, opened: dict) -> dict:
+        files, features, target, _ = state
+        index, group = block
+        if index not in opened:
+            opened[index] = _parquet().ParquetFile(files[index])
+        table = opened[index].read_row_group(group, columns=features + (target or []))
+        if self.as_frame:
+            frame = table.to_pandas()
+            batch = {"X": frame[features]}
+            if target is not None:
+                batch["y"] = frame[target[0]] if len(target) == 1 else frame[target]
+            return batch
+        batch = {"X": _matrix(table, features)}
+        if target is not None:
+            y = _matrix(table, target)
+            batch["y"] = y[:, 0] if len(target) == 1 else y
+        return batch
+
+
+def _schema(pq: Any, path: str) -> dict:
+    """``{column: arrow type}`` of a Parquet file, read from its footer only."""
+    try:
+        schema = pq.read_schema(path)
+    except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise ValueError(f"{path!r} cannot be read as a Parquet file: {error}") from None
+    return dict(zip(schema.names, schema.types))
+
+
+def _check_columns(schema: dict, features: list, target: Any, path: str, as_frame: bool):
+    """Raise unless the feature and target columns exist, differ and, for arrays, are
+    numeric."""
+    import pyarrow as pa
+
+    wanted = features + (target or [])
+    missing = [name for name in wanted if name not in schema]
+    if missing:
+        raise ValueError(f"{path!r} has no column {missing}; its columns are {list(schema)}.")
+    both = sorted(set(features) & set(target or []))
+    if both:
+        raise ValueError(f"{both} is both a feature column and the target; pick one.")
+    if not features:
+        raise ValueError(f"{path!r} has no feature column besides the target.")
+    if not as_frame:
+        for name in features:
+            kind = schema[name]
+            if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                    or pa.types.is_boolean(kind)):  # fmt: skip
+                raise ValueError(
+                    f"feature column {name!r} of {path!r} is of type {kind}, not numeric; "
+                    "leave it out with columns=[...], or read DataFrames with "
+                    "as_frame=True and encode it in a pipeline."
+                )
+
+
+def _check_same_types(schema: dict, first: dict, wanted: list, path: str) -> None:
+    for name in wanted:
+        if name not in schema:
+            raise ValueError(f"{path!r} has no column {name!r}, which the first file has.")
+        if schema[name] != first[name]:
+            raise ValueError(
+                f"column {name!r} of {path!r} is of type {schema[name]}, but of type "
+                f"{first[name]} in the first file; every file must have the same types."
+            )
+
+
+def _matrix(table: Any, names: list) -> np.ndarray:
+    """The columns ``names`` of an arrow table as a 2-D numpy array (one copy)."""
+    columns = [table.column(name).to_numpy() for name in names]
+    return np.column_stack(columns) if len(columns) > 1 else columns[0][:, None]
+
+
+def read_parquet(paths: Any, **params: Any) -> ParquetReader:
+    """Read the rows of Parquet files in batches, one row group at a time.
+
+    Only the row group being read is in memory, never a whole file, so the data may be much
+    larger than memory. The reader is a data source: each ``generate()`` reads every row
+    once (an epoch), and it can be cloned, pickled, tuned (``stream__batch_size``) and run
+    in ``zmq_stream`` workers, which share the row groups between them. Needs pyarrow
+    (the ``parquet`` extra).
+
+    Parameters
+    ----------
+    paths : path, list of paths or directory
+        Parquet files (a directory: its ``.parquet`` and ``.pq`` files, sorted by name).
+    columns : str, list of str or None, default=None
+        The feature columns; None: every column but the target.
+    target : str, list of str or None, default=None
+        The target column (a list: several outputs); None: batches without ``"y"``.
+    batch_size : int >= 1, default=1024
+        Rows per batch; only an epoch's last batch may have fewer (through ``zmq_stream``,
+        each worker's last).
+    as_frame : bool, default=False
+        False: ``"X"`` is a 2-D numpy array (the feature columns must be numeric) and
+        ``"y"`` a 1-D one. True: a pandas DataFrame and a Series, so that a learner sets
+        ``feature_names_in_`` and a ``ColumnTransformer`` can select columns by name.
+    shuffle : bool, default=False
+        Read the row groups in an order drawn afresh each epoch and mix their rows in a
+        window of ``buffer_size`` rows (:func:`~sklearn_stream.shuffle_buffer`). Each row
+        still comes once per epoch.
+    %(shuffle_params)s
+
+    Returns
+    -------
+    ParquetReader
+        A data source of ``{"X": ..., "y": ...}`` batches.
+
+    Raises
+    ------
+    ImportError
+        If pyarrow is not installed (the message says how to install it).
+    FileNotFoundError
+        If a path does not exist or a directory holds no Parquet file.
+    TypeError, ValueError
+        If a parameter is invalid; a file is not a Parquet file; a column is missing (the
+        message lists the file's columns); the target is also a feature; a file's column
+        types differ from the first file's; or, with ``as_frame=False``, a feature column
+        is not numeric. The message names the file and the column.
+
+    See Also
+    --------
+    sklearn_stream.io.read_npy : the same for ``.npy`` files.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pyarrow as pa, pyarrow.parquet as pq
+    >>> from sklearn_stream.io import read_parquet
+    >>> folder = tempfile.mkdtemp()
+    >>> for part in range(2):
+    ...     rows = np.arange(6 * part, 6 * part + 6)
+    ...     table = pa.table({"a": rows * 1.0, "b": -rows * 1.0, "label": rows % 2})
+    ...     pq.write_table(table, os.path.join(folder, f"part{part}.parquet"), row_group_size=4)
+    >>> reader = read_parquet(folder, target="label", batch_size=5)
+    >>> [batch["X"][:, 0].tolist() for batch in reader.generate()]
+    [[0.0, 1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0, 9.0], [10.0, 11.0]]
+    >>> batch = next(iter(reader.set_params(as_frame=True).generate()))
+    >>> list(batch["X"].columns), batch["y"].name
+    (['a', 'b'], 'label')
+    """
+    return ParquetReader(paths, **params)
+
+
+read_parquet.__signature__ = inspect.signature(ParquetReader).replace(
+    return_annotation=ParquetReader
+)
+read_parquet.__doc__ = read_parquet.__doc__.replace("%(shuffle_params)s", SHUFFLE_PARAMS_DOC)
+read_parquet.makes_reader = True  # zmq_stream shards the reader a Streamer of it makes
