@@ -15,7 +15,8 @@ in alternating rounds (the order swaps each round; ratios are taken within a rou
 - training: ``StreamLearner(SGDClassifier()).iter_fit`` of the reader against the
   hand-written read-and-``partial_fit`` loop (target: at least 0.95x);
 - memory: the peak traced by ``tracemalloc`` while the reader streams the whole set, above
-  the interpreter's baseline (target: under 300 MB).
+  the interpreter's baseline, plus the most memory Arrow holds between batches (target:
+  under 300 MB).
 
 The targets of issue 15 for CSV are not measured here yet (``read_csv`` is not built). The
 script is a report: it never fails on a missed target.
@@ -103,11 +104,15 @@ def alternating(hand, ours, rounds: int) -> tuple[float, float, float]:
 
 
 def peak_memory(paths: list) -> int:
+    """Python's peak (tracemalloc) plus the most Arrow held between batches (pyarrow's
+    allocations are invisible to tracemalloc)."""
     tracemalloc.start()
     try:
         baseline = tracemalloc.get_traced_memory()[0]
-        drain(ours_read(paths))
-        return tracemalloc.get_traced_memory()[1] - baseline
+        arrow = 0
+        for _ in ours_read(paths):
+            arrow = max(arrow, pa.total_allocated_bytes())
+        return tracemalloc.get_traced_memory()[1] - baseline + arrow
     finally:
         tracemalloc.stop()
 
@@ -140,7 +145,7 @@ def main(argv: list | None = None) -> None:
     print(verdict("read_parquet vs iter_batches loop (throughput)", read, 0.9, at_most=False))
     print(verdict("iter_fit(read_parquet) vs read-and-train loop", train, 0.95, at_most=False))
     status = "MET" if peak < 300 else "NOT MET"
-    print(f"[{status:>7}] peak traced memory while streaming: {peak:.0f} MB (target < 300 MB)")
+    print(f"[{status:>7}] peak memory while streaming: {peak:.0f} MB (target < 300 MB)")
 
 
 if __name__ == "__main__":

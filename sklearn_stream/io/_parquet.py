@@ -24,14 +24,18 @@ def _parquet() -> Any:
 
 
 def _names(value: Any, name: str) -> list | None:
-    """A column name or a list of them as a list; None stays None."""
+    """A column name or a list (tuple, array, Index) of them as a list; None stays None."""
     if value is None:
         return None
     if isinstance(value, str):
         return [value]
+    if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
+        value = value.tolist()
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        if len(set(value)) != len(value):
+            raise ValueError(f"{name} names a column more than once: {list(value)}.")
         return list(value)
-    raise TypeError(f"{name} must be a column name or a list of them; got {value!r}.")
+    raise TypeError(f"{name} must be a column name or a non-empty list of them; got {value!r}.")
 
 
 class ParquetReader(FileReader):
@@ -63,53 +67,65 @@ class ParquetReader(FileReader):
         pq = _parquet()
         files = expand_paths(params["paths"], "paths", (".parquet", ".pq"))
         target = _names(params["target"], "target")
-        schema = _schema(pq, files[0])
+        footers = [_footer(pq, path) for path in files]  # one read of each file's footer
+        schema, index_columns = footers[0][0], footers[0][2]
         features = _names(params["columns"], "columns")
-        if features is None:
-            features = [name for name in schema if name not in (target or [])]
+        if features is None:  # a stored pandas index is no feature
+            features = [n for n in schema if n not in (target or []) and n not in index_columns]
         _check_columns(schema, features, target, files[0], params["as_frame"])
+        wanted = features + (target or [])
         groups = []
-        for index, path in enumerate(files):
+        for index, (path, (other, sizes, _)) in enumerate(zip(files, footers)):
             if index:
-                _check_same_types(_schema(pq, path), schema, features + (target or []), path)
-            with pq.ParquetFile(path) as handle:
-                metadata = handle.metadata
-                groups.extend(
-                    (index, group)
-                    for group in range(metadata.num_row_groups)
-                    if metadata.row_group(group).num_rows
-                )
-        return files, features, target, groups
+                _check_same_types(other, schema, wanted, path)
+            groups.extend((index, group) for group, rows in enumerate(sizes) if rows)
+        return files, features, target, groups, _float_type(schema, features)
 
     def _blocks(self, state: tuple) -> list:
         return state[3]
 
     def _read(self, state: tuple, block: tuple, opened: dict) -> dict:
-        files, features, target, _ = state
+        files, features, target, _, float_type = state
         index, group = block
         if index not in opened:
             opened[index] = _parquet().ParquetFile(files[index])
         table = opened[index].read_row_group(group, columns=features + (target or []))
         if self.as_frame:
-            frame = table.to_pandas()
+            frame = table.to_pandas(ignore_metadata=True)  # the columns as stored
             batch = {"X": frame[features]}
             if target is not None:
                 batch["y"] = frame[target[0]] if len(target) == 1 else frame[target]
             return batch
-        batch = {"X": _matrix(table, features)}
+        batch = {"X": _matrix(table, features, float_type)}
         if target is not None:
             y = _matrix(table, target)
             batch["y"] = y[:, 0] if len(target) == 1 else y
         return batch
 
 
-def _schema(pq: Any, path: str) -> dict:
-    """``{column: arrow type}`` of a Parquet file, read from its footer only."""
+def _footer(pq: Any, path: str) -> tuple[dict, list, list]:
+    """``({column: arrow type}, rows of each row group, stored pandas index columns)`` of a
+    Parquet file, from its footer only."""
     try:
-        schema = pq.read_schema(path)
+        with pq.ParquetFile(path) as handle:
+            schema, metadata = handle.schema_arrow, handle.metadata
     except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ...
         raise ValueError(f"{path!r} cannot be read as a Parquet file: {error}") from None
-    return dict(zip(schema.names, schema.types))
+    names = schema.names
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path!r} has several columns of the same name: {names}.")
+    pandas = schema.pandas_metadata or {}
+    index_columns = [c for c in pandas.get("index_columns", []) if isinstance(c, str)]
+    sizes = [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]
+    return dict(zip(names, schema.types)), sizes, index_columns
+
+
+def _float_type(schema: dict, features: list) -> Any:
+    """The dtype of ``"X"`` arrays: float32 when every feature is float32, else float64
+    (one dtype for every batch, with missing values as NaN)."""
+    import pyarrow as pa
+
+    return np.float32 if all(schema[n] == pa.float32() for n in features) else np.float64
 
 
 def _check_columns(schema: dict, features: list, target: Any, path: str, as_frame: bool):
@@ -149,17 +165,28 @@ def _check_same_types(schema: dict, first: dict, wanted: list, path: str) -> Non
             )
 
 
-def _matrix(table: Any, names: list) -> np.ndarray:
-    """The columns ``names`` of an arrow table as a 2-D numpy array (one copy)."""
-    columns = [table.column(name).to_numpy() for name in names]
-    return np.column_stack(columns) if len(columns) > 1 else columns[0][:, None]
+def _matrix(table: Any, names: list, dtype: Any = None) -> np.ndarray:
+    """The columns ``names`` of an arrow table as a 2-D numpy array (one copy), of
+    ``dtype`` when given (missing values become NaN)."""
+    if dtype is not None:
+        import pyarrow as pa
+
+        kind = pa.float32() if dtype is np.float32 else pa.float64()
+        columns = [table.column(n).cast(kind).to_numpy(zero_copy_only=False) for n in names]
+    else:
+        columns = [table.column(name).to_numpy(zero_copy_only=False) for name in names]
+    return np.column_stack(columns) if len(columns) > 1 else columns[0][:, None].copy()
 
 
 def read_parquet(paths: Any, **params: Any) -> ParquetReader:
     """Read the rows of Parquet files in batches, one row group at a time.
 
-    Only the row group being read is in memory, never a whole file, so the data may be much
-    larger than memory. The reader is a data source: each ``generate()`` reads every row
+    Only the row group being read is in memory (about three times its size, with its
+    copies), so the data may be much larger than memory; a file written as one row group
+    (pyarrow's and pandas' default below about a million rows) is read whole. A pandas
+    index stored in the files is not a feature; column values keep the names they are
+    stored under; ``"X"`` arrays are float32 when every feature is, float64 otherwise, with
+    missing values as NaN. The reader is a data source: each ``generate()`` reads every row
     once (an epoch), and it can be cloned, pickled, tuned (``stream__batch_size``) and run
     in ``zmq_stream`` workers, which share the row groups between them. Needs pyarrow
     (the ``parquet`` extra).

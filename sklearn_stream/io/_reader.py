@@ -64,8 +64,10 @@ def expand_paths(paths: Any, name: str, suffixes: tuple) -> list:
     for path in map(Path, given):
         if path.is_dir():
             found = sorted(
-                p for p in path.iterdir() if p.suffix.lower() in suffixes and p.is_file()
-            )
+                p
+                for p in path.iterdir()
+                if p.suffix.lower() in suffixes and p.is_file() and p.name[0] not in "._"
+            )  # hidden and "_"-prefixed files (metadata, macOS's ._ files) are not data
             if not found:
                 raise FileNotFoundError(
                     f"{name}: the directory {str(path)!r} holds no {'/'.join(suffixes)} file."
@@ -122,10 +124,12 @@ class FileReader(DataSource):
         if rng is not None:
             blocks = [blocks[i] for i in rng.permutation(len(blocks))]
         rows = self._rows(state, blocks)
-        if rng is not None:
-            size = self.buffer_size or _SHUFFLE_BATCHES * batch_size
-            rows = shuffle_buffer(rows, int(size), random_state=rng)
-        return buffer_batch(rows, batch_size)
+        if rng is None:
+            return buffer_batch(rows, batch_size)
+        size = self.buffer_size or _SHUFFLE_BATCHES * batch_size
+        # Blocks are cut to batches first, so that the window holds its rows, not whole
+        # large blocks (Parquet row groups), and gives out batches of batch_size rows.
+        return shuffle_buffer(buffer_batch(rows, batch_size), int(size), random_state=rng)
 
     def _rows(self, state: Any, blocks: list) -> Iterator:
         """The batch of each block in turn; the files opened for them are closed when the

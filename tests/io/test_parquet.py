@@ -188,3 +188,50 @@ def test_memory_stays_bounded_by_row_groups(tmp_path):
         tracemalloc.stop()
     assert rows == 6 << 16
     assert peak < 16 << 20  # a row group (1 MiB) and a few copies, not a file (8 MiB)
+
+
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_a_stored_pandas_index_is_no_feature(tmp_path, as_frame):
+    frame = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [10.0, 20, 30, 40], "y": [0, 1, 0, 1]})
+    frame.iloc[[0, 2, 3]].rename_axis("row").to_parquet(tmp_path / "f.parquet")
+    (batch,) = list(read_parquet(tmp_path, target="y", as_frame=as_frame).generate())
+    assert np.asarray(batch["X"]).tolist() == [[1.0, 10.0], [3.0, 30.0], [4.0, 40.0]]
+    if as_frame:
+        assert list(batch["X"].columns) == ["a", "b"]
+
+
+def test_columns_are_read_as_stored_with_as_frame(tmp_path):
+    frame = pd.DataFrame({0: [1.0, 2.0], 1: [3.0, 4.0], 2: [0, 1]})
+    pq.write_table(pa.Table.from_pandas(frame), tmp_path / "ints.parquet")
+    (batch,) = list(read_parquet(tmp_path, target="2", as_frame=True).generate())
+    assert list(batch["X"].columns) == ["0", "1"]
+
+
+def test_features_keep_one_dtype_and_missing_values_are_nan(tmp_path):
+    table = pa.table({"i": pa.array([1, 2, None, 4], pa.int64()), "b": [True, None, False, True]})
+    pq.write_table(table, tmp_path / "n.parquet", row_group_size=2)
+    batches = list(read_parquet(tmp_path, batch_size=2).generate())
+    assert {b["X"].dtype for b in batches} == {np.dtype(np.float64)}
+    assert np.isnan(batches[0]["X"][1, 1]) and np.isnan(batches[1]["X"][0, 0])
+
+
+def test_hidden_files_are_skipped_and_columns_may_be_an_array(tmp_path):
+    paths = write_files(tmp_path, [5])
+    (tmp_path / "._part000.parquet").write_bytes(b"macOS metadata")
+    (tmp_path / "_metadata.parquet").write_bytes(b"summary")
+    (batch,) = list(read_parquet(tmp_path, columns=np.array(["f"]), target="label").generate())
+    assert batch["X"].shape == (5, 1)
+    with pytest.raises(ValueError, match="more than once"):
+        read_parquet(paths, columns=["f", "f"])
+
+
+def test_the_shuffle_window_holds_rows_not_whole_row_groups(tmp_path):
+    paths = write_files(tmp_path, [4000], row_group_size=2000)
+    reader = read_parquet(paths, batch_size=10, shuffle=True, buffer_size=100, random_state=0)
+    first = next(iter(reader.generate()))
+    ids = first["X"][:, 0]
+    assert len(ids) == 10
+    assert len(set(ids // 2000)) == 1  # from the first row group read ...
+    assert np.ptp(ids) < 200  # ... and from its first rows: the window, not the row group
+    batches = list(reader.generate())
+    assert sorted(len(b["X"]) for b in batches) == [10] * 400
