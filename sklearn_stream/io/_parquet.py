@@ -87,7 +87,10 @@ class ParquetReader(FileReader):
     def _read(self, state: tuple, block: tuple, opened: dict) -> dict:
         files, features, target, _, float_type = state
         index, group = block
-        if index not in opened:
+        if index not in opened:  # one file open at a time: a reader holds its buffers
+            for handle in opened.values():
+                handle.close()
+            opened.clear()
             opened[index] = _parquet().ParquetFile(files[index])
         table = opened[index].read_row_group(group, columns=features + (target or []))
         if self.as_frame:
