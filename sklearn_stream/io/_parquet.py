@@ -60,7 +60,7 @@ class ParquetReader(FileReader):
 
     def _check(self, params: dict) -> tuple:
         """``(files, feature columns, target columns or None, row groups)`` after checking
-        that every file has the columns, with the first file's types."""
+        that every file has the columns, with the first file's kinds of values."""
         self._check_reading(params)
         if not isinstance(params["as_frame"], (bool, np.bool_)):
             raise TypeError(f"as_frame must be a bool; got {params['as_frame']!r}.")
@@ -79,7 +79,8 @@ class ParquetReader(FileReader):
             if index:
                 _check_same_types(other, schema, wanted, path)
             groups.extend((index, group) for group, rows in enumerate(sizes) if rows)
-        return files, features, target, groups, _float_type(schema, features)
+        dtype = _float_of([footer[0] for footer in footers], features)
+        return files, features, target, groups, dtype
 
     def _blocks(self, state: tuple) -> list:
         return state[3]
@@ -157,15 +158,40 @@ def _check_columns(schema: dict, features: list, target: Any, path: str, as_fram
                 )
 
 
+def _type_family(kind: Any) -> str:
+    """What a column's values are, whatever their width: numbers (cast to one float dtype
+    for arrays), text (string or large_string), or the exact type for anything else."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+        return "number"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "text"
+    return str(kind)
+
+
 def _check_same_types(schema: dict, first: dict, wanted: list, path: str) -> None:
+    """Raise unless the file has the ``wanted`` columns with values of the first file's
+    kind (int32 and int64, or string and large_string, may differ between files)."""
     for name in wanted:
         if name not in schema:
             raise ValueError(f"{path!r} has no column {name!r}, which the first file has.")
-        if schema[name] != first[name]:
+        if _type_family(schema[name]) != _type_family(first[name]):
             raise ValueError(
                 f"column {name!r} of {path!r} is of type {schema[name]}, but of type "
-                f"{first[name]} in the first file; every file must have the same types."
+                f"{first[name]} in the first file; every file must hold the same kind of "
+                "values in a column."
             )
+
+
+def _float_of(schemas: list, features: list) -> Any:
+    """The dtype of ``"X"`` arrays over every file: float32 when every feature is float32
+    in every file, else float64 (one dtype for the whole stream, NaN for missing values)."""
+    return (
+        np.float64
+        if any(_float_type(s, features) is np.float64 for s in schemas)
+        else (np.float32)
+    )
 
 
 def _matrix(table: Any, names: list, dtype: Any = None) -> np.ndarray:
@@ -228,9 +254,9 @@ def read_parquet(paths: Any, **params: Any) -> ParquetReader:
         If a path does not exist or a directory holds no Parquet file.
     TypeError, ValueError
         If a parameter is invalid; a file is not a Parquet file; a column is missing (the
-        message lists the file's columns); the target is also a feature; a file's column
-        types differ from the first file's; or, with ``as_frame=False``, a feature column
-        is not numeric. The message names the file and the column.
+        message lists the file's columns); the target is also a feature; a column holds
+        another kind of values than in the first file; or, with ``as_frame=False``, a
+        feature column is not numeric. The message names the file and the column.
 
     See Also
     --------

@@ -235,3 +235,16 @@ def test_the_shuffle_window_holds_rows_not_whole_row_groups(tmp_path):
     assert np.ptp(ids) < 200  # ... and from its first rows: the window, not the row group
     batches = list(reader.generate())
     assert sorted(len(b["X"]) for b in batches) == [10] * 400
+
+
+def test_files_may_store_numbers_and_text_in_different_widths(tmp_path):
+    pq.write_table(
+        pa.table({"a": pa.array([1, 2], pa.int32()), "y": ["p", "q"]}), tmp_path / "1.parquet"
+    )
+    pq.write_table(
+        pa.table({"a": pa.array([0.5], pa.float32()), "y": pa.array(["r"], pa.large_string())}),
+        tmp_path / "2.parquet",
+    )
+    (batch,) = list(read_parquet(tmp_path, target="y", batch_size=3).generate())
+    assert batch["X"].dtype == np.float64 and batch["X"][:, 0].tolist() == [1.0, 2.0, 0.5]
+    assert batch["y"].tolist() == ["p", "q", "r"]
