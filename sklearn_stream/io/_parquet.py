@@ -75,26 +75,36 @@ class ParquetReader(FileReader):
         _check_columns(schema, features, target, files[0], params["as_frame"])
         wanted = features + (target or [])
         groups = []
-        for index, (path, (other, sizes, _)) in enumerate(zip(files, footers)):
+        for index, (path, (other, sizes, _, _)) in enumerate(zip(files, footers)):
             if index:
                 _check_same_types(other, schema, wanted, path)
             groups.extend((index, group) for group, rows in enumerate(sizes) if rows)
         dtype = _float_of([footer[0] for footer in footers], features)
-        return files, features, target, groups, dtype
+        metadata = [footer[3] for footer in footers]  # reopening a file skips its footer
+        numeric = [n for n in features if _type_family(schema[n]) == "number"]
+        return files, features, target, groups, dtype, metadata, numeric
 
     def _blocks(self, state: tuple) -> list:
         return state[3]
 
     def _read(self, state: tuple, block: tuple, opened: dict) -> dict:
-        files, features, target, _, float_type = state
+        files, features, target, _, float_type, metadata, numeric = state
         index, group = block
         if index not in opened:  # one file open at a time: a reader holds its buffers
             for handle in opened.values():
                 handle.close()
             opened.clear()
-            opened[index] = _parquet().ParquetFile(files[index])
-        table = opened[index].read_row_group(group, columns=features + (target or []))
+            opened[index] = _open(files[index], metadata[index])
+        try:
+            table = opened[index].read_row_group(group, columns=features + (target or []))
+        except Exception as error:  # a file that changed or broke since the epoch started
+            raise ValueError(
+                f"{files[index]!r} cannot be read as a Parquet file now: {error}"
+            ) from None
         if self.as_frame:
+            # Numeric features take the stream's float dtype, as arrays do: one dtype per
+            # column for every batch, missing values as NaN (not None in object columns).
+            table = _cast_columns(table, numeric, float_type)
             frame = table.to_pandas(ignore_metadata=True)  # the columns as stored
             batch = {"X": frame[features]}
             if target is not None:
@@ -107,9 +117,9 @@ class ParquetReader(FileReader):
         return batch
 
 
-def _footer(pq: Any, path: str) -> tuple[dict, list, list]:
-    """``({column: arrow type}, rows of each row group, stored pandas index columns)`` of a
-    Parquet file, from its footer only."""
+def _footer(pq: Any, path: str) -> tuple[dict, list, list, Any]:
+    """``({column: arrow type}, rows of each row group, stored pandas index columns, the
+    footer's metadata)`` of a Parquet file, from its footer only."""
     try:
         with pq.ParquetFile(path) as handle:
             schema, metadata = handle.schema_arrow, handle.metadata
@@ -121,7 +131,7 @@ def _footer(pq: Any, path: str) -> tuple[dict, list, list]:
     pandas = schema.pandas_metadata or {}
     index_columns = [c for c in pandas.get("index_columns", []) if isinstance(c, str)]
     sizes = [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]
-    return dict(zip(names, schema.types)), sizes, index_columns
+    return dict(zip(names, schema.types)), sizes, index_columns, metadata
 
 
 def _float_type(schema: dict, features: list) -> Any:
@@ -194,14 +204,37 @@ def _float_of(schemas: list, features: list) -> Any:
     )
 
 
+def _open(path: str, metadata: Any) -> Any:
+    """Open ``path`` with the footer already read; a file that broke since is named."""
+    try:
+        return _parquet().ParquetFile(path, metadata=metadata)
+    except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise ValueError(f"{path!r} cannot be read as a Parquet file now: {error}") from None
+
+
+def _arrow_float(dtype: Any) -> Any:
+    import pyarrow as pa
+
+    return pa.float32() if dtype is np.float32 else pa.float64()
+
+
+def _cast_columns(table: Any, names: list, dtype: Any) -> Any:
+    """``table`` with the columns ``names`` cast to ``dtype`` (large ints are rounded)."""
+    kind = _arrow_float(dtype)
+    for name in names:
+        position = table.schema.get_field_index(name)
+        table = table.set_column(position, name, table.column(name).cast(kind, safe=False))
+    return table
+
+
 def _matrix(table: Any, names: list, dtype: Any = None) -> np.ndarray:
     """The columns ``names`` of an arrow table as a 2-D numpy array (one copy), of
     ``dtype`` when given (missing values become NaN)."""
     if dtype is not None:
-        import pyarrow as pa
-
-        kind = pa.float32() if dtype is np.float32 else pa.float64()
-        columns = [table.column(n).cast(kind).to_numpy(zero_copy_only=False) for n in names]
+        kind = _arrow_float(dtype)
+        columns = [
+            table.column(n).cast(kind, safe=False).to_numpy(zero_copy_only=False) for n in names
+        ]
     else:
         columns = [table.column(name).to_numpy(zero_copy_only=False) for name in names]
     return np.column_stack(columns) if len(columns) > 1 else columns[0][:, None].copy()
@@ -213,12 +246,14 @@ def read_parquet(paths: Any, **params: Any) -> ParquetReader:
     Only the row group being read is in memory (about three times its size, with its
     copies), so the data may be much larger than memory; a file written as one row group
     (pyarrow's and pandas' default below about a million rows) is read whole. A pandas
-    index stored in the files is not a feature; column values keep the names they are
-    stored under; ``"X"`` arrays are float32 when every feature is, float64 otherwise, with
-    missing values as NaN. The reader is a data source: each ``generate()`` reads every row
-    once (an epoch), and it can be cloned, pickled, tuned (``stream__batch_size``) and run
-    in ``zmq_stream`` workers, which share the row groups between them. Needs pyarrow
-    (the ``parquet`` extra).
+    index stored in the files is not a feature; columns keep the names they are stored
+    under; numeric features are float32 when every feature is float32 in every file,
+    float64 otherwise, with missing values as NaN, in arrays and DataFrames alike.
+
+    The reader is a data source: each ``generate()`` reads every row once (an epoch), and
+    it can be cloned, pickled, tuned (``stream__batch_size``) and run in ``zmq_stream``
+    workers, which share the row groups between them. Needs pyarrow (the ``parquet``
+    extra).
 
     Parameters
     ----------

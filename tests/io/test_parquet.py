@@ -248,3 +248,28 @@ def test_files_may_store_numbers_and_text_in_different_widths(tmp_path):
     (batch,) = list(read_parquet(tmp_path, target="y", batch_size=3).generate())
     assert batch["X"].dtype == np.float64 and batch["X"][:, 0].tolist() == [1.0, 2.0, 0.5]
     assert batch["y"].tolist() == ["p", "q", "r"]
+
+
+def test_large_integers_are_read_rounded_not_refused(tmp_path):
+    big = 12345678901234567
+    pq.write_table(pa.table({"h": pa.array([big, 3], pa.int64()), "y": [0, 1]}), tmp_path / "h.pq")
+    (batch,) = list(read_parquet(tmp_path, target="y").generate())
+    assert batch["X"][:, 0].tolist() == [float(big), 3.0]
+
+
+def test_frames_give_numeric_features_one_float_dtype(tmp_path):
+    table = pa.table({"b": [True, None], "n": pa.array([1, None], pa.int64()), "y": [0, 1]})
+    pq.write_table(table, tmp_path / "1.parquet")
+    pq.write_table(pa.table({"b": [0.5], "n": [2.0], "y": [1]}), tmp_path / "2.parquet")
+    batches = list(read_parquet(tmp_path, target="y", as_frame=True, batch_size=2).generate())
+    assert {str(dtype) for b in batches for dtype in b["X"].dtypes} == {"float64"}
+    assert np.isnan(batches[0]["X"]["b"].iloc[1]) and np.isnan(batches[0]["X"]["n"].iloc[1])
+
+
+def test_a_file_broken_during_an_epoch_is_named(tmp_path):
+    paths = write_files(tmp_path, [10, 10], row_group_size=5)
+    stream = read_parquet(paths, batch_size=5).generate()
+    next(stream)
+    (tmp_path / "part001.parquet").write_bytes(b"broken")
+    with pytest.raises(ValueError, match="part001.parquet' cannot be read"):
+        list(stream)
