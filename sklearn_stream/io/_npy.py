@@ -46,20 +46,21 @@ def _check_like_first(path: str, array: np.ndarray, first: np.ndarray, what: str
         )
 
 
-def _checked_features(path: str, first_path: str) -> np.ndarray:
-    """The mapped features of ``path``: a 2-D numeric array like the first file's."""
+def _checked_features(path: str, first: np.ndarray | None) -> np.ndarray:
+    """The mapped features of ``path``: a 2-D numeric array like ``first`` (the first X
+    file's, or None for the first file itself)."""
     X = _open(path)
     if X.ndim != 2 or X.dtype.kind not in _NUMERIC:
         raise ValueError(
             f"{path!r} holds a {X.ndim}-D array of dtype {X.dtype}; X files must hold 2-D "
             "numeric arrays (rows of features)."
         )
-    _check_like_first(path, X, _open(first_path) if path != first_path else X, "X")
+    _check_like_first(path, X, X if first is None else first, "X")
     return X
 
 
-def _checked_targets(path: str, first_path: str, n_rows: int, x_path: str) -> None:
-    """Raise unless ``path`` holds one target row per row of its X file, like the first."""
+def _checked_targets(path: str, first: np.ndarray | None, n_rows: int, x_path: str):
+    """The mapped targets of ``path``: one row per row of its X file, like ``first``."""
     y = _open(path)
     if y.ndim not in (1, 2) or len(y) != n_rows:
         raise ValueError(
@@ -67,7 +68,8 @@ def _checked_targets(path: str, first_path: str, n_rows: int, x_path: str) -> No
             f"X file {x_path!r} has {n_rows} rows; each y file needs one row (or one value) "
             "per X row."
         )
-    _check_like_first(path, y, _open(first_path) if path != first_path else y, "y")
+    _check_like_first(path, y, y if first is None else first, "y")
+    return y
 
 
 class NpyReader(FileReader):
@@ -110,9 +112,12 @@ class NpyReader(FileReader):
                 f"X names {len(x_files)} files and y {len(y_files)}; give one y file per X "
                 "file, in the same order."
             )
-        lengths = [len(_checked_features(path, x_files[0])) for path in x_files]
+        first = _checked_features(x_files[0], None)  # mapped once, compared with each file
+        lengths = [len(first)] + [len(_checked_features(p, first)) for p in x_files[1:]]
+        first_y = None
         for path, n, x_path in zip(y_files or (), lengths, x_files):
-            _checked_targets(path, y_files[0], n, x_path)
+            y = _checked_targets(path, first_y, n, x_path)
+            first_y = y if first_y is None else first_y
         return x_files, y_files, lengths
 
     def _blocks(self, state: tuple) -> list:

@@ -101,16 +101,16 @@ class ParquetReader(FileReader):
             raise ValueError(
                 f"{files[index]!r} cannot be read as a Parquet file now: {error}"
             ) from None
+        # Numeric features take the stream's float dtype, in arrays and frames alike: one
+        # dtype for every batch, missing values as NaN (not None in object columns).
+        table = _cast_columns(table, numeric, float_type)
         if self.as_frame:
-            # Numeric features take the stream's float dtype, as arrays do: one dtype per
-            # column for every batch, missing values as NaN (not None in object columns).
-            table = _cast_columns(table, numeric, float_type)
             frame = table.to_pandas(ignore_metadata=True)  # the columns as stored
             batch = {"X": frame[features]}
             if target is not None:
                 batch["y"] = frame[target[0]] if len(target) == 1 else frame[target]
             return batch
-        batch = {"X": _matrix(table, features, float_type)}
+        batch = {"X": _matrix(table, features)}
         if target is not None:
             y = _matrix(table, target)
             batch["y"] = y[:, 0] if len(target) == 1 else y
@@ -132,14 +132,6 @@ def _footer(pq: Any, path: str) -> tuple[dict, list, list, Any]:
     index_columns = [c for c in pandas.get("index_columns", []) if isinstance(c, str)]
     sizes = [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]
     return dict(zip(names, schema.types)), sizes, index_columns, metadata
-
-
-def _float_type(schema: dict, features: list) -> Any:
-    """The dtype of ``"X"`` arrays: float32 when every feature is float32, else float64
-    (one dtype for every batch, with missing values as NaN)."""
-    import pyarrow as pa
-
-    return np.float32 if all(schema[n] == pa.float32() for n in features) else np.float64
 
 
 def _check_columns(schema: dict, features: list, target: Any, path: str, as_frame: bool):
@@ -195,13 +187,13 @@ def _check_same_types(schema: dict, first: dict, wanted: list, path: str) -> Non
 
 
 def _float_of(schemas: list, features: list) -> Any:
-    """The dtype of ``"X"`` arrays over every file: float32 when every feature is float32
-    in every file, else float64 (one dtype for the whole stream, NaN for missing values)."""
-    return (
-        np.float64
-        if any(_float_type(s, features) is np.float64 for s in schemas)
-        else (np.float32)
-    )
+    """The dtype of numeric features over every file: float32 when every feature is
+    float32 in every file, else float64 (one dtype for the whole stream, NaN for missing
+    values)."""
+    import pyarrow as pa
+
+    single = all(schema[n] == pa.float32() for schema in schemas for n in features)
+    return np.float32 if single else np.float64
 
 
 def _open(path: str, metadata: Any) -> Any:
@@ -227,16 +219,9 @@ def _cast_columns(table: Any, names: list, dtype: Any) -> Any:
     return table
 
 
-def _matrix(table: Any, names: list, dtype: Any = None) -> np.ndarray:
-    """The columns ``names`` of an arrow table as a 2-D numpy array (one copy), of
-    ``dtype`` when given (missing values become NaN)."""
-    if dtype is not None:
-        kind = _arrow_float(dtype)
-        columns = [
-            table.column(n).cast(kind, safe=False).to_numpy(zero_copy_only=False) for n in names
-        ]
-    else:
-        columns = [table.column(name).to_numpy(zero_copy_only=False) for name in names]
+def _matrix(table: Any, names: list) -> np.ndarray:
+    """The columns ``names`` of an arrow table as a 2-D numpy array (one copy)."""
+    columns = [table.column(name).to_numpy(zero_copy_only=False) for name in names]
     return np.column_stack(columns) if len(columns) > 1 else columns[0][:, None].copy()
 
 

@@ -123,13 +123,13 @@ class FileReader(DataSource):
         batch_size = int(self.batch_size)
         if rng is not None:
             blocks = [blocks[i] for i in rng.permutation(len(blocks))]
-        rows = self._rows(state, blocks)
+        batches = buffer_batch(self._rows(state, blocks), batch_size)
         if rng is None:
-            return buffer_batch(rows, batch_size)
+            return batches
         size = self.buffer_size or _SHUFFLE_BATCHES * batch_size
-        # Blocks are cut to batches first, so that the window holds its rows, not whole
+        # Blocks are cut to batches before the window, so that it holds rows, not whole
         # large blocks (Parquet row groups), and gives out batches of batch_size rows.
-        return shuffle_buffer(buffer_batch(rows, batch_size), int(size), random_state=rng)
+        return shuffle_buffer(batches, int(size), random_state=rng)
 
     def _rows(self, state: Any, blocks: list) -> Iterator:
         """The batch of each block in turn; the files opened for them are closed when the

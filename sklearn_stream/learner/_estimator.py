@@ -33,6 +33,7 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _estimator_has, _num_samples, check_is_fitted
 
+from .._checks import check_int
 from ..exceptions import EmptyStreamError, ShortStreamError
 from ._array_source import ArraySource, split_sample_params
 from ._fit_data import (
@@ -920,11 +921,8 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         for name in ("stream", "eval_stream"):
             check_stream_parameter(getattr(self, name), name, owner)
         super()._validate_params()
-        if isinstance(self.preprocessing_batches, bool):
-            raise TypeError(
-                f"The 'preprocessing_batches' parameter of {owner} must be None or an int >= "
-                f"1; got {self.preprocessing_batches!r} of type bool."
-            )
+        # scikit-learn's Interval takes a bool for an int: the package's own check does not
+        check_int("preprocessing_batches", self.preprocessing_batches, 1, allow_none=True)
         if self.preprocessing_batches is not None and not isinstance(self.estimator, Pipeline):
             raise ValueError(
                 f"The 'preprocessing_batches' parameter of {owner} is for a Pipeline "
