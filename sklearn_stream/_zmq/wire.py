@@ -253,12 +253,12 @@ class BatchEncoder:
         batches. A list, compared with the last one found before any hashing."""
         if type(batch) is not dict:
             return None
-        signature = [
-            (key, value.dtype, value.shape, value.strides)
-            for key, value in batch.items()
-            if type(value) is _ndarray
-        ]
-        return signature if len(signature) == len(batch) else None
+        signature = []
+        for key, value in batch.items():  # a loop: cheaper than a comprehension per batch
+            if type(value) is not _ndarray:
+                return None
+            signature.append((key, value.dtype, value.shape, value.strides))
+        return signature
 
     def _cached_layout(self, signature: list | None) -> tuple | None:
         if signature is None:

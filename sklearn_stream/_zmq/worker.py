@@ -36,7 +36,7 @@ GROUP_BYTES = 1 << 16  # the largest group message (the consumer accepts it what
 # max_batch_bytes is: it takes frames of max_batch_bytes + wire.HEADER_ROOM bytes)
 _GROUP_ROOM = GROUP_BYTES - wire.GROUP_START  # what a group's batches may hold
 GROUP_GAP = 1e-4  # a source slower than this per batch gets its batches sent one by one
-GROUP_WAIT = 1e-3  # longest time a held batch waits for others while the source is busy
+GROUP_WAIT = 5e-3  # longest time a held batch waits for others while the source is busy
 GROUP_LATE = 0.05  # a group that waited this long: the source keeps the GIL, stop grouping
 _TERMINATE_WAIT = 0.2  # after SIGTERM, how long to wait before SIGKILL
 _INSTALL_HINT = (
