@@ -159,28 +159,38 @@ class Link:
         self.byte_credits -= size
 
     def send_small(self, held: list) -> None:
-        """Send small batches, each ``(message, size)`` of its packed message: one alone,
-        several as group messages, as many at a time as the credits allow, waiting for
-        credits as needed."""
+        """Send small batches, each the bytes of its packed message: one alone, several as
+        group messages, as many at a time as the credits allow, waiting for credits as
+        needed."""
         while held:
-            self._acquire(held[0][1])
-            held = held[self.send_ready(held) :]
+            self._acquire(len(held[0]))
+            held = held[self.send_ready(held, sum(map(len, held))) :]
 
-    def send_ready(self, held: list) -> int:
-        """Send, without waiting, as many of the small batches ``held`` as the credits in
-        hand allow; return how many went."""
-        if not held or not self._may_send(held[0][1]):
+    def send_ready(self, held: list, held_bytes: int) -> int:
+        """Send, without waiting, as many of the small batches ``held`` (``held_bytes``
+        bytes in all) as the credits in hand allow; return how many went."""
+        if not held or not self._may_send(len(held[0])):
             return 0
-        take, budget = 1, self.byte_credits - held[0][1]
-        while take < min(len(held), self.credits) and held[take][1] <= budget:
-            budget -= held[take][1]
-            take += 1
-        if take == 1:
-            self.sock.send(held[0][0])
+        if len(held) <= self.credits and held_bytes <= self.byte_credits:
+            take = len(held)  # the common case: a group made within the credits
         else:
-            self.sock.send(b"".join([self.group_head, *(message for message, _ in held[:take])]))
+            take = self._affordable(held)
+            held_bytes = sum(map(len, held[:take]))
+        if take == 1:
+            self.sock.send(held[0])
+        else:
+            self.sock.send(b"".join([self.group_head, *held[:take]]))
         self.credits -= take
-        self.byte_credits = budget
+        self.byte_credits -= held_bytes
+        return take
+
+    def _affordable(self, held: list) -> int:
+        """How many of the first ``held`` batches the credits in hand pay for (at least
+        the first, which :meth:`_may_send` allowed)."""
+        take, budget = 1, self.byte_credits - len(held[0])
+        while take < min(len(held), self.credits) and len(held[take]) <= budget:
+            budget -= len(held[take])
+            take += 1
         return take
 
     def check_size(self, data: int, header: int) -> None:
@@ -248,7 +258,7 @@ class _Holder:
     def __init__(self, link: Link) -> None:
         self.link = link
         self.lock = threading.Lock()
-        self.held: list = []  # (packed message, size) of each held batch
+        self.held: list = []  # the packed message of each held batch
         self.held_bytes = 0
         self.since = 0.0  # when the oldest held batch was made
         self.most = self.most_bytes = 0  # the bounds of the group being held
@@ -279,7 +289,7 @@ class _Holder:
             if multipart:
                 self.link.send(parts, size)
             else:
-                self.link.send_small([(b"".join(parts), size)])
+                self.link.send_small([b"".join(parts)])
         self.last = time.monotonic()  # the source's time for the next batch starts now
 
     def _hold(self, parts: list, size: int) -> None:
@@ -287,7 +297,7 @@ class _Holder:
             self._flush()  # what is held goes first, as a group that fits
         if not self.held:
             self._start_group()
-        self.held.append((b"".join(parts), size))  # a copy: the source may reuse its arrays
+        self.held.append(b"".join(parts))  # a copy: the source may reuse its arrays
         self.held_bytes += size
         if len(self.held) >= self.most or self.held_bytes >= self.most_bytes:
             self._flush()
@@ -350,9 +360,9 @@ class _Holder:
                 delay = self.since + GROUP_WAIT - time.monotonic()
                 if delay <= 0:
                     self._note_lateness()
-                    sent = self.link.send_ready(self.held)
+                    sent = self.link.send_ready(self.held, self.held_bytes)
                     self.held = self.held[sent:]
-                    self.held_bytes = sum(size for _, size in self.held)
+                    self.held_bytes = sum(map(len, self.held))
                     if self.held:  # no credits for them: the worker's loop sends them
                         self.idle = True
                         return
