@@ -5,12 +5,9 @@ from typing import Any
 
 import numpy as np
 
-from ._reader import SHUFFLE_PARAMS_DOC, FileReader, expand_paths
+from ._reader import NUMERIC_KINDS, SHUFFLE_PARAMS_DOC, FileReader, expand_paths
 
 __all__ = ["NpyReader", "read_npy"]
-
-
-_NUMERIC = "biufc"  # the dtype kinds features may have
 
 
 def _open(path: str) -> np.ndarray:
@@ -50,7 +47,7 @@ def _checked_features(path: str, first: np.ndarray | None) -> np.ndarray:
     """The mapped features of ``path``: a 2-D numeric array like ``first`` (the first X
     file's, or None for the first file itself)."""
     X = _open(path)
-    if X.ndim != 2 or X.dtype.kind not in _NUMERIC:
+    if X.ndim != 2 or X.dtype.kind not in NUMERIC_KINDS:
         raise ValueError(
             f"{path!r} holds a {X.ndim}-D array of dtype {X.dtype}; X files must hold 2-D "
             "numeric arrays (rows of features)."

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from ._reader import SHUFFLE_PARAMS_DOC, FileReader, expand_paths
+from ._reader import SHUFFLE_PARAMS_DOC, FileReader, column_names, expand_paths
 
 __all__ = ["ParquetReader", "read_parquet"]
 
@@ -21,21 +21,6 @@ def _parquet() -> Any:
     except ImportError:
         raise ImportError(_INSTALL) from None
     return pq
-
-
-def _names(value: Any, name: str) -> list | None:
-    """A column name or a list (tuple, array, Index) of them as a list; None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [value]
-    if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
-        if len(set(value)) != len(value):
-            raise ValueError(f"{name} names a column more than once: {list(value)}.")
-        return list(value)
-    raise TypeError(f"{name} must be a column name or a non-empty list of them; got {value!r}.")
 
 
 class ParquetReader(FileReader):
@@ -66,10 +51,10 @@ class ParquetReader(FileReader):
             raise TypeError(f"as_frame must be a bool; got {params['as_frame']!r}.")
         pq = _parquet()
         files = expand_paths(params["paths"], "paths", (".parquet", ".pq"))
-        target = _names(params["target"], "target")
+        target = column_names(params["target"], "target")
         footers = [_footer(pq, path) for path in files]  # one read of each file's footer
         schema, index_columns = footers[0][0], footers[0][2]
-        features = _names(params["columns"], "columns")
+        features = column_names(params["columns"], "columns")
         if features is None:  # a stored pandas index is no feature
             features = [n for n in schema if n not in (target or []) and n not in index_columns]
         _check_columns(schema, features, target, files[0], params["as_frame"])

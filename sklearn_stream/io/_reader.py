@@ -24,7 +24,9 @@ from .._random import check_random_state_value, epoch_rng
 from ..buffer import buffer_batch, shuffle_buffer
 from ..core import DataSource
 
-__all__ = ["SHUFFLE_PARAMS_DOC", "FileReader", "expand_paths"]
+__all__ = ["NUMERIC_KINDS", "SHUFFLE_PARAMS_DOC", "FileReader", "column_names", "expand_paths"]
+
+NUMERIC_KINDS = "biufc"  # the numpy dtype kinds features may have
 
 # Rows a shuffling reader holds, by default, in units of batch_size.
 _SHUFFLE_BATCHES = 16
@@ -35,6 +37,21 @@ SHUFFLE_PARAMS_DOC = """buffer_size : int >= 1 or None, default=None
     random_state : None, int, RandomState or Generator, default=None
         The shuffle's randomness; an int gives reproducible epochs that differ from each
         other."""
+
+
+def column_names(value: Any, name: str) -> list | None:
+    """A column name or a list (tuple, array, Index) of them as a list; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        if len(set(value)) != len(value):
+            raise ValueError(f"{name} names a column more than once: {list(value)}.")
+        return list(value)
+    raise TypeError(f"{name} must be a column name or a non-empty list of them; got {value!r}.")
 
 
 def expand_paths(paths: Any, name: str, suffixes: tuple) -> list:
@@ -132,15 +149,20 @@ class FileReader(DataSource):
         return shuffle_buffer(batches, int(size), random_state=rng)
 
     def _rows(self, state: Any, blocks: list) -> Iterator:
-        """The batch of each block in turn; the files opened for them are closed when the
-        epoch ends, early or not."""
+        """The batches of the blocks in turn; the files opened for them are closed when
+        the epoch ends, early or not."""
         opened: dict = {}
         try:
-            for block in blocks:
-                yield self._read(state, block, opened)
+            yield from self._batches(state, blocks, opened)
         finally:
             for handle in opened.values():
                 close_if_closable(handle)
+
+    def _batches(self, state: Any, blocks: list, opened: dict) -> Iterator:
+        """The batch of each block (a reader whose blocks give several batches, such as a
+        CSV file's chunks, gives them here instead)."""
+        for block in blocks:
+            yield self._read(state, block, opened)
 
     def _worker_shares(self, random_ints: list) -> tuple[list, list]:
         """One copy per worker, each reading every ``n``-th block (and shuffling with its
