@@ -400,7 +400,7 @@ def read_csv(paths: Any, **params: Any) -> CsvReader:
         comes once per epoch.
     %(shuffle_params)s
     options : dict or None, default=None
-        How the files are written, as options of :func:`pandas.read_csv`: ``sep`` (or
+        How the files are written, as options of ``pandas.read_csv``: ``sep`` (or
         ``delimiter``), ``quotechar``, ``quoting``, ``doublequote``, ``escapechar``,
         ``comment``, ``decimal``, ``thousands``, ``lineterminator``, ``skipinitialspace``,
         ``skip_blank_lines``, ``skiprows``, ``na_values``, ``keep_default_na``,

@@ -18,6 +18,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn_stream import Streamer, StreamLearner
 from sklearn_stream.io import DaskReader, from_dask
 from sklearn_stream.zmq_stream import ZMQStreamer
+from tests.io.epochs import check_epochs, row_ids
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -38,10 +39,6 @@ def numbered_frame(n_rows, npartitions):
     frame = pd.DataFrame({"id": ids, "neg": -ids, "label": ids.astype(int) % 2})
     df = dd.from_pandas(frame, npartitions=npartitions)
     return df[["id", "neg"]], df["label"]
-
-
-def row_ids(batches):
-    return np.concatenate([np.asarray(b["X"])[:, 0] for b in batches]).astype(int).tolist()
 
 
 def assert_rows_keep_their_targets(batches):
@@ -75,13 +72,7 @@ def make_collection(kind, row_chunks):
 def test_every_row_once_per_epoch(kind, row_chunks, batch_size, shuffle):
     X, y, ids = make_collection(kind, row_chunks)
     reader = from_dask(X, y, batch_size=batch_size, shuffle=shuffle, random_state=0)
-    for _ in range(2):
-        batches = list(reader.generate())
-        assert all(len(b["X"]) == batch_size for b in batches[:-1])
-        got = row_ids(batches)
-        assert sorted(got) == ids
-        if not shuffle:
-            assert got == ids
+    for batches in check_epochs(reader, ids, batch_size, not shuffle):
         assert_rows_keep_their_targets(batches)
 
 

@@ -18,6 +18,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
 from sklearn_stream import Streamer, StreamLearner
 from sklearn_stream.io import Hdf5Reader, _arrays, read_hdf5
 from sklearn_stream.zmq_stream import ZMQStreamer
+from tests.io.epochs import check_epochs, row_ids
 
 h5py = pytest.importorskip("h5py")
 
@@ -39,10 +40,6 @@ def write_files(folder, lengths, chunk_rows=7, width=3):
     return paths
 
 
-def row_ids(batches):
-    return np.concatenate([batch["X"][:, 0] for batch in batches]).astype(int).tolist()
-
-
 def open_files():
     """How many HDF5 files this process has open."""
     return h5py.h5f.get_obj_count(h5py.h5f.OBJ_ALL, h5py.h5f.OBJ_FILE)
@@ -60,16 +57,7 @@ def test_every_row_once_per_epoch(tmp_path_factory, lengths, chunk_rows, batch_s
     reader = read_hdf5(
         paths, "data/X", "data/y", batch_size=batch_size, shuffle=shuffle, random_state=0
     )
-    for _ in range(2):  # two epochs
-        batches = list(reader.generate())
-        assert all(len(b["X"]) == batch_size for b in batches[:-1])
-        assert 0 < len(batches[-1]["X"]) <= batch_size
-        ids = row_ids(batches)
-        assert sorted(ids) == list(range(sum(lengths)))
-        if not shuffle:
-            assert ids == list(range(sum(lengths)))
-        for batch in batches:  # targets stay with their rows
-            assert np.array_equal(batch["y"], batch["X"][:, 0].astype(int) % 2)
+    check_epochs(reader, range(sum(lengths)), batch_size, not shuffle)
     assert open_files() == 0
 
 

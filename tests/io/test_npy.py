@@ -16,6 +16,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn_stream import Streamer, StreamLearner
 from sklearn_stream.io import NpyReader, read_npy
 from sklearn_stream.zmq_stream import ZMQStreamer
+from tests.io.epochs import check_epochs, row_ids
 
 
 def write_files(folder, lengths, width=3):
@@ -31,10 +32,6 @@ def write_files(folder, lengths, width=3):
     return x_paths, y_paths
 
 
-def row_ids(batches):
-    return np.concatenate([batch["X"][:, 0] for batch in batches]).astype(int).tolist()
-
-
 @settings(max_examples=25, deadline=None)
 @given(
     lengths=st.lists(st.integers(1, 30), min_size=1, max_size=6),
@@ -46,16 +43,7 @@ def test_every_row_once_per_epoch_in_batches_of_batch_size(
 ):
     x, y = write_files(tmp_path_factory.mktemp("npy"), lengths)
     reader = read_npy(x, y, batch_size=batch_size, shuffle=shuffle, random_state=0)
-    for _ in range(2):  # two epochs
-        batches = list(reader.generate())
-        assert all(len(b["X"]) == batch_size for b in batches[:-1])
-        assert 0 < len(batches[-1]["X"]) <= batch_size
-        ids = row_ids(batches)
-        assert sorted(ids) == list(range(sum(lengths)))
-        if not shuffle:
-            assert ids == list(range(sum(lengths)))
-        for batch in batches:  # targets stay with their rows
-            assert np.array_equal(batch["y"], batch["X"][:, 0].astype(int) % 2)
+    check_epochs(reader, range(sum(lengths)), batch_size, not shuffle)
 
 
 def test_a_directory_is_read_in_name_order(tmp_path):

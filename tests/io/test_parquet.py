@@ -17,6 +17,7 @@ from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn_stream import Streamer, StreamLearner
 from sklearn_stream.io import ParquetReader, read_parquet
 from sklearn_stream.zmq_stream import ZMQStreamer
+from tests.io.epochs import check_epochs, row_ids
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -35,10 +36,6 @@ def write_files(folder, lengths, row_group_size=7):
     return paths
 
 
-def row_ids(batches):
-    return np.concatenate([np.asarray(b["X"])[:, 0] for b in batches]).astype(int).tolist()
-
-
 @settings(max_examples=20, deadline=None)
 @given(
     lengths=st.lists(st.integers(1, 40), min_size=1, max_size=5),
@@ -51,16 +48,9 @@ def test_every_row_once_per_epoch(tmp_path_factory, lengths, row_group_size, bat
     reader = read_parquet(
         paths, target="label", batch_size=batch_size, shuffle=shuffle, random_state=0
     )
-    for _ in range(2):
-        batches = list(reader.generate())
-        assert all(len(b["X"]) == batch_size for b in batches[:-1])
-        ids = row_ids(batches)
-        assert sorted(ids) == list(range(sum(lengths)))
-        if not shuffle:
-            assert ids == list(range(sum(lengths)))
+    for batches in check_epochs(reader, range(sum(lengths)), batch_size, not shuffle):
         for batch in batches:
             assert np.array_equal(batch["X"][:, 1], -batch["X"][:, 0])
-            assert np.array_equal(batch["y"], batch["X"][:, 0].astype(int) % 2)
 
 
 def test_columns_target_and_data_frames(tmp_path):

@@ -19,6 +19,7 @@ from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn_stream import Streamer, StreamLearner
 from sklearn_stream.io import ZarrReader, read_zarr
 from sklearn_stream.zmq_stream import ZMQStreamer
+from tests.io.epochs import check_epochs, row_ids
 
 zarr = pytest.importorskip("zarr")
 
@@ -53,10 +54,6 @@ def write_zip(path, start, n, chunk_rows=7):
     return str(path)
 
 
-def row_ids(batches):
-    return np.concatenate([batch["X"][:, 0] for batch in batches]).astype(int).tolist()
-
-
 @settings(max_examples=20, deadline=None)
 @given(
     lengths=st.lists(st.integers(1, 40), min_size=1, max_size=4),
@@ -69,15 +66,7 @@ def test_every_row_once_per_epoch(tmp_path_factory, lengths, chunk_rows, batch_s
     reader = read_zarr(
         stores, "data/X", "data/y", batch_size=batch_size, shuffle=shuffle, random_state=0
     )
-    for _ in range(2):  # two epochs
-        batches = list(reader.generate())
-        assert all(len(b["X"]) == batch_size for b in batches[:-1])
-        ids = row_ids(batches)
-        assert sorted(ids) == list(range(sum(lengths)))
-        if not shuffle:
-            assert ids == list(range(sum(lengths)))
-        for batch in batches:
-            assert np.array_equal(batch["y"], batch["X"][:, 0].astype(int) % 2)
+    check_epochs(reader, range(sum(lengths)), batch_size, not shuffle)
 
 
 def test_blocks_are_whole_chunks(tmp_path):
