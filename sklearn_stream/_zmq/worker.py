@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import close_if_closable
+from .._process import mark_stream_worker
 from . import wire
 
 __all__ = ["Stopped", "WorkerGroup", "import_zmq", "run_worker"]
@@ -418,6 +419,7 @@ def run_worker(
     ``random_int`` first goes to ``random.seed`` and ``numpy.random.seed`` (Python's and
     numpy's global generators)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the consumer's to handle
+    mark_stream_worker()
     endpoint = _receive_endpoint(conn, window[3])
     if endpoint is None:
         return
