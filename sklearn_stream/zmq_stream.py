@@ -94,15 +94,17 @@ default=None
     Notes
     -----
     Batches must be dicts with str keys whose values are numpy arrays (memory maps
-    included) or scalars of a numeric or boolean dtype (any shape, including 0-d and empty,
-    and any memory layout), scipy sparse matrices or arrays, pandas DataFrames and Series
-    whose columns have such dtypes (they arrive with a default index: the rows keep their
-    order, the index itself is not sent), or Python ``int``, ``float``, ``complex``,
-    ``bool``, ``str``, ``bytes``, ``None`` and lists or tuples of those scalars. Anything else
-    raises a ``TypeError`` naming the key and the type. An exception raised by the source
-    is raised again in this process (as its own type if it is built-in, else as
-    :class:`~sklearn_stream.exceptions.WorkerError`) with the worker's traceback as its
-    cause. Workers are daemon processes, so the source itself cannot start processes.
+    included) of a numeric, boolean or fixed-width bytes or text dtype (``S``, ``U``:
+    class labels, say; any shape, including 0-d and empty, and any memory layout), numpy
+    scalars of a numeric or boolean dtype, scipy sparse matrices or arrays, pandas
+    DataFrames and Series whose columns have numeric or boolean dtypes (they arrive with a
+    default index: the rows keep their order, the index itself is not sent), or Python
+    ``int``, ``float``, ``complex``, ``bool``, ``str``, ``bytes``, ``None`` and lists or
+    tuples of those scalars. Anything else raises a ``TypeError`` naming the key and the
+    type. An exception raised by the source is raised again in this process (as its own
+    type if it is built-in, else as :class:`~sklearn_stream.exceptions.WorkerError`) with
+    the worker's traceback as its cause. Workers are daemon processes, so the source itself
+    cannot start processes.
 
     Examples
     --------

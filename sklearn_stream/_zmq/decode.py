@@ -1,6 +1,7 @@
 """Reading the messages of ``zmq_stream`` workers (the format is described in ``wire``).
 
-Every header is validated before any buffer is used: only numeric and boolean dtypes,
+Every header is validated before any buffer is used: only numeric, boolean and
+fixed-width bytes or text dtypes,
 shapes of non-negative ints, buffer sizes equal to what the header describes, sparse
 components that scipy accepts. Parsed headers are cached by their bytes.
 """
@@ -28,7 +29,8 @@ from .wire import (
 
 __all__ = ["BatchDecoder", "decode_error", "split_multipart"]
 
-_DTYPE_PATTERN = re.compile(r"[<>|=][biufc][0-9]{1,2}")
+# numbers and bools of 1 to 99 bytes; fixed-width bytes (S) and text (U) of 1 to 999,999
+_DTYPE_PATTERN = re.compile(r"[<>|=](?:[biufc][0-9]{1,2}|[SU][1-9][0-9]{0,5})")
 _MAX_NDIM = 64
 _ORDERS = ("C", "F")
 
@@ -84,13 +86,13 @@ def _array_plan(spec: Any) -> tuple:
         raise WireError(f"invalid array description in a batch header: {spec!r}.")
     dtype_str, shape, order = spec
     if not (isinstance(dtype_str, str) and _DTYPE_PATTERN.fullmatch(dtype_str)):
-        raise WireError(f"dtype {dtype_str!r} in a batch header is not numeric or boolean.")
+        raise WireError(f"dtype {dtype_str!r} in a batch header is not one zmq_stream sends.")
     try:
         dtype = np.dtype(dtype_str)
     except (TypeError, ValueError):
         raise WireError(f"unknown dtype {dtype_str!r} in a batch header.") from None
     if dtype.kind not in _ARRAY_KINDS:
-        raise WireError(f"dtype {dtype_str!r} in a batch header is not numeric or boolean.")
+        raise WireError(f"dtype {dtype_str!r} in a batch header is not one zmq_stream sends.")
     shape = tuple(_check_int_list(shape, "shape"))
     if order not in _ORDERS:
         raise WireError(f"invalid memory order {order!r} in a batch header.")

@@ -66,8 +66,10 @@ _ALIGN = 16  # packed buffers start at multiples of this many bytes
 PACK_BYTES = 1 << 16  # batches with fewer bytes of buffers travel in one frame
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
-# Numeric and boolean dtypes only: bool, signed/unsigned ints, floats, complex.
-_ARRAY_KINDS = frozenset("biufc")
+# Numeric and boolean dtypes (bool, signed/unsigned ints, floats, complex) travel in every
+# kind of value; fixed-width bytes and text (numpy's S and U: class labels, say) in arrays.
+_NUMBER_KINDS = frozenset("biufc")
+_ARRAY_KINDS = _NUMBER_KINDS | frozenset("SU")
 _JSON_SCALARS = (int, float, bool, str, type(None))
 # Sparse formats sent with their own components; every other format travels as COO.
 _COMPRESSED = frozenset({"csr", "csc"})
@@ -111,7 +113,7 @@ def _sparse_field(key: str, matrix: Any, buffers: list) -> list:
     fmt = matrix.format
     if fmt not in _SPARSE_FORMATS:
         raise _unsupported(key, matrix, f" (sparse format {fmt!r})")
-    if matrix.dtype.kind not in _ARRAY_KINDS:
+    if matrix.dtype.kind not in _NUMBER_KINDS:
         raise _unsupported(key, matrix, f" of dtype {matrix.dtype}")
     if fmt in _COMPRESSED:
         parts = [matrix.data, matrix.indices, matrix.indptr]
@@ -124,7 +126,7 @@ def _sparse_field(key: str, matrix: Any, buffers: list) -> list:
     return [key, "s", fmt, is_array, list(matrix.shape), specs, extra]
 
 
-def _numeric(key: str, array: np.ndarray, owner: Any = None, what: str = "") -> np.ndarray:
+def _sendable(key: str, array: np.ndarray, owner: Any = None, what: str = "") -> np.ndarray:
     """``array`` if its dtype can be sent; ``owner`` is the value it comes from."""
     if array.dtype.kind not in _ARRAY_KINDS:
         owner = array if owner is None else owner
@@ -143,7 +145,7 @@ def _frame_field(key: str, frame: Any, buffers: list) -> list:
         column = frame.iloc[:, position]
         if not isinstance(column.dtype, np.dtype):
             raise _unsupported(key, frame, f" whose column {label!r} has dtype {column.dtype}")
-        array = _numeric(key, column.to_numpy(), frame, f" whose column {label!r} is")
+        array = _sendable(key, column.to_numpy(), frame, f" whose column {label!r} is")
         specs.append(_array_field(key, array, buffers)[2:])
     return [key, "f", labels, specs]
 
@@ -154,7 +156,7 @@ def _series_field(key: str, series: Any, buffers: list) -> list:
         raise _unsupported(key, series, " whose name is not str, int, float, bool or None")
     if not isinstance(series.dtype, np.dtype):
         raise _unsupported(key, series, f" of dtype {series.dtype}")
-    array = _numeric(key, series.to_numpy(), series)
+    array = _sendable(key, series.to_numpy(), series)
     return [key, "r", series.name, _array_field(key, array, buffers)[2:]]
 
 
@@ -169,12 +171,12 @@ def _pandas_kind(value: Any) -> str | None:
 def _value_field(key: str, value: Any, buffers: list) -> list:
     cls = type(value)
     if cls is np.ndarray or isinstance(value, np.memmap):
-        return _array_field(key, _numeric(key, np.asarray(value)), buffers)
+        return _array_field(key, _sendable(key, np.asarray(value)), buffers)
     if cls in _JSON_SCALARS:
         return [key, "p", value]
     if sp.issparse(value):
         return _sparse_field(key, value, buffers)
-    if isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
+    if isinstance(value, np.generic) and value.dtype.kind in _NUMBER_KINDS:
         buffers.append(np.asarray(value).reshape(1))
         return [key, "n", value.dtype.str]
     if cls is complex:

@@ -113,6 +113,8 @@ def mixed_values():
         "flag": False,
         "nothing": None,
         "labels": ["a", "b", "a", "b"],
+        "text_labels": np.array(["cat", "dog", "cat", "ελάφι"]),
+        "byte_labels": np.array([b"a", b"bb", b"", b"a"]),
     }
 
 
@@ -169,7 +171,7 @@ def test_a_source_that_reuses_its_buffer_is_not_corrupted(size, how):
 
 def unsupported(kind):
     yield {"X": np.zeros(2)}
-    yield {"X": np.zeros(2), "meta": {"a": 1} if kind == "dict" else np.array(["s"])}
+    yield {"X": np.zeros(2), "meta": {"a": 1} if kind == "dict" else np.array(["s"], dtype=object)}
 
 
 @pytest.mark.parametrize(("kind", "type_name"), [("dict", "dict"), ("text", "ndarray")])

@@ -114,6 +114,24 @@ def test_numeric_dtypes_and_layouts_round_trip(dtype, copy):
         assert got.flags.writeable is copy, name
 
 
+@pytest.mark.parametrize("dtype", ["U", "S", ">U", "<U"])
+@pytest.mark.parametrize("copy", [False, True])
+def test_fixed_width_text_and_bytes_arrays_round_trip(dtype, copy):
+    """Class labels stored as text (numpy's U and S dtypes, as HDF5 and zarr files hold
+    them) travel as raw bytes, in every layout, small or large."""
+    words = [["cat", "dog", ""], ["ελάφι", "b", "zebra"]]
+    if "S" in dtype:
+        words = [[word.encode() for word in row] for row in words]
+    labels = np.array(words, dtype=dtype)
+    for name, array in layouts(labels):
+        batch = {"y": array, "X": np.zeros((2, 3))}
+        got = round_trip(batch, copy=copy)["y"]
+        assert got.dtype == array.dtype and got.shape == array.shape, name
+        np.testing.assert_array_equal(got, array, err_msg=name)
+    large = {"y": np.repeat(labels, 3000, axis=0)}  # over the packing limit: its own frame
+    np.testing.assert_array_equal(round_trip(large, copy=copy)["y"], large["y"])
+
+
 @pytest.mark.parametrize(
     "shape", [(), (0,), (0, 3), (3, 0), (1,), (2, 3, 4), (1, 1, 1, 1, 2)], ids=str
 )
@@ -201,8 +219,8 @@ class Opaque:
 @pytest.mark.parametrize(
     ("value", "type_name"),
     [
-        (np.array(["a", "b"]), "ndarray"),
         (np.array([object(), 1], dtype=object), "ndarray"),
+        (np.array(["a", "b"], dtype=object), "ndarray"),
         (np.array(["2020-01-01"], dtype="datetime64[D]"), "ndarray"),
         (np.zeros(2, dtype=[("a", "f4")]), "ndarray"),
         (np.ma.masked_array([1, 2]), "MaskedArray"),
@@ -290,7 +308,8 @@ def message_with_header(fields, payload=b""):
     ("fields", "payload"),
     [
         ([["X", "a", "|O8", [1], "C"]], bytes(8)),  # object dtype
-        ([["X", "a", "<U1", [1], "C"]], bytes(4)),  # text dtype
+        ([["X", "a", "<U0", [1], "C"]], b""),  # text of no width
+        ([["X", "a", "|S1234567", [1], "C"]], bytes(1234567)),  # absurd width
         ([["X", "a", "<f4", [2], "C"]], bytes(4)),  # too few bytes
         ([["X", "a", "<f4", [1], "C"]], bytes(12)),  # too many bytes
         ([["X", "a", "<f4", [-1], "C"]], b""),  # negative shape
