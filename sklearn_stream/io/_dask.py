@@ -6,22 +6,29 @@ same rows in the same ``dask.compute`` call, so that work they share runs once; 
 block is in memory (plus the shuffle window when shuffling).
 
 Where the blocks are computed is dask's choice: on the cluster of the default
-``distributed.Client`` when one is active, else with the collection's default scheduler
-(threads). A process forked from this one (a ``zmq_stream`` worker, with the ``fork``
-start method) can use neither: the client's connection and dask's thread pool live in
-threads, which a fork does not copy, so a computation there would wait forever. In such a
-process blocks are computed with dask's synchronous scheduler (in the worker itself: the
-workers are the parallelism).
+``distributed.Client`` when one is active, else with the scheduler set by
+``dask.config.set(scheduler=...)`` or the collection's default one (threads); so in any
+process, forked or not, as a plain ``dask.compute`` there would. Only in a ``zmq_stream``
+worker process (``sklearn_stream._process.in_stream_worker()``, whatever the start
+method) are the blocks computed with dask's synchronous scheduler, in the worker itself:
+the workers are the parallelism there, and a worker forked from a process with a Client
+or dask's thread pool can use neither (both live in threads, which a fork does not copy,
+so a computation with them would wait forever).
+
+A collection persisted on a cluster (``client.persist(X)``) holds ``distributed``
+Futures, which only the Client of the process that made them can fetch: a worker process
+cannot compute it, and ``DaskReader._worker_shares`` refuses it in the main process,
+saying so (a worker that gets the reader without shares says the same when computing).
 """
 
 import inspect
 import math
-import os
 import sys
 from typing import Any
 
 from sklearn.base import clone
 
+from .._process import in_stream_worker
 from ._reader import NUMERIC_KINDS, SHUFFLE_PARAMS_DOC, FileReader
 
 __all__ = ["DaskReader", "from_dask"]
@@ -31,22 +38,35 @@ _INSTALL = (
     "repository, python -m pip install -e '.[dask]')"
 )
 
-_in_fork = False  # set in a child process forked from this one (see the module docstring)
-
-
-def _mark_fork() -> None:
-    global _in_fork
-    _in_fork = True
-
-
-if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
-    os.register_at_fork(after_in_child=_mark_fork)
-
 
 def _scheduler() -> str | None:
-    """The ``scheduler`` of ``dask.compute``: None (dask's choice, the default Client's
-    cluster if any) in the process that made the reader, ``"sync"`` in a forked one."""
-    return "sync" if _in_fork else None
+    """The ``scheduler`` of ``dask.compute``: ``"sync"`` in a ``zmq_stream`` worker
+    process, else None (dask's choice: the default Client's cluster, the configured
+    scheduler, or the collection's default)."""
+    return "sync" if in_stream_worker() else None
+
+
+def _persisted(X: Any, y: Any) -> list:
+    """The names of those of ``X`` and ``y`` whose graph holds ``distributed`` Futures
+    (a collection persisted on a cluster)."""
+    distributed = sys.modules.get("distributed")
+    if distributed is None:  # a Future exists only once distributed is imported
+        return []
+    named = (("X", X), ("y", y))
+    return [name for name, c in named if c is not None and distributed.futures_of(c)]
+
+
+def _persisted_error(names: list) -> ValueError:
+    which = " and ".join(names)
+    return ValueError(
+        f"{which} {'hold' if len(names) > 1 else 'holds'} distributed Futures (persisted on "
+        "a cluster: client.persist(...), or .persist() with a Client active), which only "
+        "the Client of the process that persisted them can fetch, so no zmq_stream "
+        "worker process can compute the blocks. Stream it in this process instead, without "
+        "ZMQStreamer (its blocks are then computed on the cluster, which is the "
+        "parallelism), or do not persist it (each worker then computes its share of the "
+        "blocks from the graph)."
+    )
 
 
 def _dask() -> Any:
@@ -149,8 +169,23 @@ def _aligned_targets(y: Any, X: Any) -> Any:
     raise ValueError(
         f"X and y are not aligned: X is {_described(X)} and y {_described(y)}. Their "
         "blocks must hold the same rows: make them from one collection (X = df[features] "
-        "and y = df[target], or X[mask] and y[mask] with one mask), or give y the chunks "
-        "of X (y.rechunk({0: X.chunks[0]}))."
+        f"and y = df[target], or X[mask] and y[mask] with one mask){_alignment_hint(X, y)}."
+    )
+
+
+def _alignment_hint(X: Any, y: Any) -> str:
+    """What else may align two arrays, if anything: known chunk sizes (a ``y`` of known
+    chunks and as many rows is then rechunked to those of ``X``)."""
+    if _kind(X) != "array" or _kind(y) != "array":
+        return ""
+    unknown = [name for name, c in (("X", X), ("y", y)) if any(map(math.isnan, c.chunks[0]))]
+    if not unknown:  # known chunks of as many rows would have been rechunked
+        return f"; X has {X.shape[0]} rows and y {y.shape[0]}"
+    calls = " and ".join(f"{name}.compute_chunk_sizes()" for name in unknown)
+    cost = "each computes its" if len(unknown) > 1 else "it computes the"
+    return (
+        f"; or, if they hold the same rows, make their chunk sizes known first ({calls}; "
+        f"{cost} whole collection once), after which y is rechunked to the blocks of X"
     )
 
 
@@ -212,7 +247,15 @@ class DaskReader(FileReader):
         X, y = state
         mixed = y is not None and (_kind(X) == "array") != (_kind(y) == "array")
         wanted = [_block(c, block, mixed) for c in (X, y) if c is not None]
-        computed = _dask().compute(*wanted, scheduler=_scheduler())
+        try:
+            computed = _dask().compute(*wanted, scheduler=_scheduler())
+        except Exception as exc:
+            # In a worker given the reader as it is (one worker, no random_state), a
+            # persisted collection is found only here: its Futures are missing.
+            names = _persisted(X, y) if in_stream_worker() else []
+            if names:
+                raise _persisted_error(names) from exc
+            raise
         if y is not None and len(computed[0]) != len(computed[1]):
             raise ValueError(
                 f"block {block} of X has {len(computed[0])} rows but the same block of y has "
@@ -220,6 +263,19 @@ class DaskReader(FileReader):
                 "collections, or filtered differently?)."
             )
         return dict(zip(("X", "y"), computed))
+
+    def _worker_shares(self, random_ints: list) -> tuple[list, list]:
+        """The workers' shares (see ``FileReader._worker_shares``); a collection persisted
+        on a cluster is refused here, in the main process, before any worker starts."""
+        X, y = self.X, self.y
+        # Looking for Futures walks the whole graph (about a second for 100,000 tasks):
+        # done once for the collections, not each epoch.
+        seen = getattr(self, "_futures_seen", None)
+        if seen is None or seen[0] is not X or seen[1] is not y:
+            seen = self._futures_seen = (X, y, _persisted(X, y))
+        if seen[2]:
+            raise _persisted_error(seen[2])
+        return super()._worker_shares(random_ints)
 
 
 def from_dask(X: Any, y: Any = None, **params: Any) -> DaskReader:
@@ -234,9 +290,12 @@ def from_dask(X: Any, y: Any = None, **params: Any) -> DaskReader:
 
     The reader is a data source: each ``generate()`` computes every row once (an epoch),
     and it can be cloned, pickled, tuned (``stream__batch_size``) and run in
-    ``zmq_stream`` workers, which share the blocks between them. A worker forked from this
-    process computes its blocks with dask's synchronous scheduler, even with a Client
-    active here: neither the Client's connection nor dask's thread pool survive a fork.
+    ``zmq_stream`` workers, which share the blocks between them. A ``zmq_stream`` worker
+    computes its blocks with dask's synchronous scheduler (the workers are the
+    parallelism; a Client or dask's thread pool of the process it was forked from does
+    not work in it); any other process, forked or not, computes them as dask chooses
+    there (its own Client, ``dask.config.set(scheduler=...)``). A collection persisted on
+    a cluster (``client.persist(X)``) can only be streamed in the process of its Client.
     Needs dask (the ``dask`` extra).
 
     Parameters
@@ -277,7 +336,8 @@ def from_dask(X: Any, y: Any = None, **params: Any) -> DaskReader:
         dtype (object, strings); if ``y`` is not 1-D or 2-D; or if ``X`` and ``y`` do not
         have the same row blocks (the message describes both). While streaming: if a
         computed block of ``X`` and of ``y`` differ in length (the message names the
-        block).
+        block). Through ``zmq_stream``: if ``X`` or ``y`` was persisted on a cluster (it
+        holds ``distributed`` Futures, which a worker process cannot fetch).
 
     See Also
     --------
@@ -288,6 +348,7 @@ def from_dask(X: Any, y: Any = None, **params: Any) -> DaskReader:
     Examples
     --------
     >>> import dask.array as da
+    >>> import numpy as np
     >>> from sklearn_stream.io import from_dask
     >>> X = da.from_array(np.arange(20.0).reshape(10, 2), chunks=(4, 2))  # 4, 4, 2 rows
     >>> y = da.arange(10, chunks=4) % 2

@@ -1,10 +1,13 @@
 """from_dask: every row once per epoch by row chunks or partitions, in process, through
 zmq_stream workers and on a distributed cluster; DataFrames; unknown chunk sizes;
-alignment of X and y; bad input; bounded memory. Every collection is made by the test."""
+alignment of X and y; bad input; bounded memory; the scheduler of a stream worker and of
+any other (forked) process; persisted collections. Every collection is made by the
+test."""
 
 import multiprocessing
 import pickle
 import sys
+import threading
 import tracemalloc
 
 import numpy as np
@@ -15,7 +18,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.linear_model import SGDClassifier
 
-from sklearn_stream import Streamer, StreamLearner
+from sklearn_stream import Streamer, StreamLearner, _process
 from sklearn_stream.io import DaskReader, from_dask
 from sklearn_stream.zmq_stream import ZMQStreamer
 from tests.io.epochs import check_epochs, row_ids
@@ -165,7 +168,8 @@ def test_blocks_of_unknown_size_that_disagree_are_named():
         (
             lambda X, y: from_dask(X[X[:, 0] > 3], y.rechunk(((7, 7, 6),))),
             ValueError,
-            r"2 row chunks \(unknown sizes\) and y a 1-D dask array of 3 row chunks",
+            r"2 row chunks \(unknown sizes\) and y a 1-D dask array of 3 row chunks.*"
+            r"\(X\.compute_chunk_sizes\(\);",
         ),
         (
             lambda X, y: from_dask(numbered_frame(8, 2)[0], numbered_frame(8, 4)[1]),
@@ -194,6 +198,19 @@ def test_bad_input_is_refused_when_the_reader_is_made(make, error, match):
     X, y = numbered([10, 10])
     with pytest.raises(error, match=match):
         make(X, y)
+
+
+def test_the_misalignment_error_suggests_what_works_for_unknown_chunk_sizes():
+    X, y = numbered([10, 10])
+    keep = X[:, 0] >= 0  # every row, in chunks of unknown sizes
+    with pytest.raises(ValueError, match="not aligned") as error:
+        from_dask(X[keep], y.rechunk(((7, 7, 6),)))
+    assert "rechunk(" not in str(error.value)  # it cannot work with unknown chunks
+    assert "X.compute_chunk_sizes()" in str(error.value)
+    reader = from_dask(X[keep].compute_chunk_sizes(), y.rechunk(((7, 7, 6),)))  # as told
+    assert_rows_keep_their_targets(list(reader.generate()))
+    with pytest.raises(ValueError, match=r"X has 20 rows and y 19\.$"):
+        from_dask(X, y[:19])  # known chunks: nothing but one collection would do
 
 
 def test_without_dask_the_error_says_how_to_install_it(monkeypatch):
@@ -233,6 +250,74 @@ def test_workers_share_the_blocks_even_after_dask_ran_here():
             batches = list(source.generate())
             assert sorted(row_ids(batches)) == list(range(35))
             assert_rows_keep_their_targets(batches)
+    assert multiprocessing.active_children() == []
+
+
+def in_calling_thread(block):
+    """1.0 for each row computed in the thread that called dask.compute, else 0.0."""
+    return np.full((len(block), 1), float(threading.current_thread() is threading.main_thread()))
+
+
+def test_a_stream_worker_computes_synchronously_any_other_process_as_configured(monkeypatch):
+    X = da.zeros((40, 1), chunks=10).map_blocks(in_calling_thread, dtype=float)
+
+    def share_in_calling_thread():
+        return float(np.mean([b["X"].mean() for b in from_dask(X, batch_size=10).generate()]))
+
+    with dask.config.set(scheduler="threads"):
+        assert share_in_calling_thread() == 0.0  # dask's setting: the thread pool
+        monkeypatch.setattr(_process, "_in_worker", True)  # as run_worker marks a worker
+        assert share_in_calling_thread() == 1.0  # the synchronous scheduler
+
+
+def on_its_own_cluster(queue):
+    """In a process forked from the tests (no zmq_stream worker): start a cluster, stream
+    from_dask there and report the rows and the tasks the cluster ran."""
+    import distributed
+
+    try:
+        with (
+            distributed.LocalCluster(
+                n_workers=1,
+                threads_per_worker=1,
+                processes=False,
+                protocol="tcp",
+                host="127.0.0.1",
+                dashboard_address=None,
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            ) as local,
+            distributed.Client(local) as client,
+        ):
+            X, y = numbered([10, 10, 10, 10])
+            X, y = X + 0, y + 0  # tasks of their own for the cluster to run
+            with distributed.get_task_stream(client) as tasks:
+                rows = row_ids(from_dask(X, y, batch_size=8).generate())
+            workers = {task["worker"] for task in tasks.data}
+            queue.put((rows, len(tasks.data), workers <= set(local.scheduler_info["workers"])))
+    except BaseException as exc:  # reported, not lost in the child
+        queue.put(repr(exc))
+
+
+@pytest.mark.timeout(120)
+def test_a_forked_process_that_is_no_stream_worker_computes_on_its_own_client():
+    pytest.importorskip("distributed")
+    da.ones(10, chunks=5).sum().compute()  # dask ran here before the fork
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=on_its_own_cluster, args=(queue,))
+    child.start()
+    try:
+        report = queue.get(timeout=90)
+    finally:
+        child.join(30)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    assert not isinstance(report, str), report
+    rows, n_tasks, on_the_cluster = report
+    assert rows == list(range(40))
+    assert n_tasks > 0 and on_the_cluster  # the child's Client, not dask's sync scheduler
+    assert child.exitcode == 0
     assert multiprocessing.active_children() == []
 
 
@@ -307,3 +392,51 @@ def test_with_a_client_blocks_are_computed_on_the_cluster_and_train(cluster):
         assert sorted(row_ids(source.generate())) == list(range(200))
         assert not [p for p in multiprocessing.active_children() if "zmq" in p.name]
         assert int(X[:, 0].sum().compute()) == sum(range(200))  # the client still works
+
+
+def test_workers_shares_look_for_futures_once_per_collection(monkeypatch):
+    from sklearn_stream.io import _dask
+
+    looked = []
+    monkeypatch.setattr(_dask, "_persisted", lambda X, y: looked.append((X, y)) or [])
+    X, y = numbered([5] * 4)
+    reader = from_dask(X, y)
+    for _ in range(3):  # epochs
+        shares, _ints = reader._worker_shares([1, 2])
+        assert sorted(row_ids(b for share in shares for b in share.generate())) == list(range(20))
+    assert len(looked) == 1  # a graph may have many tasks to walk
+    reader.set_params(y=y + 0)._worker_shares([1, 2])
+    assert len(looked) == 2 and looked[1][1] is reader.y
+
+
+PERSISTED = r"^X holds distributed Futures \(persisted on a cluster.*Stream it in this process"
+
+
+@pytest.mark.timeout(120)
+def test_a_persisted_collection_is_refused_clearly_by_workers(cluster, monkeypatch, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    X, y = numbered([10] * 6)
+    with distributed.Client(cluster) as client:
+        persisted = client.persist(X)
+        in_process = list(from_dask(persisted, y, batch_size=16).generate())
+        assert row_ids(in_process) == list(range(60))  # in this process: on the cluster
+        with pytest.raises(ValueError, match=PERSISTED):  # in the main process, before
+            from_dask(persisted, y)._worker_shares([1, 2])  # any worker starts
+        with pytest.raises(ValueError, match=r"^y holds distributed Futures"):
+            from_dask(X, client.persist(y))._worker_shares([1, 2])
+        with pytest.raises(ValueError, match=PERSISTED):
+            list(ZMQStreamer(from_dask(persisted, y), n_workers=2).generate())
+        pd.DataFrame({"id": np.arange(30.0)}).to_parquet(tmp_path / "a.parquet")
+        frame = dd.read_parquet(tmp_path / "a.parquet").repartition(npartitions=3)
+        with pytest.raises(ValueError, match=PERSISTED):
+            from_dask(client.persist(frame))._worker_shares([1, 2])
+
+        # one worker and no random_state: the reader goes as it is, without shares; the
+        # worker finds the Futures missing and says the same
+        def no_shares(self, random_ints):
+            raise AssertionError("no shares are made for one worker without random_state")
+
+        monkeypatch.setattr(DaskReader, "_worker_shares", no_shares)
+        with pytest.raises(ValueError, match=PERSISTED):
+            list(ZMQStreamer(from_dask(persisted, y), n_workers=1).generate())
+    assert not [p for p in multiprocessing.active_children() if "zmq" in p.name]
