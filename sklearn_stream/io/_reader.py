@@ -96,11 +96,22 @@ def expand_paths(paths: Any, name: str, suffixes: tuple) -> list:
             raise FileNotFoundError(f"{name}: no such file or directory: {str(path)!r}.")
     if not files:
         raise FileNotFoundError(f"{name} names no file.")
-    names = [str(path.resolve()) for path in files]
-    if len(set(names)) != len(names):
-        twice = sorted({p for p in names if names.count(p) > 1})
-        raise ValueError(f"{name} names {twice} more than once; its rows would be read twice.")
+    _refuse_repeats(files, name)
     return [str(path) for path in files]
+
+
+def _refuse_repeats(files: list, name: str) -> None:
+    """Raise if two of ``files`` are one file: the same path, a symbolic link to it or a
+    hard link (the same device and inode)."""
+    seen: dict = {}
+    for path in files:
+        status = path.stat()
+        first = seen.setdefault((status.st_dev, status.st_ino), path)
+        if first is not path:
+            raise ValueError(
+                f"{name} names the file {str(path.resolve())!r} more than once (as "
+                f"{str(first)!r} and {str(path)!r}); its rows would be read twice."
+            )
 
 
 class FileReader(DataSource):

@@ -2,6 +2,7 @@
 bounded memory. Every file is written by the test."""
 
 import multiprocessing
+import os
 import pickle
 import tracemalloc
 
@@ -224,10 +225,19 @@ def test_files_that_disagree_or_hold_no_features_are_named(tmp_path, write, matc
         read_npy([*x, str(tmp_path / "X9.npy")])
 
 
-def test_a_file_named_twice_is_refused(tmp_path):
-    x, _ = write_files(tmp_path, [3])
+@pytest.mark.parametrize("link", ["same", "symbolic", "hard"])
+def test_a_file_named_twice_is_refused(tmp_path, link):
+    """By the same path, through a symbolic link, or as a hard link in a directory."""
+    (tmp_path / "data").mkdir()
+    x, _ = write_files(tmp_path / "data", [3])
+    other = tmp_path / "data" / "X_again.npy"
+    if link == "symbolic":
+        other.symlink_to(x[0])
+    elif link == "hard":
+        os.link(x[0], other)
+    given = [x[0], x[0]] if link == "same" else tmp_path / "data"
     with pytest.raises(ValueError, match="more than once"):
-        read_npy([x[0], x[0]])
+        read_npy(given)
 
 
 def test_a_directory_finds_upper_case_suffixes(tmp_path):
