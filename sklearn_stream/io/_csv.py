@@ -15,6 +15,9 @@ the file and the column.
 import inspect
 import math
 import os
+import re
+import warnings
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -65,8 +68,21 @@ _OPTIONS = frozenset(
 )
 
 # What a read of a CSV file raises for a file it cannot parse (pandas' errors are
-# ValueErrors: ParserError, EmptyDataError).
+# ValueErrors: ParserError, EmptyDataError; its ParserWarnings are raised as errors too).
 _READ_ERRORS = (ValueError, UnicodeError, OSError, EOFError)
+
+# The options that say how the text is split into fields, for reading the header's names.
+_RAW_DROPPED = ("dtype", "na_values", "keep_default_na", "na_filter", "true_values")
+_RAW_DROPPED += ("false_values",)
+
+# The kinds of dtypes options["dtype"] may declare: numbers, bools, and text (str, object).
+_DECLARED_KINDS = "biufOU"
+_TEXT_KINDS = "OU"
+
+_DTYPE_ADVICE = (
+    "give a numpy dtype: 'int64' (a missing value is then refused, naming the file), "
+    "'float64' (a missing value is NaN), 'bool', or str for text"
+)
 
 
 def _pandas() -> Any:
@@ -79,17 +95,21 @@ def _pandas() -> Any:
 
 class _Sample(NamedTuple):
     """What the first rows of a file show: its columns, the dtype of those that hold
-    numbers, and the rows it has (less than ``_SAMPLE_ROWS``: the file's number of rows)."""
+    numbers, the rows it has (less than ``_SAMPLE_ROWS``: the file's number of rows), and
+    the positions of the header's fields that have no name."""
 
     columns: list
     numeric: dict
     rows: int
+    unnamed: list
 
 
 class _Layout(NamedTuple):
     """The checked state of a reader: what its epochs read, and how."""
 
     files: list
+    headers: list  # each file's columns, to name the column of pandas' errors
+    declared: list  # the columns options["dtype"] declares
     features: list
     target: list | None
     numeric: list  # the feature columns read as float64
@@ -115,12 +135,38 @@ def _checked_options(options: Any) -> dict:
             f"read_csv does not take the option(s) {unknown}; options may hold "
             f"{sorted(_OPTIONS)} (columns and batch_size stand for usecols and chunksize)."
         )
-    if not isinstance(options.get("dtype", {}), Mapping):
+    dtypes = options.get("dtype", {})
+    if not isinstance(dtypes, Mapping) or not all(isinstance(k, str) for k in dtypes):
         raise TypeError(
-            f"options['dtype'] must be a dict of column names and dtypes; got "
-            f"{options['dtype']!r}."
+            f"options['dtype'] must be a dict of column names and dtypes; got {dtypes!r}."
         )
+    for name, dtype in dtypes.items():
+        _declared_dtype(name, dtype)
     return dict(options)
+
+
+def _declared_dtype(name: str, dtype: Any) -> np.dtype:
+    """The numpy dtype ``options["dtype"]`` declares for column ``name``; pandas'
+    extension dtypes (Int64, boolean, string, category) and other kinds are refused."""
+    try:
+        declared = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"options['dtype'] gives the column {name!r} the dtype {dtype!r}, which read_csv "
+            f"does not take (pandas' extension dtypes, such as 'Int64', 'boolean', 'string' "
+            f"or 'category', are not taken); {_DTYPE_ADVICE}."
+        ) from None
+    if declared.kind not in _DECLARED_KINDS:
+        raise TypeError(
+            f"options['dtype'] gives the column {name!r} the dtype {dtype!r} ({declared}), "
+            f"which read_csv does not take; {_DTYPE_ADVICE}."
+        )
+    return np.dtype(object) if declared.kind in _TEXT_KINDS else declared
+
+
+def _declared(options: dict) -> dict:
+    """The columns ``options["dtype"]`` declares, with their numpy dtypes (object: text)."""
+    return {name: _declared_dtype(name, d) for name, d in options.get("dtype", {}).items()}
 
 
 def _as_floats(values: Any) -> np.ndarray | None:
@@ -131,13 +177,67 @@ def _as_floats(values: Any) -> np.ndarray | None:
         return None
 
 
-def _sample(path: str, options: dict) -> _Sample:
-    """The header and first rows of ``path``; a file pandas cannot parse is named."""
+def _read_error(error: Exception, path: str, columns: list, declared: list) -> str:
+    """What pandas could not parse in ``path``: its error, naming the column if pandas
+    gave its number, or the declared dtypes a value may not fit."""
+    pd = _pandas()
+    found = re.search(r"in column (\d+)", str(error))
+    if found and int(found.group(1)) < len(columns):
+        return f"{error} (the column {columns[int(found.group(1))]!r})"
+    if declared and not isinstance(error, (pd.errors.ParserError, pd.errors.EmptyDataError)):
+        return (
+            f"{error} (does a value not fit the dtype options['dtype'] declares for {declared}?)"
+        )
+    return str(error)
+
+
+def _parse(read: Any, path: str, columns: list, declared: Any = (), now: str = "") -> Any:
+    """``read()`` (a pandas parse of ``path``), with its errors and ParserWarnings (a
+    first row longer than the header, whose extra fields would be lost) raised as a
+    ValueError naming the file."""
     pd = _pandas()
     try:
-        frame = pd.read_csv(path, nrows=_SAMPLE_ROWS, low_memory=False, **options)
-    except _READ_ERRORS as error:
-        raise ValueError(f"{path!r} cannot be read as a CSV file: {error}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return read()
+    except (*_READ_ERRORS, pd.errors.ParserWarning) as error:
+        what = _read_error(error, path, columns, list(declared))
+        raise ValueError(f"{path!r} cannot be read as a CSV file{now}: {what}") from None
+
+
+def _raw_header(path: str, options: dict) -> list:
+    """The fields of the header of ``path`` as written (pandas renames a repeated name
+    and names an empty one "Unnamed: i"); a first row longer than the header is refused."""
+    raw = {k: v for k, v in options.items() if k not in _RAW_DROPPED}
+    frame = _parse(
+        lambda: _pandas().read_csv(
+            path, header=None, nrows=2, dtype=str, na_filter=False, index_col=False, **raw
+        ),
+        path,
+        [],
+    )
+    header = [str(field) for field in frame.iloc[0]] if len(frame) else []
+    twice = [name for name, count in Counter(header).items() if name and count > 1]
+    if twice:
+        raise ValueError(
+            f"{path!r} names the column {twice[0]!r} more than once in its header; pandas "
+            "would rename the copies and read them as other columns: give every column of "
+            "the file its own name."
+        )
+    return header
+
+
+def _sample(path: str, options: dict) -> _Sample:
+    """The header and first rows of ``path``; a file pandas cannot parse is named."""
+    header = _raw_header(path, options)
+    frame = _parse(
+        lambda: _pandas().read_csv(
+            path, nrows=_SAMPLE_ROWS, low_memory=False, index_col=False, **options
+        ),
+        path,
+        header,
+        options.get("dtype", ()),
+    )
     numeric = {}
     for name in frame.columns:
         values = frame[name]
@@ -145,7 +245,8 @@ def _sample(path: str, options: dict) -> _Sample:
             numeric[name] = values.dtype
         elif _as_floats(values) is not None:  # empty, or booleans with missing values
             numeric[name] = np.dtype(np.float64)
-    return _Sample(list(frame.columns), numeric, len(frame))
+    unnamed = [i for i, name in enumerate(header) if not name]
+    return _Sample(list(frame.columns), numeric, len(frame), unnamed)
 
 
 def _check_headers(samples: list, files: list, wanted: list, all_columns: bool) -> None:
@@ -166,11 +267,44 @@ def _check_headers(samples: list, files: list, wanted: list, all_columns: bool) 
             )
 
 
-def _numeric_features(samples: list, files: list, features: list, as_frame: bool) -> list:
-    """The features that hold numbers in every file's first rows; with arrays, a feature
-    that does not is refused, naming the file and the column."""
+def _check_declared(declared: dict, samples: list, files: list) -> None:
+    """Raise if ``options["dtype"]`` names a column that no file has."""
+    for name in declared:
+        if not any(name in sample.columns for sample in samples):
+            others = " (nor has any other file)" if len(files) > 1 else ""
+            raise ValueError(
+                f"options['dtype'] names the column {name!r}, which {files[0]!r} lacks"
+                f"{others}; its columns are {samples[0].columns}."
+            )
+
+
+def _check_unnamed(samples: list, files: list, features: list) -> None:
+    """Raise if a header field with no name would be read as a feature (the features
+    being all the columns)."""
+    for sample, path in zip(samples, files):
+        used = [i for i in sample.unnamed[: len(sample.columns)] if sample.columns[i] in features]
+        if used:
+            raise ValueError(
+                f"field {used[0] + 1} of the header of {path!r} has no name (pandas would call "
+                f"it {sample.columns[used[0]]!r}: an index written by DataFrame.to_csv()?), "
+                "and would be read as a feature; name the features with columns=[...], or "
+                "write the file with to_csv(index=False)."
+            )
+
+
+def _numeric_features(
+    samples: list, files: list, features: list, as_frame: bool, declared: dict
+) -> list:
+    """The features that hold numbers in every file's first rows, or that ``options``
+    declares numeric (a feature it declares text is text); with arrays, a text feature
+    is refused, naming the file and the column."""
     numeric = []
     for name in features:
+        if name in declared:
+            _check_declared_feature(name, declared[name], as_frame)
+            if declared[name].kind != "O":
+                numeric.append(name)
+            continue
         text_in = [path for sample, path in zip(samples, files) if name not in sample.numeric]
         if not text_in:
             numeric.append(name)
@@ -183,16 +317,36 @@ def _numeric_features(samples: list, files: list, features: list, as_frame: bool
     return numeric
 
 
-def _target_dtype(samples: list, target: list | None) -> Any:
-    """One dtype for the target over every file: numbers keep their kind (ints stay
-    ints, bools bools), anything else is text (object)."""
+def _check_declared_feature(name: str, dtype: np.dtype, as_frame: bool) -> None:
+    """Raise if ``options`` declares feature ``name`` text while features are arrays."""
+    if dtype.kind == "O" and not as_frame:
+        raise ValueError(
+            f"feature column {name!r} is declared text by options['dtype'], but with "
+            "as_frame=False the features are an array of numbers; leave it out with "
+            "columns=[...], read DataFrames with as_frame=True, or declare a numeric dtype."
+        )
+
+
+def _target_dtype(samples: list, target: list | None, declared: dict) -> Any:
+    """One dtype for the target over every file: a dtype ``options`` declares; else
+    numbers keep their kind (ints stay ints, bools bools), anything else is text
+    (object)."""
     if target is None:
         return None
     read = [sample for sample in samples if sample.rows] or samples  # a header-only file
-    kinds = [sample.numeric.get(name) for sample in read for name in target]
-    if any(kind is None for kind in kinds):
+    kinds = [declared[n] if n in declared else s.numeric.get(n) for s in read for n in target]
+    if any(kind is None or kind.kind == "O" for kind in kinds):
         return np.dtype(object)
-    return np.result_type(*kinds)
+    dtype = np.result_type(*kinds)
+    if dtype.kind == "f" and all(kind.kind in "iu" for kind in kinds):  # int64 and uint64
+        name = target if len(target) > 1 else target[0]
+        raise ValueError(
+            f"the target {name!r} holds integers above 2**63-1 in some files' first rows "
+            "(uint64) and others that may be negative (int64), which no integer dtype "
+            "holds together; declare its dtype with options={'dtype': {column: 'uint64'}} "
+            "(no value negative), or str to read the values as text."
+        )
+    return dtype
 
 
 class CsvReader(FileReader):
@@ -226,6 +380,8 @@ class CsvReader(FileReader):
         target = column_names(params["target"], "target")
         columns = column_names(params["columns"], "columns")
         samples = self._samples(files, options)  # with the dtypes options gives
+        declared = _declared(options)
+        _check_declared(declared, samples, files)
         features = columns
         if features is None:
             features = [n for n in samples[0].columns if n not in (target or [])]
@@ -235,16 +391,20 @@ class CsvReader(FileReader):
         if not features:
             raise ValueError(f"{files[0]!r} has no feature column besides the target.")
         _check_headers(samples, files, features + (target or []), columns is None)
-        numeric = _numeric_features(samples, files, features, as_frame)
-        y_dtype = _target_dtype(samples, target)
+        if columns is None:
+            _check_unnamed(samples, files, features)
+        numeric = _numeric_features(samples, files, features, as_frame, declared)
+        y_dtype = _target_dtype(samples, target, declared)
         text = [n for n in features if n not in numeric]
         text += [n for n in target or [] if any(n not in s.numeric for s in samples)]
         size = int(params["batch_size"])
         chunk = size * math.ceil(_CHUNK_ROWS / size)
         read_dtypes = {**dict.fromkeys(text, str), **options.pop("dtype", {})}
+        headers = [sample.columns for sample in samples]
         return _Layout(
-            files, features, target, numeric, y_dtype, read_dtypes, chunk, size, options, as_frame
-        )
+            files, headers, list(declared), features, target, numeric, y_dtype, read_dtypes,
+            chunk, size, options, as_frame,
+        )  # fmt: skip
 
     def _samples(self, files: list, options: dict) -> list:
         """The :class:`_Sample` of each file, parsed again only when a file or an option
@@ -267,16 +427,22 @@ class CsvReader(FileReader):
             close_if_closable(previous)
         opened.clear()
         path = state.files[block]
-        try:  # every column is parsed: with usecols, pandas drops the fields of long rows
-            opened[block] = _pandas().read_csv(
+        # Every column is parsed: with usecols, pandas drops the fields of long rows; and
+        # index_col=False: else a first row longer than the header makes an index.
+        opened[block] = _parse(
+            lambda: _pandas().read_csv(
                 path,
                 dtype=state.read_dtypes or None,  # an empty dict slows pandas down by ~10%
                 iterator=True,
                 low_memory=False,  # (faster: a chunk is parsed at once, its size bounded)
+                index_col=False,
                 **state.options,
-            )
-        except _READ_ERRORS as error:
-            raise ValueError(f"{path!r} cannot be read as a CSV file now: {error}") from None
+            ),
+            path,
+            state.headers[block],
+            state.declared,
+            " now",
+        )
         return opened[block]
 
     def _batches(self, state: _Layout, blocks: list, opened: dict) -> Iterator:
@@ -285,22 +451,25 @@ class CsvReader(FileReader):
         batches: ``buffer_batch`` passes them on without a copy."""
         held = 0  # rows given of the stream's batch being filled
         for block in blocks:
-            chunks, path = self._read(state, block, opened), state.files[block]
+            chunks = self._read(state, block, opened)
             size = state.chunk - held
-            while (batch := _next_batch(state, path, chunks, size)) is not None:
+            while (batch := _next_batch(state, block, chunks, size)) is not None:
                 held = (held + len(batch["X"])) % state.batch_size
                 yield batch
                 size = state.chunk
 
 
-def _next_batch(layout: _Layout, path: str, chunks: Any, size: int) -> dict | None:
-    """The batch of the next ``size`` rows of ``path`` (fewer at its end); None after."""
+def _next_batch(layout: _Layout, block: int, chunks: Any, size: int) -> dict | None:
+    """The batch of the next ``size`` rows of file ``block`` (fewer at its end); None
+    after. A row with more fields than the header, a value that does not fit a declared
+    dtype, a file that broke are refused, naming the file."""
+    path = layout.files[block]
     try:
-        chunk = chunks.get_chunk(size)
+        chunk = _parse(
+            lambda: chunks.get_chunk(size), path, layout.headers[block], layout.declared
+        )
     except StopIteration:
         return None
-    except _READ_ERRORS as error:  # a row with other fields, a file that broke
-        raise ValueError(f"{path!r} cannot be read as a CSV file: {error}") from None
     if not len(chunk):  # a file of a header only gives one empty chunk
         return None
     return _batch(layout, path, chunk)
@@ -347,17 +516,35 @@ def _target(layout: _Layout, path: str, chunk: Any) -> Any:
     values = chunk[target[0]] if len(target) == 1 else chunk[target]
     y = values.to_numpy()
     if y.dtype != layout.y_dtype:
-        if not np.can_cast(y.dtype, layout.y_dtype, casting="same_kind"):
-            raise ValueError(
-                f"the target {target if len(target) > 1 else target[0]!r} of {path!r} holds "
-                f"{y.dtype} values in a chunk after the first rows, which held "
-                f"{layout.y_dtype} values (an integer column with a missing value?); give "
-                "the target one kind of values in every row, or its dtype with options="
-                "{'dtype': {column: dtype}}."
-            )
+        _check_target_cast(y, layout.y_dtype, target if len(target) > 1 else target[0], path)
         y = y.astype(layout.y_dtype)
         values = values.astype(layout.y_dtype)
     return values if layout.as_frame else y
+
+
+def _check_target_cast(y: np.ndarray, dtype: np.dtype, name: Any, path: str) -> None:
+    """Raise unless the target values ``y`` of a chunk of ``path`` keep their values in
+    the target's ``dtype``: a safe cast, or integers within its range."""
+    if np.can_cast(y.dtype, dtype, casting="safe"):
+        return
+    if y.dtype.kind in "iu" and dtype.kind in "iu":
+        info, low, high = np.iinfo(dtype), int(y.min()), int(y.max())
+        if info.min <= low and high <= info.max:
+            return
+        raise ValueError(
+            f"the target {name!r} of {path!r} holds the value "
+            f"{low if low < info.min else high} in a row after the first ones, which held "
+            f"{dtype} values; {dtype} cannot hold it. Declare a dtype that does with "
+            "options={'dtype': {column: dtype}}: 'uint64' (integers from 0 to 2**64-1), "
+            "'int64', or str to read the values as text."
+        )
+    raise ValueError(
+        f"the target {name!r} of {path!r} holds {y.dtype} values in a chunk after the "
+        f"first rows, which held {dtype} values (a missing value in an integer or bool "
+        "column? a row with fewer fields than the header, whose missing fields are "
+        "missing values?); give the target one kind of values in every row, or its dtype "
+        "with options={'dtype': {column: dtype}} (e.g. 'float64': missing values are NaN)."
+    )
 
 
 def read_csv(paths: Any, **params: Any) -> CsvReader:
@@ -366,9 +553,9 @@ def read_csv(paths: Any, **params: Any) -> CsvReader:
     Only a chunk of each file is parsed at a time (the larger of 4,096 rows and
     ``batch_size``, rounded to a multiple of it), so the data may be much larger than
     memory; ``.csv.gz`` and other compressed files are read as they stream. The first row
-    of each file names its columns. Numeric features are float64, with missing values
-    (an empty field, ``NA``, ``NaN``, ...) as NaN, in arrays and DataFrames alike; the
-    target keeps its kind of values: integers, bools, floats, or text (a classifier's
+    of each file names its columns, each once. Numeric features are float64, with missing
+    values (an empty field, ``NA``, ``NaN``, ...) as NaN, in arrays and DataFrames alike;
+    the target keeps its kind of values: integers, bools, floats, or text (a classifier's
     labels).
 
     The reader is a data source: each ``generate()`` reads every row once (an epoch), and
@@ -405,9 +592,16 @@ def read_csv(paths: Any, **params: Any) -> CsvReader:
         ``comment``, ``decimal``, ``thousands``, ``lineterminator``, ``skipinitialspace``,
         ``skip_blank_lines``, ``skiprows``, ``na_values``, ``keep_default_na``,
         ``na_filter``, ``true_values``, ``false_values``, ``encoding``,
-        ``encoding_errors``, ``compression``, and ``dtype`` (a dict of columns and their
-        dtypes, e.g. to read as floats a target whose first rows look like integers). E.g.
-        ``{"sep": ";", "decimal": ","}``.
+        ``encoding_errors``, ``compression``, and ``dtype``. E.g.
+        ``{"sep": ";", "decimal": ","}``. ``dtype`` is a dict of columns and numpy dtypes
+        that wins over what the first rows show: ``str`` reads a column as text (zip codes
+        such as ``01234`` keep their zero, labels ``"0"`` and ``"1"`` are text; a feature
+        read as text needs ``as_frame=True``), ``"float64"`` reads as floats a target whose
+        first rows look like integers, ``"int64"`` or ``"uint64"`` as integers (a missing
+        value is then refused, naming the file and the column); numeric features are
+        float64 whatever numeric dtype is declared. pandas' extension dtypes (``"Int64"``,
+        ``"boolean"``, ``"string"``, ``"category"``) and columns that no file has are
+        refused.
 
     Returns
     -------
@@ -422,12 +616,36 @@ def read_csv(paths: Any, **params: Any) -> CsvReader:
         If a path does not exist or a directory holds no ``.csv`` file.
     TypeError, ValueError
         If a parameter or an option is invalid (an unknown option is named); a file cannot
-        be parsed; a column is missing (the message lists the file's columns); a file has
-        a column the first file lacks, when the features are all the columns; the target
-        is also a feature; or, with ``as_frame=False``, a feature column holds text in a
-        file's first rows. The message names the file and the column. Each file's first
-        1,000 rows are checked when the reader is made; text in a numeric column further
-        on raises a ``ValueError`` naming the file and the column while reading.
+        be parsed (or has a row with more fields than its header); a header names a column
+        twice; a column is missing (the message lists the file's columns); a file has a
+        column the first file lacks, when the features are all the columns; a header
+        field with no name would be a feature (a file written by ``DataFrame.to_csv()``
+        with its index: give ``columns=[...]``); the target is also a feature; or, with
+        ``as_frame=False``, a feature column holds (or is declared) text. The message
+        names the file and the column. Each file's first 1,000 rows are checked when the
+        reader is made; further on, text in a numeric column, a longer row, a missing
+        value in an integer target, or a target value its dtype cannot hold (above
+        2**63-1 in an int64 target) raises a ``ValueError`` naming the file and the column
+        while reading.
+
+    Notes
+    -----
+    pandas' missing-value markers (an empty field, ``NA``, ``N/A``, ``n/a``, ``NaN``,
+    ``null``, ``None``, ...) are missing values in every column, a text target's too: a
+    label ``"NA"`` or ``"None"`` reads as NaN. To read them as text, give
+    ``options={"keep_default_na": False, "na_values": [""]}``: only empty fields (and
+    the markers added to that list) are then missing values.
+
+    A row with fewer fields than the header reads as missing values in the columns it
+    lacks, and so does a last line cut short: pandas' parser does not tell them from
+    empty fields (a row with more fields than the header is refused).
+
+    Features are float64: integers beyond 2**53 in a feature are rounded to the nearest
+    float64. A target keeps its integers (int64, or uint64 for values above 2**63-1).
+
+    Text cannot go through ``zmq_stream`` workers, whose wire format carries numbers: a
+    text target (or text features, with ``as_frame=True``) is refused there; write the
+    labels encoded as numbers to read them through workers.
 
     See Also
     --------

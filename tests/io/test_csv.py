@@ -5,6 +5,7 @@ Every file is written by the test."""
 import gzip
 import multiprocessing
 import pickle
+import re
 import shutil
 import tracemalloc
 
@@ -357,3 +358,174 @@ def test_memory_stays_bounded_by_chunks(tmp_path, shuffle, bound):
         tracemalloc.stop()
     assert rows == 240_000
     assert peak < bound << 20  # a chunk (1 MiB), its copies and the window, not a file
+
+
+def read_all(reader):
+    """Every batch of an epoch of ``reader``, its features and targets concatenated."""
+    batches = list(reader.generate())
+    return np.concatenate([b["X"] for b in batches]), np.concatenate([b["y"] for b in batches])
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("a,b,y\n10,1,2,0\n11,3,4,1\n", "made"),  # pandas would make the first field an index
+        ("a,b,y\n10,1,2,0\n3,4,1\n", "made"),  # only the first row is long
+        ("a,b,y\n1,2,0\n3,4,1,9\n", "made"),
+        ("a,b,y\n" + "1,2,0\n" * 5000 + "3,4,1,9\n", "read"),  # after the first rows
+    ],
+    ids=["every-row", "first-row", "second-row", "late-row"],
+)
+def test_rows_longer_than_the_header_are_refused(tmp_path, text, when):
+    (tmp_path / "long.csv").write_text(text)
+    match = r"long.csv' cannot be read as a CSV file: .*Expected 3 fields in line \d+, saw 4"
+    with pytest.raises(ValueError, match=match):
+        list(read_csv(tmp_path / "long.csv", target="y").generate())
+    if when == "read":
+        read_csv(tmp_path / "long.csv", target="y")  # the first rows are fine
+
+
+def test_a_first_row_made_long_after_the_check_is_refused_while_reading(tmp_path):
+    paths = write_files(tmp_path, [10, 10])
+    stream = read_csv(paths, target="label", batch_size=5).generate()  # checked now
+    next(stream)
+    (tmp_path / "part001.csv").write_text("id,f,label\n10,1,2,0\n11,3,4,1\n")
+    with pytest.raises(ValueError, match="part001.csv' cannot be read.*Length of header"):
+        list(stream)
+
+
+def write_targets(path, values, first=None):
+    """A file of 5,000 rows ``x, y`` with y = x % 3, then a row for each of ``values``;
+    ``first`` (if given) is the first row's target."""
+    rows = [(i, i % 3) for i in range(5000)]
+    if first is not None:
+        rows[0] = (0, first)
+    return write_csv(path, ["x", "y"], rows + [(5000 + i, v) for i, v in enumerate(values)])
+
+
+@pytest.mark.parametrize(
+    ("first", "late", "value"),
+    [(None, 2**63 + 5, 2**63 + 5), (2**63 + 5, -1, -1), (None, 2**64, None)],
+    ids=["above-int64", "negative-in-uint64", "above-uint64"],
+)
+def test_a_late_int_target_that_does_not_fit_is_refused(tmp_path, first, late, value):
+    path = write_targets(tmp_path / "big.csv", [late], first)
+    reader = read_csv(path, target="y", batch_size=4096)
+    match = f"target 'y' of .*big.csv' holds the value {value}" if value else "big.csv'"
+    with pytest.raises(ValueError, match=match):
+        list(reader.generate())
+
+
+def test_a_declared_uint64_target_keeps_large_ints(tmp_path):
+    path = write_targets(tmp_path / "big.csv", [2**63 + 5, 2**64 - 1])
+    _, y = read_all(read_csv(path, target="y", options={"dtype": {"y": "uint64"}}))
+    assert y.dtype == np.uint64 and y[-2:].tolist() == [2**63 + 5, 2**64 - 1]
+    other = write_csv(tmp_path / "small.csv", ["x", "y"], [(1, -1)])
+    with pytest.raises(ValueError, match="small.csv' cannot be read.*uint64.*the column 'y'"):
+        read_csv([path, other], target="y", options={"dtype": {"y": "uint64"}})
+    write_targets(tmp_path / "first.csv", [], first=2**63 + 5)
+    with pytest.raises(ValueError, match="above 2\\*\\*63-1"):  # int64 and uint64 files
+        read_csv([tmp_path / "first.csv", other], target="y")
+
+
+def test_declared_text_columns_stay_text(tmp_path):
+    rows = [("01234", 1.5, 0), ("90210", 2.5, 1)]
+    path = write_csv(tmp_path / "zip.csv", ["zip", "amount", "y"], rows)
+    frames = read_csv(path, target="y", as_frame=True, options={"dtype": {"zip": str}})
+    (batch,) = list(frames.generate())
+    assert batch["X"]["zip"].tolist() == ["01234", "90210"]
+    assert batch["X"]["amount"].dtype == np.float64 and batch["y"].tolist() == [0, 1]
+    with pytest.raises(ValueError, match="feature column 'zip' is declared text"):
+        read_csv(path, target="y", options={"dtype": {"zip": str}})
+    for declared, as_frame in [(str, False), (object, False), ("str", True)]:
+        reader = read_csv(path, target="y", as_frame=as_frame, options={"dtype": {"y": declared}})
+        (batch,) = list(reader.generate())
+        assert list(batch["y"]) == ["0", "1"]
+        assert as_frame or batch["y"].dtype == object
+    reader = read_csv(path, columns=["amount"], target="zip", options={"dtype": {"zip": str}})
+    assert next(iter(reader.generate()))["y"].tolist() == ["01234", "90210"]
+
+
+@pytest.mark.parametrize(
+    "dtype", ["Int64", "boolean", "string", "category", "datetime64[ns]", "complex128"]
+)
+@pytest.mark.parametrize("column", ["x", "y"])
+def test_other_declared_dtypes_are_refused(tmp_path, dtype, column):
+    path = write_csv(tmp_path / "d.csv", ["x", "y"], [(1, 0), (2, 1)])
+    match = re.escape(f"options['dtype'] gives the column '{column}' the dtype '{dtype}'")
+    with pytest.raises(TypeError, match=match):
+        read_csv(path, target="y", options={"dtype": {column: dtype}})
+
+
+def test_declared_dtypes_name_columns_of_the_files(tmp_path):
+    path = write_csv(tmp_path / "d.csv", ["x", "y"], [(1, 0), (2, "")])
+    with pytest.raises(ValueError, match=r"column 'z', which .*d.csv' lacks; .*\['x', 'y'\]"):
+        read_csv(path, target="y", options={"dtype": {"z": str}})
+    with pytest.raises(TypeError, match=r"options\['dtype'\] must be a dict"):
+        read_csv(path, options={"dtype": {1: str}})
+    with pytest.raises(ValueError, match="d.csv' cannot be read.*NA values.*the column 'y'"):
+        read_csv(path, target="y", options={"dtype": {"y": "int64"}})
+    (batch,) = list(read_csv(path, target="y", options={"dtype": {"y": "float64"}}).generate())
+    assert batch["y"].dtype == np.float64 and np.isnan(batch["y"][1])
+    with pytest.raises(ValueError, match=r"column 'x'\)"):  # pandas gives its number
+        read_csv(path, target="y", options={"dtype": {"x": "bool"}})
+    text = write_csv(tmp_path / "t.csv", ["x", "y"], [(1, 0), ("a", 1)])
+    with pytest.raises(ValueError, match=r"t.csv' cannot be read.*declares for \['x'\]"):
+        read_csv(text, target="y", options={"dtype": {"x": "float64"}})
+
+
+@pytest.mark.parametrize(
+    ("header", "options", "twice"),
+    [
+        ("x,x,y", None, "x"),
+        ("x,y,y", None, "y"),  # the second 'y' would be a feature: target leakage
+        ("x;x;y", {"sep": ";"}, "x"),
+        ("'a,b','a,b',y", {"quotechar": "'"}, "a,b"),
+    ],
+)
+def test_a_header_naming_a_column_twice_is_refused(tmp_path, header, options, twice):
+    sep = (options or {}).get("sep", ",")
+    (tmp_path / "dup.csv").write_text(f"{header}\n1{sep}2{sep}0\n")
+    with pytest.raises(ValueError, match=f"dup.csv' names the column '{twice}' more than once"):
+        read_csv(tmp_path / "dup.csv", target="y", options=options)
+    (tmp_path / "dup.csv").write_text(f"{header.replace(twice, 'q', 1)}\n1{sep}2{sep}0\n")
+    read_csv(tmp_path / "dup.csv", columns=["q"], target="y", options=options)
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('"x,1","x,2",y\n1,2,0\n')  # commas inside quotes: other names
+    assert read_csv(quoted, target="y").generate().__next__()["X"].shape == (1, 2)
+
+
+def test_short_rows_read_as_missing_values(tmp_path):
+    path = write_csv(tmp_path / "short.csv", ["a", "b", "y"], [(1, 2, 0), (3,), (5, 6, 1)])
+    (batch,) = list(read_csv(path, target="y").generate())  # documented: pandas pads them
+    assert np.isnan(batch["X"][1, 1]) and np.isnan(batch["y"][1])
+    rows = [(i, i % 2) for i in range(5000)]
+    rows[4500] = (4500,)  # a short row in an int target's later chunk
+    late = write_csv(tmp_path / "late.csv", ["x", "y"], rows)
+    with pytest.raises(ValueError, match="late.csv' holds float64.*fewer fields than the header"):
+        list(read_csv(late, target="y").generate())
+
+
+def test_missing_value_markers_can_be_read_as_labels(tmp_path):
+    labels = ["NA", "None", "null", "n/a", "EU"]
+    rows = [(i, "" if i == 1 else "-" if i == 2 else i, label) for i, label in enumerate(labels)]
+    path = write_csv(tmp_path / "na.csv", ["id", "a", "y"], rows)
+    _, y = read_all(read_csv(path, columns=["id"], target="y"))
+    assert [label for label in y if label == label] == ["EU"]  # the others are NaN
+    options = {"keep_default_na": False, "na_values": ["", "-"]}
+    X, y = read_all(read_csv(path, target="y", options=options))
+    assert y.tolist() == labels
+    assert np.isnan(X[1:3, 1]).all() and X[[0, 3, 4], 1].tolist() == [0.0, 3.0, 4.0]
+
+
+def test_a_nameless_header_field_is_not_a_feature(tmp_path):
+    frame = pd.DataFrame({"a": [1.0, 2.0], "y": [0, 1]}, index=[10, 11])
+    frame.to_csv(tmp_path / "index.csv")  # with its index, under a nameless header field
+    match = r"field 1 of the header of .*index.csv' has no name .*'Unnamed: 0'.*columns="
+    with pytest.raises(ValueError, match=match):
+        read_csv(tmp_path / "index.csv", target="y")
+    (batch,) = list(read_csv(tmp_path / "index.csv", columns=["a"], target="y").generate())
+    assert batch["X"].tolist() == [[1.0], [2.0]]
+    frame.to_csv(tmp_path / "plain.csv", index=False)
+    (batch,) = list(read_csv(tmp_path / "plain.csv", target="y", as_frame=True).generate())
+    assert list(batch["X"].columns) == ["a"]
