@@ -67,6 +67,7 @@ LAYERS = [
     {"core"},
     {"mux", "io"},
     {"learner", "_zmq"},
+    {"model_selection"},
     {"zmq_stream", "plotting"},
     {"util"},
     {"__init__"},

@@ -34,15 +34,12 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.validation import _estimator_has, _num_samples, check_is_fitted
 
 from .._checks import check_int
-from ..exceptions import EmptyStreamError, ShortStreamError
-from ._array_source import ArraySource, split_sample_params
+from ._array_source import split_sample_params
 from ._fit_data import (
     check_data_stream,
     check_stream_parameter,
     describe_data,
     describe_stream,
-    require_batches,
-    start_data_stream,
     stream_random_ints,
 )
 from ._monitor import (
@@ -63,17 +60,16 @@ from ._pipeline import (
     routed_steps,
     unshare_frozen,
 )
+from ._run import FitRun, FitSource
 from ._scoring import Evaluation, check_eval_estimator, streamed_score
 from ._training import (
     TrainingProgress,
     add_note,
     batch_rules,
-    check_not_empty,
     find_classes,
     fresh_estimator,
     open_stream,
     target_required,
-    train,
     wants_classes,
 )
 
@@ -591,6 +587,40 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         >>> model.set_params(stream__sigma=0.2).fit(X, y).n_batches_seen_
         50
         """
+        with self._exclusive("fit"):
+            run, source = self._start_run(X, y, fit_params)
+            with source.noted():
+                batches = source.open(self.max_batches)
+                try:
+                    run.complete(batches, self.max_batches, strict=True)
+                finally:
+                    batches.close()  # also when training stopped at max_batches
+            if not source.from_stream and isinstance(self, ClusterMixin):
+                self._label(source.data[0])
+        return self
+
+    def _label(self, X: Any) -> None:
+        """Set ``labels_`` of the training data, if the trained estimator can predict."""
+        if hasattr(self.estimator_, "predict"):
+            self.labels_ = self.estimator_.predict(X)
+
+    def _start_run(self, X: Any, y: Any, fit_params: dict) -> tuple[FitRun, FitSource]:
+        """Everything :meth:`fit` does before its first batch: the checks of the data and
+        parameters, the routed fit parameters and classes, the fresh estimator.
+
+        The search of :mod:`sklearn_stream.model_selection` starts its fold models here,
+        so they train exactly as :meth:`fit` would. Random numbers are drawn in
+        ``fit``'s order: for in-memory data the estimator's seeds first, the permutations
+        when the source is read; for a stream the stream's seed first.
+
+        Returns
+        -------
+        run : FitRun
+            The training run, not started (with ``warm_start``, continuing
+            ``estimator_``).
+        source : FitSource
+            Opens the fit's batches.
+        """
         self._check_streams()
         X, y = indexable(X, y)
         n_samples = _num_samples(X)
@@ -608,24 +638,14 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         params = self._route("fit", fit_params)
         if y is not None and "classes" not in params and wants_classes(self.estimator):
             params["classes"] = find_classes(y)
-        with self._exclusive("fit"):
-            if self.stream is not None:
-                self._fit_stream(X, y, params)
-            else:
-                self._fit_arrays(X, y, params, n_samples)
-        return self
-
-    def _fit_arrays(self, X: Any, y: Any, params: dict, n_samples: int) -> None:
+        if self.stream is not None:
+            return self._start_stream_run(X, y, params)
         per_sample, constant = split_sample_params(params, n_samples, _CONSTANT_PARAMS)
-        rng = check_random_state(self.random_state)
-        source = ArraySource(X, y, per_sample, self.batch_size, self.n_epochs, self.shuffle, rng)
-        batches = source.generate(self.max_batches)
-        self._train(batches, constant, frozenset(per_sample), "fit", from_stream=False)
-        if isinstance(self, ClusterMixin) and hasattr(self.estimator_, "predict"):
-            self.labels_ = self.estimator_.predict(X)
+        run = self._begin_run(constant, frozenset(per_sample), "fit", from_stream=False)
+        return run, FitSource(self, (X, y), per_sample=per_sample)
 
-    def _fit_stream(self, X: Any, y: Any, params: dict) -> None:
-        """Train on the stream the ``stream`` parameter makes of ``(X, y)``.
+    def _start_stream_run(self, X: Any, y: Any, params: dict) -> tuple[FitRun, FitSource]:
+        """:meth:`_start_run` for a fit on the stream the ``stream`` parameter makes.
 
         Raises
         ------
@@ -633,8 +653,6 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
             If ``sample_weight`` is in ``params`` (weights belong in the stream's batches).
         ValueError
             If the estimator needs ``classes`` and neither ``y`` nor ``params`` gives them.
-        EmptyStreamError, ShortStreamError
-            If the stream yields no batch, or fewer than ``max_batches``.
         """
         name = type(self).__name__
         if _weights(params):
@@ -651,22 +669,10 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
             )
         where = f"{describe_stream('stream', self.stream)} in {name}.fit on {describe_data(X)}"
         state, _ = stream_random_ints(self.random_state)
-        data = (X,) if y is None else (X, y)
-        stream = None
-        try:
-            started = start_data_stream(
-                self.stream, data, state, self.max_batches, caller=f"{name}.fit"
-            )
-            stream = require_batches(started, self.max_batches, where)
-            self._train(stream, params, _BATCH_FIELDS, where)
-        except (EmptyStreamError, ShortStreamError):
-            raise  # their messages name the stream and the fit already
-        except Exception as exc:
-            add_note(exc, f"(raised while training on {where})")
-            raise
-        finally:
-            if stream is not None:  # also when training stopped at max_batches
-                stream.close()
+        source = FitSource(self, (X,) if y is None else (X, y), state=state, where=where)
+        with source.noted():
+            run = self._begin_run(params, _BATCH_FIELDS, where, from_stream=True)
+        return run, source
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X: Any, y: Any = None, **params: Any) -> "StreamLearner":
@@ -738,10 +744,12 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
                 f"{message}. Train on more batches (max_batches, n_epochs, a longer stream) or "
                 "lower preprocessing_batches."
             )
+        # Only iter_fit warns: the caller's line is above this method, FitRun._check,
+        # FitRun.finish, FitRun.complete, _train, iter_fit and its _fit_context wrapper.
         warnings.warn(
             f"{message} yet; continue with warm_start=True or partial_fit.",
             UserWarning,
-            stacklevel=5,
+            stacklevel=8,
         )
 
     def _check_pipeline(self) -> None:
@@ -762,9 +770,17 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         sample_keys: frozenset,
         what: str,
         *,
-        from_stream: bool = True,
         strict: bool = True,
     ) -> None:
+        """Train on ``stream`` (at most ``max_batches`` batches) as one run, to its end."""
+        run = self._begin_run(params, sample_keys, what, from_stream=True)
+        run.complete(stream, self.max_batches, strict=strict)
+
+    def _begin_run(
+        self, params: dict, sample_keys: frozenset, what: str, *, from_stream: bool
+    ) -> FitRun:
+        """A training run from a fresh estimator, or continuing ``estimator_`` with
+        ``warm_start``; its monitor is built (and the validation data checked) here."""
         if self.warm_start and hasattr(self, "estimator_"):
             estimator = self.estimator_
             progress = TrainingProgress(
@@ -777,40 +793,20 @@ class StreamLearner(MetaEstimatorMixin, BaseEstimator):
         history = self.history_ if warm and hasattr(self, "history_") else empty_history()
         open_ended = from_stream and self.max_batches is None
         monitor = self._build_monitor(estimator, history, open_ended)
-        before = progress.n_batches
-        try:
-            train(
-                self._partial_fit_of(estimator, progress.n_batches),
-                stream,
-                max_batches=self.max_batches,
-                params=params,
-                sample_keys=sample_keys,
-                rules=batch_rules(self.estimator, from_stream=from_stream),
-                progress=progress,
-                monitor=monitor,
-            )
-            check_not_empty(progress, before, what)
-            self._check_last_step_trained(progress.n_batches, strict)
-        except BaseException:
-            if monitor is not None:
-                monitor.abort()
-            raise
-        else:
-            if monitor is not None:
-                monitor.finish(progress.n_batches, progress.n_samples)
-        finally:
-            # A fresh estimator becomes estimator_ only when training succeeds; a warm one
-            # was updated in place, so its counts must follow even after an error.
-            if warm:
-                self._record(progress)
-        self.__dict__.pop("labels_", None)  # labels of an earlier fit's data, now stale
-        # The samples of a stream are gone once trained on: nothing can label them all, and
-        # the estimator's own labels_ would label the last batch only (see __getattr__).
-        self._labels_unknown = from_stream
-        self.estimator_ = estimator
-        self.history_ = history
-        self.stopped_early_ = monitor is not None and monitor.stopped_early
-        self._record(progress)
+        rules = batch_rules(self.estimator, from_stream=from_stream)
+        return FitRun(
+            self,
+            estimator,
+            progress,
+            history,
+            monitor,
+            params,
+            sample_keys,
+            rules,
+            what,
+            from_stream=from_stream,
+            warm=warm,
+        )
 
     def _partial_fit_of(self, estimator: Any, n_batches_seen: int) -> Any:
         """``estimator``'s ``partial_fit``; for a Pipeline, a :class:`PipelineTrainer`'s."""

@@ -1,0 +1,332 @@
+"""``StreamHalvingSearchCV``: successive halving over batches trained, continuing the
+survivors instead of retraining them.
+"""
+
+import time
+from numbers import Integral, Real
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import _fit_context, clone, is_classifier
+from sklearn.model_selection import check_cv
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.utils import indexable
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import _check_method_params
+
+from ._candidates import as_learner, candidate_list, check_candidates, prefixed
+from ._results import best_index
+from ._rounds import RoundEngine
+from ._schedule import Bracket, halving_schedule
+
+__all__ = ["StreamHalvingSearchCV"]
+
+_CONSTRAINTS = {
+    name: rule
+    for name, rule in BaseSearchCV._parameter_constraints.items()
+    if name not in ("pre_dispatch", "estimator", "refit")
+}
+
+
+class StreamHalvingSearchCV(BaseSearchCV):
+    """Successive halving over the batches trained, continuing the survivors' training.
+
+    Every candidate trains on ``min_batches`` batches of each fold and is scored; the best
+    ``1 / factor`` of them go on and *continue* training, from where they stopped, on the
+    next batches of the same stream, to ``factor`` times as many batches, and so on up to
+    ``max_batches``. Continuing is exact: a candidate's score after ``r`` batches equals
+    that of a fresh fit with ``max_batches=r``, so the search gives the ``cv_results_``,
+    survivors and winner of ``HalvingGridSearchCV(learner, resource="max_batches")``, at
+    the cost of the survivors' final batches only. Candidates that stream the same batches
+    (the same fold and stream parameters) share one read of the stream.
+
+    Parameters
+    ----------
+    estimator : StreamLearner or estimator with partial_fit
+        A :class:`~sklearn_stream.learner.StreamLearner` (with ``stream`` and
+        ``eval_stream``, or in-memory ``fit``); any other estimator with ``partial_fit``
+        is wrapped in ``StreamLearner(estimator, batch_size=256, random_state=random_state)``
+        and the grid names its own parameters (``alpha``, not ``estimator__alpha``).
+    param_grid : dict or list of dicts
+        The candidates' parameters (a grid); with ``n_candidates``, distributions or lists
+        to sample from, as :class:`~sklearn.model_selection.RandomizedSearchCV` does.
+        ``max_batches`` cannot be among them: it is the resource.
+    n_candidates : int >= 1 or None, default=None
+        Sample this many candidates from ``param_grid`` (with ``random_state``), as
+        ``HalvingRandomSearchCV(n_candidates=...)`` does; None searches the whole grid.
+    factor : float > 1, default=3
+        The rounds keep ``ceil(n / factor)`` candidates and multiply the batches by it.
+    min_batches : int >= 1 or None, default=None
+        The batches of the first round; None starts as high as the rounds needed allow
+        (scikit-learn's ``min_resources="exhaust"``).
+    max_batches : int >= 1 or None, default=None
+        The most batches a candidate trains on; None takes the learner's ``max_batches``.
+    aggressive_elimination : bool, default=False
+        Repeat the first round's batches while too many candidates remain for the rounds
+        the batches allow.
+    cv : int, cross-validation generator or iterable, default=5
+        As in :class:`~sklearn.model_selection.GridSearchCV`; ``groups`` is passed to its
+        ``split``. The splits are computed once.
+    scoring : str, callable, list, tuple, dict or None, default=None
+        As in :class:`~sklearn.model_selection.GridSearchCV`; several metrics need
+        ``refit`` to name the one that chooses the survivors.
+    n_jobs : int or None, default=None
+        Parallel tasks of each round, through joblib (any backend: loky, dask, Ray).
+    refit : bool or str, default=True
+        Refit the best candidate on all the data (to its final batches); with several
+        metrics, the name of the one that chooses.
+    random_state : None, int or numpy.random.RandomState, default=None
+        Samples the candidates (``n_candidates``) and seeds a wrapped estimator's learner.
+        A learner's own ``random_state`` seeds its streams.
+    verbose : int, default=0
+    error_score : "raise" or float, default=np.nan
+        The score of a candidate whose fit fails on a fold, from the round where it fails.
+    return_train_score : bool, default=False
+        Also score the training part of each fold (it is read once more per round).
+
+    Attributes
+    ----------
+    cv_results_ : dict of arrays
+        scikit-learn's halving layout: ``iter``, ``n_resources`` (batches), ``params``
+        (with ``max_batches``), ``param_*``, ``split{k}_test_score``, ``mean_test_score``,
+        ``std_test_score``, ``rank_test_score``, ``mean_fit_time`` (training time of the
+        round), ...
+    best_estimator_ : StreamLearner
+    best_score_ : float
+    best_params_ : dict
+    best_index_ : int
+    scorer_ : callable or dict
+    n_splits_ : int
+    refit_time_ : float
+    multimetric_ : bool
+    n_resources_ : list of int
+        The batches of each round.
+    n_candidates_ : list of int
+        The candidates of each round.
+    n_remaining_candidates_ : int
+    n_iterations_, n_required_iterations_, n_possible_iterations_ : int
+    min_resources_, max_resources_ : int
+    n_batches_trained_ : int
+        Batches trained over every fold and candidate (``partial_fit`` calls).
+    n_batches_read_ : ndarray of shape (n_splits,)
+        Training batches read from the streams, per fold.
+
+    See Also
+    --------
+    sklearn.model_selection.HalvingGridSearchCV : retrains every survivor from scratch.
+
+    Notes
+    -----
+    The held-out parts are scored by each task (an ``eval_stream`` is streamed once per
+    model and round). ``mean_fit_time`` is the training time of the row's round only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn_stream.learner import StreamLearner
+    >>> from sklearn_stream.model_selection import StreamHalvingSearchCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 4))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> learner = StreamLearner(SGDClassifier(), batch_size=20, random_state=0)
+    >>> grid = {"estimator__alpha": [1e-4, 1e-2, 1.0]}
+    >>> search = StreamHalvingSearchCV(learner, grid, max_batches=9, cv=3).fit(X, y)
+    >>> search.n_resources_, search.n_candidates_
+    ([3, 9], [3, 1])
+    >>> search.best_params_["max_batches"], search.n_batches_trained_
+    (9, 45)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **_CONSTRAINTS,
+        "estimator": [HasMethods(["partial_fit"])],
+        "param_grid": [dict, list],
+        "n_candidates": [Interval(Integral, 1, None, closed="left"), None],
+        "factor": [Interval(Real, 1, None, closed="neither")],
+        "min_batches": [Interval(Integral, 1, None, closed="left"), None],
+        "max_batches": [Interval(Integral, 1, None, closed="left"), None],
+        "aggressive_elimination": ["boolean"],
+        "refit": ["boolean", str],
+        "random_state": ["random_state"],
+        "return_train_score": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        estimator: Any,
+        param_grid: Any,
+        *,
+        n_candidates: int | None = None,
+        factor: float = 3,
+        min_batches: int | None = None,
+        max_batches: int | None = None,
+        aggressive_elimination: bool = False,
+        cv: Any = 5,
+        scoring: Any = None,
+        n_jobs: int | None = None,
+        refit: bool | str = True,
+        random_state: Any = None,
+        verbose: int = 0,
+        error_score: Any = np.nan,
+        return_train_score: bool = False,
+    ) -> None:
+        super().__init__(
+            estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.param_grid = param_grid
+        self.n_candidates = n_candidates
+        self.factor = factor
+        self.min_batches = min_batches
+        self.max_batches = max_batches
+        self.aggressive_elimination = aggressive_elimination
+        self.random_state = random_state
+
+    def _resources(self, learner: Any) -> int:
+        """The most batches a candidate trains on, checked against ``min_batches``."""
+        max_batches = self.max_batches if self.max_batches is not None else learner.max_batches
+        if max_batches is None:
+            raise ValueError(
+                f"{type(self).__name__} needs the most batches a candidate may train on: "
+                "set max_batches on the search (or on the StreamLearner it searches)."
+            )
+        if self.min_batches is not None and self.min_batches > max_batches:
+            raise ValueError(
+                f"min_batches={self.min_batches} is greater than max_batches={max_batches}: "
+                "the first round would train on more batches than any round may."
+            )
+        return max_batches
+
+    def _check_refit(self) -> None:
+        multimetric = not (
+            self.scoring is None or isinstance(self.scoring, str) or callable(self.scoring)
+        )
+        if multimetric and not isinstance(self.refit, str):
+            raise ValueError(
+                f"With several metrics (scoring={self.scoring!r}), refit must name the one "
+                f"that chooses the candidates going on to the next round; got "
+                f"refit={self.refit!r}."
+            )
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X: Any, y: Any = None, **params: Any) -> "StreamHalvingSearchCV":
+        """Run the rounds on ``(X, y)``, then refit the best candidate on all of it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            The data, or what the learner's ``stream`` takes (e.g. a 1-D array of files).
+        y : array-like of shape (n_samples,) or None, default=None
+        **params
+            ``groups`` for the splitter; the rest goes to the learner's ``fit``.
+
+        Returns
+        -------
+        self : StreamHalvingSearchCV
+
+        Raises
+        ------
+        ValueError
+            If ``max_batches`` is a searched parameter, is not set, is below
+            ``min_batches``, several metrics are given without ``refit`` naming one, or
+            every fit fails.
+        TypeError
+            If ``estimator`` has no ``partial_fit``.
+        """
+        self._check_refit()
+        learner, prefix = as_learner(self.estimator, self.max_batches or 1, self.random_state)
+        max_batches = self._resources(learner)
+        if prefix:
+            learner.set_params(n_epochs=max_batches)
+        candidates = candidate_list(self.param_grid, self.n_candidates, self.random_state)
+        check_candidates(candidates, prefix)
+        scorers, refit_metric = self._get_scorers()
+        X, y = indexable(X, y)
+        params = _check_method_params(X, params=params)
+        routed = self._get_routed_params_for_fit(params)
+        cv = check_cv(self.cv, y, classifier=is_classifier(learner))
+        splits = list(cv.split(X, y, **routed.splitter.split))
+        self.n_splits_ = len(splits)
+        bracket = halving_schedule(
+            len(candidates),
+            self.min_batches,
+            max_batches,
+            self.factor,
+            self.aggressive_elimination,
+        )
+        self._describe(bracket)
+        engine = RoundEngine(
+            learner,
+            prefix,
+            candidates,
+            splits,
+            X,
+            y,
+            routed.estimator.fit,
+            routed.scorer.score,
+            bracket,
+            scorer=scorers,
+            refit_metric=self.refit if isinstance(self.refit, str) else None,
+            error_score=self.error_score,
+            return_train_score=self.return_train_score,
+            n_jobs=self.n_jobs,
+            insert_errors=callable(self.scoring),
+        )
+        remaining = engine.run()
+        results = self._format_results(
+            engine.params, self.n_splits_, engine.out, engine.more_results
+        )
+        self._set_schedule(bracket, len(remaining), engine)
+        self.multimetric_ = isinstance(engine.out[0]["test_scores"], dict)
+        metric = self.refit if self.multimetric_ else refit_metric
+        self.best_index_ = best_index(results, metric)
+        self.best_score_ = results[f"mean_test_{metric}"][self.best_index_]
+        self.best_params_ = results["params"][self.best_index_]
+        if self.refit:
+            self._refit(learner, prefix, X, y, routed.estimator.fit)
+        self.scorer_ = getattr(scorers, "_scorers", scorers)
+        self.cv_results_ = results
+        return self
+
+    def _describe(self, bracket: Bracket) -> None:
+        if self.verbose:
+            print(
+                f"n_iterations: {len(bracket.rungs)}\nn_resources: {bracket.rungs}\n"
+                f"n_candidates: {bracket.n_candidates}"
+            )
+
+    def _set_schedule(self, bracket: Bracket, n_remaining: int, engine: RoundEngine) -> None:
+        self.n_resources_ = list(bracket.rungs)
+        self.n_candidates_ = list(bracket.n_candidates)
+        self.n_remaining_candidates_ = n_remaining
+        self.n_iterations_ = len(bracket.rungs)
+        self.n_required_iterations_ = bracket.n_required
+        self.n_possible_iterations_ = bracket.n_possible
+        self.min_resources_ = bracket.min_batches
+        self.max_resources_ = bracket.max_batches
+        self.n_batches_trained_ = engine.n_batches_trained
+        self.n_batches_read_ = np.array(engine.n_batches_read)
+
+    def _refit(self, learner: Any, prefix: str, X: Any, y: Any, fit_params: dict) -> None:
+        """Fit the best candidate on all the data, to its final batches."""
+        best = dict(self.best_params_)
+        max_batches = best.pop("max_batches")
+        estimator = clone(learner).set_params(
+            **prefixed(clone(best, safe=False), prefix), max_batches=max_batches
+        )
+        start = time.time()
+        if y is None:
+            estimator.fit(X, **fit_params)
+        else:
+            estimator.fit(X, y, **fit_params)
+        self.refit_time_ = time.time() - start
+        self.best_estimator_ = estimator
+        if hasattr(estimator, "feature_names_in_"):
+            self.feature_names_in_ = estimator.feature_names_in_
