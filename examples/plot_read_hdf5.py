@@ -4,8 +4,9 @@ Training from HDF5 files and zarr stores
 
 :func:`~sklearn_stream.io.read_hdf5` reads datasets of HDF5 files, and
 :func:`~sklearn_stream.io.read_zarr` arrays of zarr stores, a block of whole chunks at a
-time: each chunk is read (and decompressed) once per epoch, and memory holds one block
-and the shuffle window, whatever the size of the files. Both take the names of the arrays
+time: each chunk is read (and decompressed) once per epoch, and memory holds one block,
+the chunks it comes from and the shuffle window, whatever the size of the files (for
+chunks of a few hundred kilobytes to a few megabytes, as here). Both take the names of the arrays
 inside the files, ``"sensors/X"`` and ``"sensors/y"`` here, and give the same batches for
 the same data, chunks and ``random_state``.
 

@@ -68,44 +68,99 @@ class Hdf5Reader(ArrayFileReader):
         try:
             return h5py.File(path, "r")
         except OSError as error:
-            raise ValueError(f"{path!r} cannot be opened as an HDF5 file ({error}).") from None
+            raise ValueError(_cannot_open(path, error)) from None
 
     def _array(self, handle: Any, name: str) -> Any:
         try:
             found = handle.get(name)
-        except (KeyError, ValueError, OSError):  # a broken link
+        except (KeyError, ValueError, OSError):  # a broken link (see _not_found)
             return None
         return found if isinstance(found, _h5py().Dataset) else None
 
     def _array_names(self, handle: Any) -> Iterator:
+        """The datasets of ``handle``, those reached through soft and external links
+        too."""
         names: list = []
-        dataset = _h5py().Dataset
-        handle.visititems(
-            lambda name, obj: names.append(name) if isinstance(obj, dataset) else None
-        )
-        return iter(names)
+        handle.visit_links(names.append)
+        return (name for name in names if self._array(handle, name) is not None)
+
+    def _not_found(self, handle: Any, name: str) -> str | None:
+        h5py = _h5py()
+        try:
+            link = handle.get(name, getlink=True)
+        except (KeyError, ValueError, OSError):
+            return None
+        if isinstance(link, h5py.SoftLink):
+            return f"a broken link: a soft link to {link.path!r}, which holds nothing"
+        if isinstance(link, h5py.ExternalLink):
+            return (
+                f"a broken link: an external link to {link.path!r} in the file "
+                f"{link.filename!r}, which cannot be opened or holds no such object"
+            )
+        return "a group, not a dataset" if isinstance(handle.get(name), h5py.Group) else None
+
+    def _text(self, array: Any) -> str | None:
+        info = _h5py().check_string_dtype(array.dtype)
+        if info is None or info.length is not None:
+            return None
+        return "U" if info.encoding == "utf-8" else "S"
+
+    def _get(self, array: Any, start: int, stop: int) -> Any:
+        if self._text(array) == "U":
+            return array.asstr()[start:stop]
+        return array[start:stop]
 
     def _chunk_rows(self, array: Any) -> int | None:
         return None if array.chunks is None else int(array.chunks[0])
+
+
+def _cannot_open(path: str, error: OSError) -> str:
+    """Why ``path`` cannot be opened: locked by a writer, or not an HDF5 file."""
+    text = str(error)
+    if "unable to lock file" not in text:
+        return f"{path!r} cannot be opened as an HDF5 file ({text})."
+    if "errno = 11," in text or "Resource temporarily unavailable" in text:
+        return (
+            f"{path!r} cannot be opened for reading: it is locked by another process that "
+            "has it open for writing (an h5py.File opened with mode 'w', 'a' or 'r+', in "
+            "another program or in the main process of zmq_stream workers?). Close that "
+            f"file, or open it with mode 'r', before reading it ({text})."
+        )
+    return (
+        f"{path!r} cannot be opened: HDF5 cannot lock it, perhaps because its file system "
+        "does not support locks (some network file systems); if no process writes it, "
+        f"setting the environment variable HDF5_USE_FILE_LOCKING=FALSE lets it open ({text})."
+    )
 
 
 def read_hdf5(paths: Any, X: str, y: str | None = None, **params: Any) -> Hdf5Reader:
     """Read the rows of datasets of HDF5 files in batches, whole chunks at a time.
 
     ``X`` and ``y`` name datasets inside each file (``"features"``, or
-    ``"data/features"`` in a group). Only a block of rows is in memory at a time: for a
-    chunked dataset, its chunks' rows, times as many as make at least ``batch_size`` rows
-    (each chunk is then read once per epoch), for a contiguous one ``batch_size`` rows; a
-    block holds at most 16 MiB of features unless ``batch_size`` rows hold more, so a
-    chunk of more rows than that (a dataset stored as one large chunk) is read a part at a
-    time, and decompressed once per part if compressed. The data may thus be much larger
-    than memory; blocks do not span files, batches do.
+    ``"data/features"`` in a group; links are followed). Only a block of rows is in memory
+    at a time: for a chunked dataset, its chunks' rows, times as many as make at least
+    ``batch_size`` rows, for a contiguous one ``batch_size`` rows; a block holds at most
+    16 MiB of features unless ``batch_size`` rows hold more (fewer whole chunks then; a
+    chunk larger than that is read in equal parts inside it). Reading any part of a
+    compressed chunk decompresses all of it, so memory holds a block and the chunks it
+    comes from, and a chunk read in parts is decompressed once per part: write chunks of a
+    few hundred kilobytes to a few megabytes. ``y`` may be chunked otherwise than ``X``: a
+    chunk of ``y`` a block covers in part is decompressed whole once and kept until the
+    epoch reads past it (one such chunk at a time). Read in order, each chunk is thus
+    decompressed once per epoch. The data may be much larger than memory; blocks do not
+    span files, batches do.
 
     The reader is a data source: each ``generate()`` reads every row once (an epoch), and
     it can be cloned, pickled, tuned (``stream__batch_size``) and run in ``zmq_stream``
     workers, which share the blocks between them. It never keeps a file open between
-    epochs: each process opens the files it reads, so it is safe in forked workers. Needs
-    h5py (the ``hdf5`` extra).
+    epochs: each process opens the files it reads, so it is safe in forked workers. An
+    epoch keeps the files it reads open, for reading (at most eight at a time), until it
+    ends: HDF5's file locks then keep other processes from opening them for writing, and a
+    file another process has open for writing cannot be read (the error says it is
+    locked). Each time an epoch opens a file, its datasets must still have the shapes and
+    dtypes checked when the reader was made, or a ``ValueError`` names the file; a change
+    made while the file is open (possible only with ``HDF5_USE_FILE_LOCKING=FALSE``) is not
+    seen. Needs h5py (the ``hdf5`` extra).
 
     Parameters
     ----------
@@ -116,9 +171,11 @@ def read_hdf5(paths: Any, X: str, y: str | None = None, **params: Any) -> Hdf5Re
         The dataset of features in each file: a 2-D numeric array, one row per sample;
         the same columns and dtype in every file.
     y : str or None, default=None
-        The dataset of targets in each file: a 1-D (or 2-D) array of numbers or
-        fixed-width strings, one value (or row) per row of ``X``. None: batches without
-        ``"y"``.
+        The dataset of targets in each file: a 1-D (or 2-D) array of numbers, fixed-width
+        strings, or variable-length strings (h5py's default for ``file["y"] = ["cat",
+        ...]``), one value (or row) per row of ``X``. Variable-length strings come as
+        fixed-width numpy text (``U``; ``S`` for ASCII bytes), each batch as wide as its
+        longest label. None: batches without ``"y"``.
     batch_size : int >= 1, default=1024
         Rows per batch; only an epoch's last batch may have fewer (through ``zmq_stream``,
         each worker's last).
@@ -141,11 +198,14 @@ def read_hdf5(paths: Any, X: str, y: str | None = None, **params: Any) -> Hdf5Re
     FileNotFoundError
         If a path does not exist or a directory holds no ``.h5`` or ``.hdf5`` file.
     TypeError, ValueError
-        If a parameter is invalid; a file is not an HDF5 file; a file has no dataset
-        ``X`` or ``y`` (the message lists the datasets it holds); ``X`` is not a 2-D
-        numeric dataset; ``y`` has not one value per row of ``X``; or a file's datasets
+        If a parameter is invalid (``X`` and ``y`` are paths without ``.``, ``..`` or empty
+        parts); a file is not an HDF5 file, or is locked by a process writing it; a file
+        has no dataset ``X`` or ``y`` (the message lists the datasets it holds, and names a
+        broken link as such); ``X`` is not a 2-D numeric dataset with at least one column;
+        ``y`` has another dtype or not one value per row of ``X``; or a file's datasets
         differ in columns or dtype from the first file's. The message names the file and
-        the dataset.
+        the dataset. While an epoch runs, a ``ValueError`` names a file whose datasets
+        changed since the reader checked them.
 
     See Also
     --------

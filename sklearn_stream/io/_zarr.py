@@ -3,6 +3,7 @@
 import contextlib
 import inspect
 import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,12 +37,37 @@ def _is_store(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() == ".zip"
 
 
+# Why a directory named *.zarr is not a store.
+_NO_METADATA = (
+    "it has no zarr.json, .zgroup or .zarray (a store whose writing did not finish, or a "
+    "copy without its metadata?)"
+)
+
+
 def _stores_at(path: Path) -> list:
-    """The stores ``path`` names: itself, or the stores a plain directory holds."""
+    """The stores ``path`` names: itself, or the stores a plain directory holds (a
+    ``.zarr`` directory without metadata is refused, never skipped)."""
     if _is_store(path):
         return [path]
+    if path.is_dir() and path.suffix.lower() == ".zarr":
+        raise ValueError(f"store: {str(path)!r} is not a zarr store: {_NO_METADATA}.")
     if path.is_dir():
         found = sorted(p for p in path.iterdir() if p.name[0] not in "._" and _is_store(p))
+        broken = sorted(
+            p
+            for p in path.iterdir()
+            if p.name[0] not in "._"
+            and p.suffix.lower() == ".zarr"
+            and p.is_dir()
+            and not _is_store(p)
+        )
+        if broken:
+            raise ValueError(
+                f"store: the directory of stores {str(path)!r} holds "
+                f"{str(broken[0])!r}, which is not a zarr store: {_NO_METADATA}; its rows "
+                "would be skipped. Repair it, or move it out of the directory (or give its "
+                "name a leading '_')."
+            )
         if not found:
             raise FileNotFoundError(
                 f"store: the directory {str(path)!r} is no zarr store (it has no zarr.json, "
@@ -69,7 +95,8 @@ def expand_stores(store: Any) -> list:
     FileNotFoundError
         If a path does not exist, or a directory is no store and holds none.
     ValueError
-        If a file is not a ``.zip`` store, or a store is named twice.
+        If a file is not a ``.zip`` store, a ``.zarr`` directory (given, or in a directory
+        of stores) has no zarr metadata, or a store is named twice.
     """
     if getattr(store, "ndim", None) == 1 and hasattr(store, "tolist"):
         store = store.tolist()  # a fold's 1-D array (or Series) of stores, in a search
@@ -92,13 +119,36 @@ def expand_stores(store: Any) -> list:
 
 
 class _Store:
-    """An opened store's root group, and ``close()`` for the store."""
+    """An opened store's root group, the stamps of its arrays' metadata files (see
+    :meth:`ZarrReader._watch`), and ``close()`` for the store."""
 
     def __init__(self, group: Any) -> None:
         self.group = group
+        self.stamps: dict = {}
 
     def close(self) -> None:
         close_if_closable(getattr(self.group, "store", None))
+
+
+def _metadata_file(handle: _Store, name: str) -> str | None:
+    """The metadata file of the array ``name`` of a store that is a local directory; None
+    for another store (a ``.zip`` store is never rewritten in place)."""
+    root = getattr(handle.group.store, "root", None)
+    if root is None:
+        return None
+    metadata = "zarr.json" if handle.group.metadata.zarr_format == 3 else ".zarray"
+    return os.path.join(root, name, metadata)
+
+
+def _stamp(file: str | None) -> tuple | None:
+    """When and how ``file`` was last written; ``()`` if it is gone."""
+    if file is None:
+        return None
+    try:
+        status = os.stat(file)
+    except OSError:
+        return ()
+    return (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
 class ZarrReader(ArrayFileReader):
@@ -143,27 +193,81 @@ class ZarrReader(ArrayFileReader):
         try:
             if path.lower().endswith(".zip"):
                 zipped = zarr.storage.ZipStore(path, mode="r")
-            return _Store(zarr.open_group(zipped or path, mode="r"))
+            # Consolidated metadata may be stale (rows appended since): read each array's own.
+            return _Store(zarr.open_group(zipped or path, mode="r", use_consolidated=False))
         except Exception as error:  # zarr raises many kinds: not a group, a bad zip, ...
             with contextlib.suppress(Exception):  # a zip that never opened fails to close
                 close_if_closable(zipped)
-            raise ValueError(
-                f"{path!r} cannot be opened as a zarr store with a group at its root "
-                f"({type(error).__name__}: {error})."
-            ) from None
+            raise ValueError(_cannot_open(path, error)) from None
 
     def _array(self, handle: _Store, name: str) -> Any:
+        file = _metadata_file(handle, name)
+        stamp = _stamp(file)  # before the metadata is read: a later change shows
         try:
             found = handle.group[name]
         except KeyError:
             return None
-        return found if isinstance(found, _zarr().Array) else None
+        if not isinstance(found, _zarr().Array):
+            return None
+        handle.stamps[name] = (file, stamp)
+        return found
 
     def _array_names(self, handle: _Store) -> Iterator:
         return _walk(handle.group, "")
 
+    def _text(self, array: Any) -> str | None:
+        return "U" if array.dtype.kind == "T" else None
+
+    def _watch(self, handle: _Store, name: str, array: Any, path: str) -> None:
+        """Raise a ValueError if the array ``name`` of a store's directory no longer has
+        the shape it had when opened: its metadata file is checked (``os.stat``) after
+        each block, and read again only if it was written since (a store shrunk by
+        another process would otherwise give its fill value for the rows it lost)."""
+        file, stamp = handle.stamps[name]
+        now = _stamp(file)
+        if now == stamp:
+            return
+        try:
+            shape = handle.group[name].shape
+        except Exception:  # removed, or being rewritten
+            shape = None
+        if shape != array.shape:
+            raise ValueError(
+                f"the array {name!r} of {path!r} changed while it was read: it had shape "
+                f"{array.shape} when the epoch opened it, and now "
+                f"{'cannot be read' if shape is None else f'has shape {shape}'}; a store must "
+                "not change during an epoch."
+            )
+        handle.stamps[name] = (file, now)
+
     def _chunk_rows(self, array: Any) -> int | None:
         return int(array.chunks[0])
+
+
+def _cannot_open(path: str, error: Exception) -> str:
+    """Why ``path`` cannot be opened as a store with a group at its root."""
+    zarr = _zarr()
+    if isinstance(error, zarr.errors.ContainsArrayError):
+        return (
+            f"{path!r} is a zarr array, not a store whose root is a group: read_zarr reads "
+            "a store whose root is a group holding the arrays X and y (write them with "
+            "zarr.open_group(path, mode='w').create_array('X', data=...))."
+        )
+    if path.lower().endswith(".zip"):
+        if not zipfile.is_zipfile(path):
+            return (
+                f"{path!r} is not a zip file, so not a zarr store (in a directory of stores, "
+                "every .zip file is read as one: move it out, or give its name a leading "
+                "'_')."
+            )
+        return (
+            f"{path!r} is a zip file but not a zarr store with a group at its root (no "
+            f"zarr.json or .zgroup at the top of the zip; {type(error).__name__}: {error})."
+        )
+    return (
+        f"{path!r} cannot be opened as a zarr store with a group at its root "
+        f"({type(error).__name__}: {error})."
+    )
 
 
 def _walk(group: Any, prefix: str) -> Iterator:
@@ -179,32 +283,45 @@ def read_zarr(store: Any, X: str, y: str | None = None, **params: Any) -> ZarrRe
 
     ``X`` and ``y`` name arrays inside each store (``"features"``, or
     ``"data/features"`` in a group). Only a block of rows is in memory at a time: the
-    chunks' rows of ``X``, times as many as make at least ``batch_size`` rows (each chunk
-    is then read and decompressed once per epoch); a block holds at most 16 MiB of
-    features unless ``batch_size`` rows hold more, so a chunk of more rows than that is
-    read a part at a time, and decompressed once per part. The data may thus be much
-    larger than memory; blocks do not span stores, batches do.
+    chunks' rows of ``X``, times as many as make at least ``batch_size`` rows; a block
+    holds at most 16 MiB of features unless ``batch_size`` rows hold more (fewer whole
+    chunks then; a chunk larger than that is read in equal parts inside it). Reading any
+    part of a chunk decompresses all of it, so memory holds a block and the chunks it comes
+    from, and a chunk read in parts is decompressed once per part: write chunks of a few
+    hundred kilobytes to a few megabytes (zarr's default chunks are of that size). ``y``
+    may be chunked otherwise than ``X``: a chunk of ``y`` a block covers in part is
+    decompressed whole once and kept until the epoch reads past it (one such chunk at a
+    time). Read in order, each chunk is thus decompressed once per epoch. The data may be
+    much larger than memory; blocks do not span stores, batches do.
 
     The reader is a data source: each ``generate()`` reads every row once (an epoch), and
     it can be cloned, pickled, tuned (``stream__batch_size``) and run in ``zmq_stream``
     workers, which share the blocks between them. It never keeps a store open between
-    epochs: each process opens the stores it reads. Needs zarr (the ``zarr`` extra);
-    stores of zarr format 2 and 3 are read.
+    epochs: each process opens the stores it reads. Each array's own metadata is read, not
+    consolidated metadata (which may be stale). Each time an epoch opens a store, its arrays
+    must still have the shapes and dtypes checked when the reader was made, or a
+    ``ValueError`` names the store; an open store's directory is watched too (each
+    array's metadata file, after each block), so that rows removed by another process
+    raise instead of reading as the fill value. Needs zarr (the ``zarr`` extra); stores of
+    zarr format 2 and 3 are read.
 
     Parameters
     ----------
     store : path, list of paths or directory
         Local zarr stores: a store's directory (one with ``zarr.json``, ``.zgroup`` or
         ``.zarray`` in it) or ``.zip`` file, a list of them, or a directory of stores (the
-        stores it holds, sorted by name; hidden and ``_``-prefixed ones are skipped). A
-        store's directory is always one store, never a folder of files. Each store's root
-        is a group holding ``X`` and ``y``.
+        stores it holds, sorted by name; hidden and ``_``-prefixed ones are skipped, and
+        a ``.zarr`` directory without metadata is refused). A store's directory is always
+        one store, never a folder of files. Each store's root is a group holding ``X`` and
+        ``y``.
     X : str
         The array of features in each store: 2-D and numeric, one row per sample; the
         same columns and dtype in every store.
     y : str or None, default=None
-        The array of targets in each store: 1-D (or 2-D), of numbers or fixed-width
-        strings, one value (or row) per row of ``X``. None: batches without ``"y"``.
+        The array of targets in each store: 1-D (or 2-D), of numbers, fixed-width strings,
+        or variable-length strings (``dtype=str``), one value (or row) per row of ``X``.
+        Variable-length strings come as fixed-width numpy text (``U``), each batch as wide
+        as its longest label. None: batches without ``"y"``.
     batch_size : int >= 1, default=1024
         Rows per batch; only an epoch's last batch may have fewer (through ``zmq_stream``,
         each worker's last).
@@ -227,11 +344,14 @@ def read_zarr(store: Any, X: str, y: str | None = None, **params: Any) -> ZarrRe
     FileNotFoundError
         If a path does not exist, or a directory is no store and holds none.
     TypeError, ValueError
-        If a parameter is invalid; a path is not a zarr store with a group at its root; a
-        store has no array ``X`` or ``y`` (the message lists the arrays it holds); ``X``
-        is not a 2-D numeric array; ``y`` has not one value per row of ``X``; or a
-        store's arrays differ in columns or dtype from the first store's. The message
-        names the store and the array.
+        If a parameter is invalid (``X`` and ``y`` are paths without ``.``, ``..`` or empty
+        parts); a path is not a zarr store with a group at its root (a ``.zarr`` directory
+        without metadata, a ``.zip`` that is no zip or holds no store, a store whose root
+        is an array); a store has no array ``X`` or ``y`` (the message lists the arrays it
+        holds); ``X`` is not a 2-D numeric array with at least one column; ``y`` has
+        another dtype or not one value per row of ``X``; or a store's arrays differ in
+        columns or dtype from the first store's. The message names the store and the
+        array. While an epoch runs, a ``ValueError`` names a store whose arrays changed.
 
     See Also
     --------

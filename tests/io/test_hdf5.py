@@ -4,6 +4,7 @@ memory. Every file is written by the test."""
 
 import multiprocessing
 import pickle
+import subprocess
 import sys
 import tracemalloc
 
@@ -16,7 +17,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
 
 from sklearn_stream import Streamer, StreamLearner
-from sklearn_stream.io import Hdf5Reader, _arrays, read_hdf5
+from sklearn_stream.io import Hdf5Reader, _arrays, _hdf5, read_hdf5
 from sklearn_stream.zmq_stream import ZMQStreamer
 from tests.io.epochs import check_epochs, row_ids
 
@@ -75,13 +76,23 @@ def test_blocks_are_whole_chunks_or_batch_size_rows(tmp_path, monkeypatch):
     (tmp_path / "flat").mkdir()
     flat = write_files(tmp_path / "flat", [7], chunk_rows=None)
     assert blocks(read_hdf5(flat, "data/X", batch_size=3)) == [(0, 0, 3), (0, 3, 6), (0, 6, 7)]
-    # chunks of more rows than the block bytes hold are read a part at a time
+    # under the block bytes, the most whole chunks; a larger chunk in equal parts inside it
     monkeypatch.setattr(_arrays, "BLOCK_BYTES", 5 * 3 * 8)  # 5 rows of 3 float64
+    assert blocks(read_hdf5(chunked, "data/X", batch_size=3))[:2] == [(0, 0, 4), (0, 4, 8)]
+    assert blocks(read_hdf5(chunked, "data/X", batch_size=6))[:2] == [(0, 0, 4), (0, 4, 8)]
+    monkeypatch.setattr(_arrays, "BLOCK_BYTES", 11 * 3 * 8)
+    assert blocks(read_hdf5(chunked, "data/X", batch_size=10))[:2] == [(0, 0, 8), (0, 8, 16)]
+    monkeypatch.setattr(_arrays, "BLOCK_BYTES", 5 * 3 * 8)
     (tmp_path / "big").mkdir()
-    big = write_files(tmp_path / "big", [12], chunk_rows=12)
-    assert blocks(read_hdf5(big, "data/X", batch_size=2)) == [(0, 0, 5), (0, 5, 10), (0, 10, 12)]
-    assert blocks(read_hdf5(big, "data/X", batch_size=8)) == [(0, 0, 8), (0, 8, 12)]
-    assert row_ids(read_hdf5(big, "data/X", batch_size=2).generate()) == list(range(12))
+    big = write_files(tmp_path / "big", [30], chunk_rows=12)
+    assert blocks(read_hdf5(big, "data/X", batch_size=2)) == [
+        (0, 0, 4), (0, 4, 8), (0, 8, 12), (0, 12, 16), (0, 16, 20), (0, 20, 24),
+        (0, 24, 27), (0, 27, 30),
+    ]  # fmt: skip
+    assert blocks(read_hdf5(big, "data/X", batch_size=8)) == [
+        (0, 0, 6), (0, 6, 12), (0, 12, 18), (0, 18, 24), (0, 24, 30),
+    ]  # fmt: skip
+    assert row_ids(read_hdf5(big, "data/X", batch_size=2).generate()) == list(range(30))
 
 
 def test_a_directory_is_read_in_name_order_and_groups_may_be_named(tmp_path):
@@ -237,7 +248,7 @@ def write(path, **datasets):
             r"part000.h5' has no dataset 'data/features' \(given as X\); the datasets it "
             r"holds are \['data/X', 'data/y'\]",
         ),
-        (lambda p, d: read_hdf5(p, "data"), ValueError, "has no dataset 'data'"),
+        (lambda p, d: read_hdf5(p, "data"), ValueError, r"'data' \(given as X\) is a group, not"),
         (lambda p, d: read_hdf5(p, "data/X", "label"), ValueError, r"'label' \(given as y\)"),
         (lambda p, d: read_hdf5(p, "data/y"), ValueError, "X dataset 'data/y' .* is a 1-D"),
         (
@@ -248,7 +259,7 @@ def write(path, **datasets):
         (
             lambda p, d: read_hdf5(write(d / "r.h5", X=np.zeros((3, 2)), y=np.zeros(4)), "X", "y"),
             ValueError,
-            "y dataset 'y' of .*r.h5' .* with 4 rows, but X has 3 rows",
+            "y dataset 'y' of .*r.h5' has 4 rows, but X has 3 rows",
         ),
         (
             lambda p, d: read_hdf5([*p, write(d / "w.h5", data__X=np.zeros((3, 4)))], "data/X"),
@@ -314,11 +325,21 @@ def test_a_missing_h5py_is_named_with_the_extra(tmp_path, monkeypatch):
 
 def test_a_file_changed_between_or_during_epochs_is_named(tmp_path):
     paths = write_files(tmp_path, [20, 20], chunk_rows=4)
-    reader = read_hdf5(paths, "data/X", batch_size=8)
+    reader = read_hdf5(paths, "data/X", "data/y", batch_size=8)
     stream = reader.generate()
     next(stream)
-    write(paths[1], data__X=np.zeros((5, 3)))
-    with pytest.raises(ValueError, match="'data/X' of .*part001.h5' has only 5 rows now"):
+    write(paths[1], data__X=np.zeros((20, 3)), data__y=np.zeros((20, 2)))
+    with pytest.raises(
+        ValueError,
+        match=r"part001.h5' changed since the reader checked it: its dataset 'data/y' now has "
+        r"shape \(20, 2\) and dtype float64, not \(20,\) and int64",
+    ):
+        list(stream)
+    write_files(tmp_path, [20, 20], chunk_rows=4)  # as checked again
+    stream = reader.generate()
+    next(stream)
+    write(paths[1], data__X=np.zeros((5, 3)), data__y=np.zeros(5, int))
+    with pytest.raises(ValueError, match=r"dataset 'data/X' now has shape \(5, 3\)"):
         list(stream)
     (tmp_path / "part001.h5").unlink()
     with pytest.raises(FileNotFoundError, match="part001.h5"):
@@ -345,3 +366,162 @@ def test_memory_stays_bounded_by_blocks(tmp_path, shuffle):
     assert rows == 6 << 15
     # a block (256 KiB) and its batches, plus the shuffle window (16 batches) and its copies
     assert peak < (16 << 20 if shuffle else 3 << 20)  # never a file (8 MiB)
+
+
+def count_reads(monkeypatch):
+    """The ``(dataset name, start, stop)`` of every read of a dataset from now on."""
+    reads = []
+    original = Hdf5Reader._get
+
+    def counting(self, array, start, stop):
+        reads.append((array.name.rsplit("/", 1)[-1], start, stop))
+        return original(self, array, start, stop)
+
+    monkeypatch.setattr(Hdf5Reader, "_get", counting)
+    return reads
+
+
+@pytest.mark.parametrize(("y_chunks", "y_reads"), [((40,), [(0, 40)]), ((6,), None), (None, None)])
+def test_each_chunk_of_y_is_read_once_per_epoch(tmp_path, monkeypatch, y_chunks, y_reads):
+    """y's chunks need not be X's: a chunk of y a block covers in part is read whole once,
+    kept (one at a time) and sliced; a whole one is read directly."""
+    paths = []
+    for i, n in enumerate([40, 30]):
+        paths.append(str(tmp_path / f"part{i}.h5"))
+        rows = np.arange(40 * i, 40 * i + n)
+        with h5py.File(paths[-1], "w") as file:
+            file.create_dataset("X", data=np.c_[rows, rows], chunks=(4, 2))
+            chunks = y_chunks and (min(y_chunks[0], n),)
+            file.create_dataset("y", data=rows % 2, chunks=chunks, compression=chunks and "gzip")
+    reader = read_hdf5(paths, "X", "y", batch_size=4)
+    reads = count_reads(monkeypatch)
+    check_epochs(reader, list(range(40)) + list(range(40, 70)), 4, ordered=True, epochs=1)
+    y_rows = [(start, stop) for name, start, stop in reads if name == "y"]
+    assert sum(stop - start for start, stop in y_rows) == 70  # each row of y read once
+    if y_reads is not None:
+        assert y_rows[: len(y_reads)] == y_reads
+    reads.clear()
+    check_epochs(reader.set_params(shuffle=True, random_state=0), range(70), 4, False, 1)
+    assert open_files() == 0
+
+
+def test_variable_length_text_targets_are_read_as_fixed_width_text(tmp_path):
+    labels = np.array(["cat", "horse", "", "émeu", "ox"] * 4)
+    with h5py.File(tmp_path / "text.h5", "w") as file:
+        file["X"] = np.arange(20.0).reshape(20, 1)
+        file["y"] = labels.tolist()  # h5py's default for str: variable-length UTF-8
+        file.create_dataset("b", data=[b"a", b"bcd"] * 10, dtype=h5py.string_dtype("ascii"))
+        file.create_dataset("y2", data=np.c_[labels, labels[::-1]].tolist(), chunks=(3, 2))
+    for y, expected in (("y", labels), ("b", np.array([b"a", b"bcd"] * 10))):
+        batches = list(read_hdf5(tmp_path / "text.h5", "X", y, batch_size=3).generate())
+        assert all(batch["y"].dtype.kind == expected.dtype.kind for batch in batches)
+        assert np.array_equal(np.concatenate([batch["y"] for batch in batches]), expected)
+    (batch,) = read_hdf5(tmp_path / "text.h5", "X", "y2", batch_size=20).generate()
+    assert batch["y"].dtype == np.dtype("<U5")  # blocks of other widths, joined
+    assert np.array_equal(batch["y"], np.c_[labels, labels[::-1]])
+    with h5py.File(tmp_path / "other.h5", "w") as file:
+        file["X"] = np.ones((2, 1))
+        y = file.create_dataset("y", shape=(2,), dtype=h5py.vlen_dtype(np.int64))
+        y[0], y[1] = np.array([1, 2]), np.array([3])
+    with pytest.raises(ValueError, match="has dtype object, which is not read: y must hold"):
+        read_hdf5(tmp_path / "other.h5", "X", "y")
+
+
+@pytest.mark.timeout(120)
+def test_text_labels_go_through_workers(tmp_path):
+    paths = write_files(tmp_path, [25, 30, 17])
+    for path in paths:
+        with h5py.File(path, "a") as file:
+            ids = file["data/X"][:, 0].astype(int)
+            file["data/text"] = [f"label{i % 2}" * (1 + i % 3) for i in ids]  # variable
+            file["data/bytes"] = np.array([b"b%d" % (i % 2) for i in ids])  # fixed, S2
+    for name, kind in (("data/text", "U"), ("data/bytes", "S")):
+        reader = read_hdf5(paths, "data/X", name, batch_size=8, shuffle=True, random_state=0)
+        batches = list(ZMQStreamer(reader, n_workers=2, random_state=1).generate())
+        assert sorted(row_ids(batches)) == list(range(72))
+        for batch in batches:
+            assert batch["y"].dtype.kind == kind
+            ids = batch["X"][:, 0].astype(int)
+            if kind == "U":
+                assert batch["y"].tolist() == [f"label{i % 2}" * (1 + i % 3) for i in ids]
+            else:
+                assert batch["y"].tolist() == [b"b%d" % (i % 2) for i in ids]
+    assert multiprocessing.active_children() == []
+
+
+def test_linked_datasets_are_listed_and_broken_links_named(tmp_path):
+    with h5py.File(tmp_path / "target.h5", "w") as file:
+        file["features"] = np.ones((10, 2))
+    with h5py.File(tmp_path / "main.h5", "w") as file:
+        file["features"] = h5py.ExternalLink("target.h5", "/features")
+        file["labels"] = h5py.SoftLink("/_labels")
+        file["_labels"] = np.arange(10)
+        file["moved"] = h5py.ExternalLink("gone.h5", "/features")
+        file["lost"] = h5py.SoftLink("/nowhere")
+    main = tmp_path / "main.h5"
+    assert len(next(iter(read_hdf5(main, "features", "labels").generate()))["y"]) == 10
+    listed = r"the datasets it holds are \['_labels', 'features', 'labels'\]"
+    with pytest.raises(ValueError, match=r"has no dataset 'feature' \(given as X\); " + listed):
+        read_hdf5(main, "feature")
+    with pytest.raises(
+        ValueError,
+        match=r"main.h5': 'moved' \(given as X\) is a broken link: an external link to "
+        r"'/features' in the file 'gone.h5'",
+    ):
+        read_hdf5(main, "moved")
+    with pytest.raises(ValueError, match=r"'lost' \(given as y\) is a broken link: a soft link"):
+        read_hdf5(main, "features", "lost")
+    assert open_files() == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda d: read_hdf5(write(d / "e.h5", X=np.zeros((4, 0))), "X"), r"\(4, 0\): no colum"),
+        (
+            lambda d: read_hdf5(
+                write(d / "e.h5", X=np.zeros((4, 1)), y=np.zeros((4, 0))), "X", "y"
+            ),
+            r"shape \(4, 0\); y must name a 1-D array, or a 2-D one with at least one column",
+        ),
+        (lambda d: read_hdf5(d / "e.h5", "a/b/../b/X"), r"X must be .* no '\.' or '\.\.' parts"),
+        (lambda d: read_hdf5(d / "e.h5", "X", "a//y"), r"y must be the path .*got 'a//y'"),
+    ],
+    ids=["no-columns", "y-no-columns", "dot-dot", "empty-part"],
+)
+def test_names_and_shapes_a_file_cannot_hold_are_refused(tmp_path, make, match):
+    write(tmp_path / "e.h5", X=np.zeros((4, 1)))
+    with pytest.raises(ValueError, match=match):
+        make(tmp_path)
+    assert open_files() == 0
+
+
+@pytest.mark.timeout(60)
+def test_a_file_locked_by_a_writer_is_named_as_such(tmp_path):
+    path = write(tmp_path / "locked.h5", X=np.zeros((4, 1)))
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, path], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert writer.stdout.readline().strip() == b"open"
+        with pytest.raises(
+            ValueError,
+            match=r"locked.h5' cannot be opened for reading: it is locked by another process "
+            r"that has it open for writing \(an h5py.File opened with mode 'w', 'a' or 'r\+'",
+        ) as error:
+            read_hdf5(path, "X")
+        assert "HDF5_USE_FILE_LOCKING" not in str(error.value)
+    finally:
+        writer.communicate(b"\n", timeout=30)
+    assert writer.returncode == 0
+    assert len(list(read_hdf5(path, "X").generate())) == 1  # closed: it reads
+    unsupported = OSError("Unable to synchronously open file (unable to lock file, errno = 38)")
+    assert "HDF5_USE_FILE_LOCKING=FALSE" in _hdf5._cannot_open("f.h5", unsupported)
+
+
+HOLD_OPEN = """
+import sys, h5py
+with h5py.File(sys.argv[1], "a"):
+    print("open", flush=True)
+    sys.stdin.readline()
+"""
