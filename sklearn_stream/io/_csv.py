@@ -12,7 +12,6 @@ numeric feature, a missing value in an integer target) is refused while reading,
 the file and the column.
 """
 
-import inspect
 import math
 import os
 import re
@@ -24,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._checks import check_bool, close_if_closable
-from ._reader import SHUFFLE_PARAMS_DOC, FileReader, column_names, expand_paths
+from ._reader import FileReader, column_names, expand_paths, reader_function
 
 __all__ = ["CsvReader", "read_csv"]
 
@@ -673,6 +672,4 @@ def read_csv(paths: Any, **params: Any) -> CsvReader:
     return CsvReader(paths, **params)
 
 
-read_csv.__signature__ = inspect.signature(CsvReader).replace(return_annotation=CsvReader)
-read_csv.__doc__ = read_csv.__doc__.replace("%(shuffle_params)s", SHUFFLE_PARAMS_DOC)
-read_csv.makes_reader = True  # zmq_stream shards the reader a Streamer of it makes
+reader_function(read_csv, CsvReader)

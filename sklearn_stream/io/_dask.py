@@ -21,7 +21,6 @@ cannot compute it, and ``DaskReader._worker_shares`` refuses it in the main proc
 saying so (a worker that gets the reader without shares says the same when computing).
 """
 
-import inspect
 import math
 import sys
 from typing import Any
@@ -29,7 +28,7 @@ from typing import Any
 from sklearn.base import clone
 
 from .._process import in_stream_worker
-from ._reader import NUMERIC_KINDS, SHUFFLE_PARAMS_DOC, FileReader
+from ._reader import NUMERIC_KINDS, FileReader, reader_function
 
 __all__ = ["DaskReader", "from_dask"]
 
@@ -364,6 +363,4 @@ def from_dask(X: Any, y: Any = None, **params: Any) -> DaskReader:
     return DaskReader(X, y, **params)
 
 
-from_dask.__signature__ = inspect.signature(DaskReader).replace(return_annotation=DaskReader)
-from_dask.__doc__ = from_dask.__doc__.replace("%(shuffle_params)s", SHUFFLE_PARAMS_DOC)
-from_dask.makes_reader = True  # zmq_stream shards the reader a Streamer of it makes
+reader_function(from_dask, DaskReader)

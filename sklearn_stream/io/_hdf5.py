@@ -1,11 +1,10 @@
 """``read_hdf5``: rows of datasets of HDF5 files, read whole chunks at a time (h5py)."""
 
-import inspect
 from collections.abc import Iterator
 from typing import Any
 
 from ._arrays import ArrayFileReader
-from ._reader import SHUFFLE_PARAMS_DOC, expand_paths
+from ._reader import expand_paths, reader_function
 
 __all__ = ["Hdf5Reader", "read_hdf5"]
 
@@ -238,6 +237,4 @@ def read_hdf5(paths: Any, X: str, y: str | None = None, **params: Any) -> Hdf5Re
     return Hdf5Reader(paths, X, y, **params)
 
 
-read_hdf5.__signature__ = inspect.signature(Hdf5Reader).replace(return_annotation=Hdf5Reader)
-read_hdf5.__doc__ = read_hdf5.__doc__.replace("%(shuffle_params)s", SHUFFLE_PARAMS_DOC)
-read_hdf5.makes_reader = True  # zmq_stream shards the reader a Streamer of it makes
+reader_function(read_hdf5, Hdf5Reader)

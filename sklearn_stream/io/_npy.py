@@ -1,11 +1,10 @@
 """``read_npy``: rows of ``.npy`` files, read through memory maps."""
 
-import inspect
 from typing import Any
 
 import numpy as np
 
-from ._reader import NUMERIC_KINDS, SHUFFLE_PARAMS_DOC, FileReader, expand_paths
+from ._reader import NUMERIC_KINDS, FileReader, expand_paths, reader_function
 
 __all__ = ["NpyReader", "read_npy"]
 
@@ -233,6 +232,4 @@ def read_npy(X: Any, y: Any = None, **params: Any) -> NpyReader:
     return NpyReader(X, y, **params)
 
 
-read_npy.__signature__ = inspect.signature(NpyReader).replace(return_annotation=NpyReader)
-read_npy.__doc__ = read_npy.__doc__.replace("%(shuffle_params)s", SHUFFLE_PARAMS_DOC)
-read_npy.makes_reader = True  # zmq_stream shards the reader a Streamer of it makes
+reader_function(read_npy, NpyReader)

@@ -1,11 +1,10 @@
 """``read_parquet``: rows of Parquet files, read one row group at a time (pyarrow)."""
 
-import inspect
 from typing import Any
 
 import numpy as np
 
-from ._reader import SHUFFLE_PARAMS_DOC, FileReader, column_names, expand_paths
+from ._reader import FileReader, column_names, expand_paths, reader_function
 
 __all__ = ["ParquetReader", "read_parquet"]
 
@@ -287,8 +286,4 @@ def read_parquet(paths: Any, **params: Any) -> ParquetReader:
     return ParquetReader(paths, **params)
 
 
-read_parquet.__signature__ = inspect.signature(ParquetReader).replace(
-    return_annotation=ParquetReader
-)
-read_parquet.__doc__ = read_parquet.__doc__.replace("%(shuffle_params)s", SHUFFLE_PARAMS_DOC)
-read_parquet.makes_reader = True  # zmq_stream shards the reader a Streamer of it makes
+reader_function(read_parquet, ParquetReader)

@@ -13,9 +13,10 @@ is read twice; :meth:`FileReader._worker_shares` makes those shares.
 """
 
 import copy
+import inspect
 import os
 from abc import abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,14 @@ from .._random import check_random_state_value, epoch_rng
 from ..buffer import buffer_batch, shuffle_buffer
 from ..core import DataSource
 
-__all__ = ["NUMERIC_KINDS", "SHUFFLE_PARAMS_DOC", "FileReader", "column_names", "expand_paths"]
+__all__ = [
+    "NUMERIC_KINDS",
+    "SHUFFLE_PARAMS_DOC",
+    "FileReader",
+    "column_names",
+    "expand_paths",
+    "reader_function",
+]
 
 NUMERIC_KINDS = "biufc"  # the numpy dtype kinds features may have
 
@@ -188,3 +196,14 @@ class FileReader(DataSource):
             share.random_state = random_ints[j]
             shares.append(share)
         return shares, random_ints[:n]
+
+
+def reader_function(function: Callable, reader: type) -> Callable:
+    """Make ``function`` (``read_npy``, ...) the public face of ``reader``, the class it
+    returns: its signature is the class's, ``%(shuffle_params)s`` in its docstring becomes
+    the shared parameters' entries, and ``zmq_stream`` knows that a ``Streamer`` of it
+    makes a reader whose rows the workers can share (``makes_reader``)."""
+    function.__signature__ = inspect.signature(reader).replace(return_annotation=reader)
+    function.__doc__ = function.__doc__.replace("%(shuffle_params)s", SHUFFLE_PARAMS_DOC)
+    function.makes_reader = True
+    return function

@@ -1,7 +1,6 @@
 """``read_zarr``: rows of arrays of zarr stores, read whole chunks at a time (zarr)."""
 
 import contextlib
-import inspect
 import os
 import zipfile
 from collections.abc import Iterator
@@ -10,7 +9,7 @@ from typing import Any
 
 from .._checks import close_if_closable
 from ._arrays import ArrayFileReader
-from ._reader import SHUFFLE_PARAMS_DOC
+from ._reader import reader_function
 
 __all__ = ["ZarrReader", "read_zarr"]
 
@@ -378,6 +377,4 @@ def read_zarr(store: Any, X: str, y: str | None = None, **params: Any) -> ZarrRe
     return ZarrReader(store, X, y, **params)
 
 
-read_zarr.__signature__ = inspect.signature(ZarrReader).replace(return_annotation=ZarrReader)
-read_zarr.__doc__ = read_zarr.__doc__.replace("%(shuffle_params)s", SHUFFLE_PARAMS_DOC)
-read_zarr.makes_reader = True  # zmq_stream shards the reader a Streamer of it makes
+reader_function(read_zarr, ZarrReader)
