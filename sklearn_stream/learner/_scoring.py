@@ -13,6 +13,9 @@ and scored once: exact, at the cost of holding the evaluation data in memory.
 :func:`stream_scorer` makes a scorer of any metric of the responses to the stream.
 """
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -34,6 +37,7 @@ __all__ = [
     "Evaluation",
     "StreamScorer",
     "check_eval_estimator",
+    "replayed_evaluations",
     "stream_scorer",
     "streamed_score",
 ]
@@ -43,6 +47,8 @@ _METRICS = {ClassifierMixin.score: accuracy_score, RegressorMixin.score: r2_scor
 # score of the concatenated batches is the sum of the batches' scores.
 _SUMMED_SCORES = frozenset({KMeans.score})
 _WEIGHTS = frozenset({"sample_weight"})
+# The evaluation passes replayed in this context: (learner, X, y, batches) each.
+_REPLAYS: ContextVar[tuple] = ContextVar("sklearn_stream_replayed_evaluations", default=())
 
 
 def _score_method(estimator: Any) -> Any:
@@ -102,6 +108,33 @@ class Evaluation:
         self.y = y
         self.caller = caller
 
+    @property
+    def where(self) -> str:
+        """The evaluation stream, the caller and the data, for messages."""
+        stream_name = describe_stream("eval_stream", self.eval_stream)
+        return f"{stream_name} in {self.caller} on {describe_data(self.X)}"
+
+    def start(self) -> Any:
+        """Start the evaluation stream (a generator of raw batches, not yet checked)."""
+        data = (self.X,) if self.y is None else (self.X, self.y)
+        state = stream_random_ints(self.random_state)[1]
+        return start_data_stream(
+            self.eval_stream, data, state, None, name="eval_stream", caller=self.caller
+        )
+
+    def _replayed(self) -> Any:
+        """The batches replayed for this evaluation, or None (see
+        :func:`replayed_evaluations`)."""
+        for learner, X, y, batches in _REPLAYS.get():
+            if (
+                X is self.X
+                and y is self.y
+                and learner.eval_stream is self.eval_stream
+                and learner.random_state is self.random_state
+            ):
+                return (batch for batch in batches)
+        return None
+
     def visit(self, function: Any) -> None:
         """Call ``function(X_batch, y_batch, params, index)`` on every batch; an error (of
         the stream or of ``function``) gets a note naming the stream.
@@ -111,14 +144,10 @@ class Evaluation:
         EmptyStreamError
             If the stream yields no batch.
         """
-        X, y, caller = self.X, self.y, self.caller
-        data = (X,) if y is None else (X, y)
-        stream_name = describe_stream("eval_stream", self.eval_stream)
-        where = f"{stream_name} in {caller} on {describe_data(X)}"
-        state = stream_random_ints(self.random_state)[1]
-        stream = start_data_stream(
-            self.eval_stream, data, state, None, name="eval_stream", caller=caller
-        )
+        where = self.where
+        stream = self._replayed()
+        if stream is None:
+            stream = self.start()
         count = 0
         try:
             for index, batch in enumerate(stream):
@@ -133,6 +162,50 @@ class Evaluation:
             stream.close()
         if count == 0:
             raise EmptyStreamError(f"{where} yielded no batch: there is nothing to score on.")
+
+
+@contextmanager
+def replayed_evaluations(learner: Any, passes: Iterable) -> Iterator[None]:
+    """Inside, evaluations of ``learner`` on the given data go over batches already read.
+
+    An :class:`Evaluation` made inside (by ``learner.score``, a :func:`stream_scorer` or a
+    scorer calling either) with ``learner``'s own ``eval_stream`` and ``random_state`` and
+    exactly the objects ``X`` and ``y`` of one of ``passes`` iterates that pass's batches
+    instead of starting the stream again; everything else about it (checks, notes,
+    errors) is unchanged. Several models can so be scored from one read of a stream. A
+    learner whose ``random_state`` is a ``RandomState`` or ``Generator`` is never
+    replayed (each evaluation advances it).
+
+    Parameters
+    ----------
+    learner : StreamLearner
+    passes : iterable of (X, y, list)
+        The data an evaluation is given, and the raw batches its stream made of it
+        (:meth:`Evaluation.start`, read to its end).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> from sklearn_stream.learner import StreamLearner
+    >>> from sklearn_stream.learner._scoring import replayed_evaluations
+    >>> def chunks(X, y):
+    ...     yield {"X": X, "y": y}
+    >>> X = np.arange(20.0).reshape(10, 2)
+    >>> y = X.sum(axis=1)
+    >>> learner = StreamLearner(SGDRegressor(), eval_stream=chunks, random_state=0).fit(X, y)
+    >>> with replayed_evaluations(learner, [(X, y, [{"X": X[:5], "y": y[:5]}])]):
+    ...     replayed = learner.score(X, y)
+    >>> bool(replayed == learner.estimator_.score(X[:5], y[:5]))
+    True
+    """
+    if isinstance(learner.random_state, (np.random.RandomState, np.random.Generator)):
+        yield
+        return
+    token = _REPLAYS.set((*_REPLAYS.get(), *((learner, X, y, b) for X, y, b in passes)))
+    try:
+        yield
+    finally:
+        _REPLAYS.reset(token)
 
 
 def _responses(estimator: Any, evaluation: Evaluation, method: str) -> tuple:

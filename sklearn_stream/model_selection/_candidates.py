@@ -3,7 +3,9 @@
 Candidates whose fits stream the same batches (the same fold, and the same values of the
 parameters that make the batches: ``batch_size``, ``n_epochs``, ``shuffle``,
 ``random_state``, ``stream`` and its own parameters) train from one shared read of the
-stream: their :func:`training_key` is the same.
+stream: their :func:`training_key` is the same. Likewise candidates whose ``eval_stream``
+makes the same batches of a held-out fold are scored from one read of it
+(:func:`evaluation_key`).
 """
 
 from collections.abc import Mapping
@@ -16,10 +18,17 @@ from sklearn.model_selection import ParameterGrid, ParameterSampler
 
 from ..learner import StreamLearner
 
-__all__ = ["as_learner", "candidate_list", "check_candidates", "training_key"]
+__all__ = [
+    "as_learner",
+    "candidate_list",
+    "check_candidates",
+    "evaluation_key",
+    "training_key",
+]
 
-# The learner's parameters that decide the batches a fit streams.
-_STREAM_PARAMS = ("batch_size", "n_epochs", "shuffle", "random_state", "stream")
+# The learner's parameters that decide the batches a fit streams, with ``random_state``,
+# ``stream`` and the stream's own parameters.
+_BATCH_PARAMS = ("batch_size", "n_epochs", "shuffle")
 
 
 def candidate_list(param_grid: Any, n_candidates: int | None, random_state: Any) -> list:
@@ -45,7 +54,7 @@ def candidate_list(param_grid: Any, n_candidates: int | None, random_state: Any)
 def as_learner(estimator: Any, max_batches: int, random_state: Any) -> tuple:
     """The learner a search sets its candidates on, and how a candidate's names map to it.
 
-    A :class:`~sklearn_stream.learner.StreamLearner` is cloned and its names are used as
+    A :class:`~sklearn_stream.StreamLearner` is cloned and its names are used as
     they are. Any other estimator with ``partial_fit`` is wrapped in
     ``StreamLearner(estimator, batch_size=256, n_epochs=max_batches,
     random_state=random_state)`` (the epochs never run out before ``max_batches``), and a
@@ -120,6 +129,18 @@ def _token(value: Any) -> Any:
     return (type(value).__qualname__, id(value))
 
 
+def _key(learner: Any, stream: str) -> tuple:
+    """Tokens of ``learner``'s parameters named ``stream``, ``stream__*`` and
+    ``random_state``."""
+    params = learner.get_params(deep=True)
+    names = sorted(
+        name
+        for name in params
+        if name in (stream, "random_state") or name.startswith(f"{stream}__")
+    )
+    return tuple((name, _token(params[name])) for name in names)
+
+
 def training_key(learner: Any, index: int) -> Any:
     """A token that is the same for two candidates' learners exactly when their fits on a
     fold stream the same batches.
@@ -140,11 +161,32 @@ def training_key(learner: Any, index: int) -> Any:
     >>> a == training_key(learner.set_params(batch_size=32), 2)
     False
     """
-    params = learner.get_params(deep=True)
-    names = sorted(
-        name for name in params if name in _STREAM_PARAMS or name.startswith("stream__")
-    )
-    key = tuple((name, _token(params[name])) for name in names)
+    params = learner.get_params(deep=False)
+    key = (*((name, _token(params[name])) for name in _BATCH_PARAMS), *_key(learner, "stream"))
     if _is_random_object(learner.random_state):
         key = (*key, ("candidate", index))
     return key
+
+
+def evaluation_key(learner: Any) -> Any:
+    """A token that is the same for two candidates' learners exactly when their
+    ``eval_stream`` makes the same batches of a held-out fold; None if the learner has no
+    ``eval_stream``, or a ``random_state`` object (advanced by each evaluation).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn_stream.learner import StreamLearner
+    >>> from sklearn_stream.model_selection._candidates import evaluation_key
+    >>> def chunks(X, y):
+    ...     yield {"X": X, "y": y}
+    >>> learner = StreamLearner(SGDClassifier(), eval_stream=chunks, random_state=0)
+    >>> a = evaluation_key(learner.set_params(estimator__alpha=1.0, batch_size=8))
+    >>> a == evaluation_key(learner.set_params(estimator__alpha=2.0, batch_size=16))
+    True
+    >>> evaluation_key(learner.set_params(eval_stream=None)) is None
+    True
+    """
+    if learner.eval_stream is None or _is_random_object(learner.random_state):
+        return None
+    return _key(learner, "eval_stream")

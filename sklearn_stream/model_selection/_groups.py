@@ -3,7 +3,9 @@
 A :class:`TrainGroup` is the candidates whose fits on one fold stream the same batches (see
 :func:`~sklearn_stream.model_selection._candidates.training_key`). The process that runs the
 search opens the group's stream once, reads each round's batches once, and hands them as a
-:class:`BatchChunk` to the tasks that continue the group's models.
+:class:`BatchChunk` to the tasks that continue the group's models. Likewise a held-out
+fold's ``eval_stream`` is read once a round (:func:`read_evaluation`) and replayed to every
+model scored on it (:class:`EvalReplay`).
 """
 
 import traceback
@@ -11,8 +13,9 @@ from itertools import islice
 from typing import Any
 
 from ..learner._run import FitSource
+from ..learner._scoring import Evaluation
 
-__all__ = ["BatchChunk", "TrainGroup", "batch_nbytes"]
+__all__ = ["BatchChunk", "EvalReplay", "TrainGroup", "batch_nbytes", "read_evaluation"]
 
 
 def batch_nbytes(batch: Any) -> int:
@@ -48,6 +51,60 @@ class BatchChunk:
         return object.__sizeof__(self) + self.nbytes
 
 
+class EvalReplay(BatchChunk):
+    """The evaluation passes of one round on one fold, shipped to the tasks that score.
+
+    ``batches`` maps a pass's key (the candidates' evaluation key, ``"test"`` or
+    ``"train"``) to the raw batches its ``eval_stream`` made.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, passes: dict) -> None:
+        self.batches = passes
+        self.nbytes = sum(batch_nbytes(b) for batches in passes.values() for b in batches)
+
+
+def read_evaluation(learner: Any, X: Any, y: Any, budget: int) -> list | None:
+    """The raw batches of ``learner``'s evaluation stream on ``(X, y)``, read to the end.
+
+    None if they hold more than ``budget`` bytes, or if the stream fails: the models are
+    then scored by streaming it themselves (where its errors are reported as scores).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn_stream.learner import StreamLearner
+    >>> from sklearn_stream.model_selection._groups import read_evaluation
+    >>> def halves(X, y):
+    ...     yield {"X": X[:2], "y": y[:2]}
+    ...     yield {"X": X[2:], "y": y[2:]}
+    >>> learner = StreamLearner(SGDClassifier(), eval_stream=halves)
+    >>> X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    >>> len(read_evaluation(learner, X, y, 2**20)), read_evaluation(learner, X, y, 10)
+    (2, None)
+    """
+    evaluation = Evaluation(learner.eval_stream, learner.random_state, X, y, "the search")
+    taken: list = []
+    size = 0
+    try:
+        stream = evaluation.start()
+    except Exception:
+        return None
+    try:
+        for batch in stream:
+            taken.append(batch)
+            size += batch_nbytes(batch)
+            if size > budget:
+                return None
+    except Exception:
+        return None
+    finally:
+        stream.close()
+    return taken
+
+
 class TrainGroup:
     """The candidates that train from one fold's stream, and that stream, read once.
 
@@ -68,6 +125,9 @@ class TrainGroup:
         Batches read so far.
     broken : str or None
         The traceback of the error that ended the stream.
+    exhausted : bool
+        Whether the stream ended quietly (in-memory data after its ``n_epochs``): a fresh
+        fit with more batches trains on no more than these.
     """
 
     def __init__(self, fold: int, source: FitSource, max_batches: int) -> None:
@@ -77,14 +137,19 @@ class TrainGroup:
         self.members: list = []
         self.position = 0
         self.broken: str | None = None
+        self.exhausted = False
         self._batches: Any = None
+
+    def reached(self, stop: int) -> bool:
+        """Whether no more batches are read for a round that trains to ``stop``."""
+        return self.broken is not None or self.exhausted or self.position >= stop
 
     def read(self, stop: int, budget: int) -> BatchChunk:
         """Read the batches up to ``stop`` (from the current position), or fewer once they
         hold ``budget`` bytes; an error of the stream is kept in ``broken`` and propagated.
         """
         taken: list = []
-        if self.broken is not None:
+        if self.reached(stop):
             return BatchChunk(taken)
         if self._batches is None:
             self._batches = self.source.open(self.max_batches)
@@ -102,6 +167,7 @@ class TrainGroup:
             raise
         finally:
             self.position += len(taken)
+        self.exhausted = self.position < stop and size < budget
         return BatchChunk(taken)
 
     def close(self) -> None:

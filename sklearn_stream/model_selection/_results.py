@@ -52,7 +52,9 @@ def top_k(means: np.ndarray, k: int) -> list:
 
 
 def best_index(results: dict, metric: str) -> int:
-    """The best row of the last round (the first one if every score there is NaN).
+    """The best row of the last round (the first one if every score there is NaN); with a
+    ``bracket`` column, the best of each bracket's last round, the first best in row
+    order.
 
     Examples
     --------
@@ -60,8 +62,18 @@ def best_index(results: dict, metric: str) -> int:
     >>> from sklearn_stream.model_selection._results import best_index
     >>> best_index({"iter": np.array([0, 0, 1]), "mean_test_s": np.array([1, 0, .5])}, "s")
     2
+    >>> results = {
+    ...     "iter": np.array([0, 0, 1, 0]),
+    ...     "bracket": np.array([1, 1, 1, 0]),
+    ...     "mean_test_s": np.array([1, 0, 0.5, 0.7]),
+    ... }
+    >>> best_index(results, "s")
+    3
     """
-    last = np.flatnonzero(results["iter"] == np.max(results["iter"]))
+    iters = np.asarray(results["iter"])
+    brackets = np.asarray(results.get("bracket", np.zeros_like(iters)))
+    last_iter = {b: iters[brackets == b].max() for b in np.unique(brackets)}
+    last = np.flatnonzero([itr == last_iter[b] for itr, b in zip(iters, brackets)])
     scores = results[f"mean_test_{metric}"][last]
     if np.isnan(scores).all():
         return int(last[0])

@@ -1,14 +1,22 @@
 """The round loop of an adaptive search: every live model trains on to the round's batches,
-from one read of its group's stream, then the round's candidates are scored and the best
-ones go on.
+from one read of its group's stream, then the candidates due are scored and the best ones
+go on.
 
 The process running the search owns the open streams (one per fold and training key, see
 :class:`~sklearn_stream.model_selection._groups.TrainGroup`): it reads each round's
 batches once and dispatches, through joblib, tasks that each continue a slice of a group's
 models on them and score them (:func:`~sklearn_stream.model_selection._tasks.run_slice`).
-Only the models of the candidates still in the search are kept.
+A held-out fold's ``eval_stream`` is read once a round too, and replayed to every model
+scored on it.
+
+Several brackets (Hyperband's) run in lock-step by batches: each round trains every live
+model of every bracket to the smallest next rung of any bracket, and the brackets whose
+rung it is score and select. All the live models of a group are then at the same position,
+so one read serves all brackets. Only the models of the candidates still in a bracket are
+kept.
 """
 
+import copy
 import traceback
 from collections import defaultdict
 from math import ceil
@@ -24,8 +32,8 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..learner._training import TrainingProgress
-from ._candidates import prefixed, training_key
-from ._groups import BatchChunk, TrainGroup
+from ._candidates import evaluation_key, prefixed, training_key
+from ._groups import BatchChunk, EvalReplay, TrainGroup, read_evaluation
 from ._results import mean_scores, top_k
 from ._schedule import Bracket
 from ._tasks import ScoringJob, run_slice
@@ -35,6 +43,10 @@ __all__ = ["RoundEngine"]
 # The most bytes of training batches read for one group before its tasks are dispatched:
 # a longer round is trained in several passes, each scored only at the end.
 CHUNK_BUDGET = 64 * 2**20
+# The most bytes of one evaluation pass (a fold's held-out part through eval_stream) read
+# by the process running the search to replay to every model scored; above it, each model
+# streams the evaluation itself.
+EVAL_BUDGET = 256 * 2**20
 
 
 class _FailedStart:
@@ -60,8 +72,28 @@ def _fold_params(params: dict, rows: Any, n_samples: int) -> dict:
     }
 
 
+class _BracketRun:
+    """One bracket in the loop: its live candidates, its round, its rows of results."""
+
+    def __init__(self, schedule: Bracket, candidates: list) -> None:
+        self.schedule = schedule
+        self.live = list(candidates)
+        self.itr = 0
+        self.n_remaining = len(self.live)
+        self.params: list = []
+        self.out: list = []
+        self.iters: list = []
+        self.rungs: list = []
+
+    @property
+    def next_rung(self) -> int | None:
+        """The batches of the bracket's next round; None once it is over."""
+        rungs = self.schedule.rungs
+        return rungs[self.itr] if self.itr < len(rungs) else None
+
+
 class RoundEngine:
-    """Runs the rounds of one successive-halving schedule.
+    """Runs the rounds of one or several successive-halving brackets, in lock-step.
 
     Parameters
     ----------
@@ -74,7 +106,9 @@ class RoundEngine:
     X, y : array-like
     fit_params, score_params : dict
         Routed parameters of the learner's ``fit`` and of the scorers, for all the data.
-    bracket : Bracket
+    brackets : list of Bracket
+    members : list of list of int
+        The candidates of each bracket (positions in ``candidates``).
     scorer : callable
     refit_metric : str or None
         The metric that chooses the survivors (None: the single score).
@@ -87,9 +121,13 @@ class RoundEngine:
 
     Attributes
     ----------
+    runs : dict
+        The models kept, by (candidate, fold): those of the live candidates only.
     n_batches_trained : int
     n_batches_read : list of int
         Training batches read from the streams, per fold.
+    n_eval_passes : list of int
+        Evaluation passes read by this process to replay, per fold.
     """
 
     def __init__(
@@ -102,7 +140,8 @@ class RoundEngine:
         y: Any,
         fit_params: dict,
         score_params: dict,
-        bracket: Bracket,
+        brackets: list,
+        members: list,
         *,
         scorer: Any,
         refit_metric: str | None,
@@ -117,7 +156,7 @@ class RoundEngine:
         self.splits = splits
         self.X, self.y = X, y
         self.fit_params = fit_params
-        self.bracket = bracket
+        self.brackets = [_BracketRun(b, m) for b, m in zip(brackets, members)]
         self.refit_metric = refit_metric
         self.error_score = error_score
         self.n_jobs = n_jobs
@@ -128,10 +167,11 @@ class RoundEngine:
         ]
         self.runs: dict = {}
         self.groups: dict = {}
+        self.eval_keys: dict = {}
+        self.eval_learners: dict = {}
         self.n_batches_trained = 0
-        self.params: list = []
-        self.out: list = []
-        self.more_results: dict = defaultdict(list)
+        self.n_eval_passes = [0] * len(splits)
+        self._fit_times: dict = defaultdict(float)
 
     @property
     def n_batches_read(self) -> list:
@@ -141,32 +181,44 @@ class RoundEngine:
             read[group.fold] += group.position
         return read
 
-    def run(self) -> list:
-        """Run every round; return the candidates left after the last one.
+    @property
+    def n_remaining(self) -> list:
+        """The candidates each bracket would keep after its last round."""
+        return [bracket.n_remaining for bracket in self.brackets]
 
-        ``params``, ``out`` and ``more_results`` then hold every round's rows, in the form
-        scikit-learn's ``_format_results`` takes.
-        """
-        live = list(range(len(self.candidates)))
-        rungs = self.bracket.rungs
+    def run(self) -> None:
+        """Run every round of every bracket."""
         try:
             with Parallel(n_jobs=self.n_jobs, pre_dispatch="2*n_jobs") as parallel:
-                self._start(live)
-                for itr, rung in enumerate(rungs):
-                    results = self._round(parallel, rung)
-                    rows = [[results[c, f] for f in range(len(self.splits))] for c in live]
-                    self._collect(itr, rung, live, rows)
-                    if itr + 1 < len(rungs):
-                        live = self._select(live, rows)
+                self._start([c for bracket in self.brackets for c in bracket.live])
+                while True:
+                    rungs = [b.next_rung for b in self.brackets if b.next_rung is not None]
+                    if not rungs:
+                        break
+                    due = [b for b in self.brackets if b.next_rung == min(rungs)]
+                    scored = {c for bracket in due for c in bracket.live}
+                    self._end_round(due, self._round(parallel, min(rungs), scored))
         finally:
             for group in self.groups.values():
                 group.close()
-        return live
+
+    def rows(self, *, with_bracket: bool) -> tuple:
+        """Every round's rows, bracket after bracket, in the form scikit-learn's
+        ``_format_results`` takes: ``(params, out, more_results)``."""
+        params, out, more = [], [], defaultdict(list)
+        for bracket in self.brackets:
+            params += bracket.params
+            out += bracket.out
+            more["iter"] += bracket.iters
+            more["n_resources"] += bracket.rungs
+            if with_bracket:
+                more["bracket"] += [bracket.schedule.s] * len(bracket.iters)
+        return params, out, more
 
     def _start(self, live: list) -> None:
         """Start every (candidate, fold) model and put it in its group."""
         n_samples = len(self.X)
-        last = self.bracket.rungs[-1]
+        last = max(bracket.schedule.rungs[-1] for bracket in self.brackets)
         for fold, (train, _) in enumerate(self.splits):
             X_train = _safe_indexing(self.X, train)
             y_train = None if self.y is None else _safe_indexing(self.y, train)
@@ -174,6 +226,7 @@ class RoundEngine:
             for candidate in live:
                 learner = clone(self.learner)
                 learner.set_params(**prefixed(self.candidates[candidate], self.prefix))
+                self._note_evaluation(candidate, learner)
                 try:
                     run, source = learner._start_run(X_train, y_train, params)
                 except Exception:
@@ -183,9 +236,19 @@ class RoundEngine:
                     continue
                 key = (fold, training_key(learner, candidate))
                 if key not in self.groups:
+                    # a copy of its own, so the group keeps no member's fitted model
+                    source.learner = copy.copy(source.learner)
                     self.groups[key] = TrainGroup(fold, source, last)
                 self.groups[key].members.append(candidate)
                 self.runs[candidate, fold] = run
+
+    def _note_evaluation(self, candidate: int, learner: Any) -> None:
+        """Record the candidate's evaluation key, and a learner to read its passes with."""
+        if candidate not in self.eval_keys:
+            key = evaluation_key(learner)
+            self.eval_keys[candidate] = key
+            if key is not None and key not in self.eval_learners:
+                self.eval_learners[key] = clone(learner)
 
     def _add_failed(self, fold: int, candidate: int, error: str) -> None:
         group = TrainGroup(fold, None, 0)
@@ -194,43 +257,45 @@ class RoundEngine:
         self.groups[fold, "failed", candidate] = group
         self.runs[candidate, fold] = _FailedStart(error)
 
-    def _round(self, parallel: Any, rung: int) -> dict:
-        """Train every live model to ``rung`` batches and score it; return the results by
-        (candidate, fold)."""
+    def _round(self, parallel: Any, rung: int, scored: set) -> dict:
+        """Train every live model to ``rung`` batches and score those of ``scored``;
+        return their results by (candidate, fold)."""
         pending = [group for group in self.groups.values() if group.members]
         results: dict = {}
-        fit_times: dict = defaultdict(float)
+        replays: dict = {}
         while pending:
-            meta: list = []
-            outputs = parallel(self._tasks(pending, rung, meta))
-            for (fold, last), outcomes in zip(meta, outputs):
+            folds: list = []
+            outputs = parallel(self._tasks(pending, rung, scored, folds, replays))
+            for fold, outcomes in zip(folds, outputs):
                 for outcome in outcomes:
                     key = outcome.candidate, fold
                     self.runs[key] = outcome.run
                     self.n_batches_trained += outcome.n_trained
-                    fit_times[key] += outcome.fit_time
-                    if last:
-                        results[key] = {**outcome.result, "fit_time": fit_times[key]}
-            pending = [g for g in pending if (g.members[0], g.fold) not in results]
+                    self._fit_times[key] += outcome.fit_time
+                    if outcome.result is not None:
+                        results[key] = {**outcome.result, "fit_time": self._fit_times.pop(key)}
+            pending = [group for group in pending if not group.reached(rung)]
         return results
 
-    def _tasks(self, groups: list, rung: int, meta: list) -> Any:
+    def _tasks(self, groups: list, rung: int, scored: set, folds: list, replays: dict) -> Any:
         """The tasks of one pass over ``groups``, made lazily: a group's batches are read
         when joblib asks for its tasks."""
         n_slots = 2 * effective_n_jobs(self.n_jobs)
         for group in groups:
             chunk = self._read(group, rung)
-            last = group.broken is not None or group.position >= rung
-            job = self.jobs[group.fold] if last else None
+            due = {c for c in group.members if c in scored} if group.reached(rung) else set()
+            job = self.jobs[group.fold] if due else None
+            replay = self._replay(group.fold, due, replays)
             n_slices = min(len(group.members), max(1, ceil(n_slots / len(groups))))
             for start in range(n_slices):
                 part = group.members[start::n_slices]
                 runs = [(c, self.runs[c, group.fold]) for c in part]
-                meta.append((group.fold, last))
-                yield delayed(run_slice)(runs, chunk, job, self.error_score)
+                keys = {c: self.eval_keys[c] for c in part if c in due}
+                folds.append(group.fold)
+                yield delayed(run_slice)(runs, chunk, job, keys, replay, self.error_score)
 
     def _read(self, group: TrainGroup, rung: int) -> BatchChunk:
-        if group.broken is not None or group.position >= rung:
+        if group.reached(rung):
             return BatchChunk([])
         try:
             return group.read(rung, CHUNK_BUDGET)
@@ -241,23 +306,60 @@ class RoundEngine:
                 self.runs[candidate, group.fold].broken = group.broken
             return BatchChunk([])
 
-    def _collect(self, itr: int, rung: int, live: list, rows: list) -> None:
+    def _replay(self, fold: int, due: set, replays: dict) -> EvalReplay | None:
+        """The evaluation passes of the ``due`` candidates on ``fold`` this round, read
+        once: ``replays`` keeps them for the fold's other groups (which come one after
+        the other), and drops those of the folds done."""
+        keys = frozenset(self.eval_keys[c] for c in due if self.runs[c, fold].broken is None) - {
+            None
+        }
+        if not keys:
+            return None
+        for done in [entry for entry in replays if entry[0] != fold]:
+            del replays[done]
+        if (fold, keys) not in replays:
+            parts = self.jobs[fold].parts()
+            passes = {}
+            for key in keys:
+                for name, (X, y, _) in parts.items():
+                    batches = read_evaluation(self.eval_learners[key], X, y, EVAL_BUDGET)
+                    if batches is not None:
+                        passes[key, name] = batches
+                        self.n_eval_passes[fold] += 1
+            replays[fold, keys] = EvalReplay(passes) if passes else None
+        return replays[fold, keys]
+
+    def _end_round(self, due: list, results: dict) -> None:
+        """Record the rows of the brackets ``due`` and keep their best candidates."""
+        for bracket in due:
+            rows = [[results[c, f] for f in range(len(self.splits))] for c in bracket.live]
+            self._record(bracket, rows)
+            bracket.itr += 1
+            survivors = bracket.schedule.survivors(len(bracket.live))
+            keep: list = []
+            if bracket.next_rung is None:
+                bracket.n_remaining = survivors
+            else:
+                means = mean_scores(rows, self.refit_metric)
+                keep = [bracket.live[i] for i in top_k(means, survivors)]
+            self._drop(set(bracket.live) - set(keep))
+            bracket.live = keep
+
+    def _record(self, bracket: _BracketRun, rows: list) -> None:
         """Record one round's rows as scikit-learn's halving search does."""
         out = [result for splits in rows for result in splits]
         _warn_or_raise_about_fit_failures(out, self.error_score)
         if self.insert_errors:
             _insert_error_scores(out, self.error_score)
-        self.out.extend(out)
-        for candidate in live:
-            self.params.append({**self.candidates[candidate], "max_batches": rung})
-        self.more_results["iter"].extend([itr] * len(live))
-        self.more_results["n_resources"].extend([rung] * len(live))
+        bracket.out.extend(out)
+        rung = bracket.schedule.rungs[bracket.itr]
+        for candidate in bracket.live:
+            bracket.params.append({**self.candidates[candidate], "max_batches": rung})
+        bracket.iters.extend([bracket.itr] * len(bracket.live))
+        bracket.rungs.extend([rung] * len(bracket.live))
 
-    def _select(self, live: list, rows: list) -> list:
-        """The survivors of a round, worst first; the others' models are dropped."""
-        means = mean_scores(rows, self.refit_metric)
-        keep = [live[i] for i in top_k(means, self.bracket.survivors(len(live)))]
-        dropped = set(live) - set(keep)
+    def _drop(self, dropped: set) -> None:
+        """Forget the models of ``dropped``; close the streams no one reads any more."""
         for group in self.groups.values():
             group.members = [c for c in group.members if c not in dropped]
             if not group.members:
@@ -265,4 +367,3 @@ class RoundEngine:
         for candidate in dropped:
             for fold in range(len(self.splits)):
                 self.runs.pop((candidate, fold), None)
-        return keep

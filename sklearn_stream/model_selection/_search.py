@@ -1,5 +1,6 @@
-"""``StreamHalvingSearchCV``: successive halving over batches trained, continuing the
-survivors instead of retraining them.
+"""``StreamHalvingSearchCV`` and ``StreamHyperbandSearchCV``: successive halving over
+batches trained, and Hyperband's brackets of it, continuing the survivors instead of
+retraining them.
 """
 
 import time
@@ -8,7 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import _fit_context, clone, is_classifier
-from sklearn.model_selection import check_cv
+from sklearn.model_selection import ParameterSampler, check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import indexable
 from sklearn.utils._param_validation import HasMethods, Interval
@@ -17,9 +18,9 @@ from sklearn.utils.validation import _check_method_params
 from ._candidates import as_learner, candidate_list, check_candidates, prefixed
 from ._results import best_index
 from ._rounds import RoundEngine
-from ._schedule import Bracket, halving_schedule
+from ._schedule import halving_schedule, hyperband_brackets
 
-__all__ = ["StreamHalvingSearchCV"]
+__all__ = ["StreamHalvingSearchCV", "StreamHyperbandSearchCV"]
 
 _CONSTRAINTS = {
     name: rule
@@ -28,7 +29,168 @@ _CONSTRAINTS = {
 }
 
 
-class StreamHalvingSearchCV(BaseSearchCV):
+class _BaseStreamSearchCV(BaseSearchCV):
+    """The fit shared by the adaptive searches: candidates, brackets, rounds, refit.
+
+    A subclass says which candidates and brackets it runs (:meth:`_plan`), and sets its
+    schedule's attributes (:meth:`_set_schedule`).
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **_CONSTRAINTS,
+        "estimator": [HasMethods(["partial_fit"])],
+        "factor": [Interval(Real, 1, None, closed="neither")],
+        "min_batches": [Interval(Integral, 1, None, closed="left"), None],
+        "max_batches": [Interval(Integral, 1, None, closed="left"), None],
+        "refit": ["boolean", str],
+        "random_state": ["random_state"],
+        "return_train_score": ["boolean"],
+    }
+    # Whether cv_results_ has a "bracket" column.
+    _with_bracket = False
+
+    def _plan(self, max_batches: int) -> tuple:
+        """``(candidates, brackets)``: the candidates, given to the brackets in order."""
+        raise NotImplementedError
+
+    def _set_schedule(self, brackets: list, engine: RoundEngine) -> None:
+        raise NotImplementedError
+
+    def _resources(self, learner: Any) -> int:
+        """The most batches a candidate trains on, checked against ``min_batches``."""
+        max_batches = self.max_batches if self.max_batches is not None else learner.max_batches
+        if max_batches is None:
+            raise ValueError(
+                f"{type(self).__name__} needs the most batches a candidate may train on: "
+                "set max_batches on the search (or on the StreamLearner it searches)."
+            )
+        if self.min_batches is not None and self.min_batches > max_batches:
+            raise ValueError(
+                f"min_batches={self.min_batches} is greater than max_batches={max_batches}: "
+                "the first round would train on more batches than any round may."
+            )
+        return max_batches
+
+    def _check_refit(self) -> None:
+        multimetric = not (
+            self.scoring is None or isinstance(self.scoring, str) or callable(self.scoring)
+        )
+        if multimetric and not isinstance(self.refit, str):
+            raise ValueError(
+                f"With several metrics (scoring={self.scoring!r}), refit must name the one "
+                f"that chooses the candidates going on to the next round; got "
+                f"refit={self.refit!r}."
+            )
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X: Any, y: Any = None, **params: Any) -> "_BaseStreamSearchCV":
+        """Run the rounds on ``(X, y)``, then refit the best candidate on all of it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            The data, or what the learner's ``stream`` takes (e.g. a 1-D array of files).
+        y : array-like of shape (n_samples,) or None, default=None
+        **params
+            ``groups`` for the splitter; the rest goes to the learner's ``fit``.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+
+        Raises
+        ------
+        ValueError
+            If ``max_batches`` is a searched parameter, is not set, is below
+            ``min_batches``, several metrics are given without ``refit`` naming one, or
+            every fit fails.
+        """
+        self._check_refit()
+        learner, prefix = as_learner(self.estimator, self.max_batches or 1, self.random_state)
+        max_batches = self._resources(learner)
+        if prefix:
+            learner.set_params(n_epochs=max_batches)
+        candidates, brackets = self._plan(max_batches)
+        check_candidates(candidates, prefix)
+        scorers, refit_metric = self._get_scorers()
+        X, y = indexable(X, y)
+        params = _check_method_params(X, params=params)
+        routed = self._get_routed_params_for_fit(params)
+        cv = check_cv(self.cv, y, classifier=is_classifier(learner))
+        splits = list(cv.split(X, y, **routed.splitter.split))
+        self.n_splits_ = len(splits)
+        self._describe(brackets)
+        ends = np.cumsum([bracket.n_candidates[0] for bracket in brackets])
+        members = [
+            list(range(end - bracket.n_candidates[0], end)) for bracket, end in zip(brackets, ends)
+        ]
+        engine = RoundEngine(
+            learner,
+            prefix,
+            candidates,
+            splits,
+            X,
+            y,
+            routed.estimator.fit,
+            routed.scorer.score,
+            brackets,
+            members,
+            scorer=scorers,
+            refit_metric=self.refit if isinstance(self.refit, str) else None,
+            error_score=self.error_score,
+            return_train_score=self.return_train_score,
+            n_jobs=self.n_jobs,
+            insert_errors=callable(self.scoring),
+        )
+        engine.run()
+        params, out, more = engine.rows(with_bracket=self._with_bracket)
+        results = self._format_results(params, self.n_splits_, out, more)
+        self._set_schedule(brackets, engine)
+        self.n_batches_trained_ = engine.n_batches_trained
+        self.n_batches_read_ = np.array(engine.n_batches_read)
+        self.n_eval_passes_ = np.array(engine.n_eval_passes)
+        self.multimetric_ = isinstance(out[0]["test_scores"], dict)
+        metric = self.refit if self.multimetric_ else refit_metric
+        self.best_index_ = best_index(results, metric)
+        self.best_score_ = results[f"mean_test_{metric}"][self.best_index_]
+        self.best_params_ = results["params"][self.best_index_]
+        if self.refit:
+            self._refit(learner, prefix, X, y, routed.estimator.fit)
+        self.scorer_ = getattr(scorers, "_scorers", scorers)
+        self.cv_results_ = results
+        return self
+
+    def _describe(self, brackets: list) -> None:
+        if not self.verbose:
+            return
+        for bracket in brackets:
+            label = f"bracket {bracket.s}: " if self._with_bracket else ""
+            print(
+                f"{label}n_iterations: {len(bracket.rungs)}\n"
+                f"{label}n_resources: {bracket.rungs}\n"
+                f"{label}n_candidates: {bracket.n_candidates}"
+            )
+
+    def _refit(self, learner: Any, prefix: str, X: Any, y: Any, fit_params: dict) -> None:
+        """Fit the best candidate on all the data, to its final batches."""
+        best = dict(self.best_params_)
+        max_batches = best.pop("max_batches")
+        estimator = clone(learner).set_params(
+            **prefixed(clone(best, safe=False), prefix), max_batches=max_batches
+        )
+        start = time.time()
+        if y is None:
+            estimator.fit(X, **fit_params)
+        else:
+            estimator.fit(X, y, **fit_params)
+        self.refit_time_ = time.time() - start
+        self.best_estimator_ = estimator
+        if hasattr(estimator, "feature_names_in_"):
+            self.feature_names_in_ = estimator.feature_names_in_
+
+
+class StreamHalvingSearchCV(_BaseStreamSearchCV):
     """Successive halving over the batches trained, continuing the survivors' training.
 
     Every candidate trains on ``min_batches`` batches of each fold and is scored; the best
@@ -43,7 +205,7 @@ class StreamHalvingSearchCV(BaseSearchCV):
     Parameters
     ----------
     estimator : StreamLearner or estimator with partial_fit
-        A :class:`~sklearn_stream.learner.StreamLearner` (with ``stream`` and
+        A :class:`~sklearn_stream.StreamLearner` (with ``stream`` and
         ``eval_stream``, or in-memory ``fit``); any other estimator with ``partial_fit``
         is wrapped in ``StreamLearner(estimator, batch_size=256, random_state=random_state)``
         and the grid names its own parameters (``alpha``, not ``estimator__alpha``).
@@ -110,6 +272,9 @@ class StreamHalvingSearchCV(BaseSearchCV):
         Batches trained over every fold and candidate (``partial_fit`` calls).
     n_batches_read_ : ndarray of shape (n_splits,)
         Training batches read from the streams, per fold.
+    n_eval_passes_ : ndarray of shape (n_splits,)
+        Passes of ``eval_stream`` over the held-out parts read (once a round, for every
+        model scored), per fold.
 
     See Also
     --------
@@ -117,8 +282,11 @@ class StreamHalvingSearchCV(BaseSearchCV):
 
     Notes
     -----
-    The held-out parts are scored by each task (an ``eval_stream`` is streamed once per
-    model and round). ``mean_fit_time`` is the training time of the row's round only.
+    With ``eval_stream``, a fold's held-out part is streamed once a round by the process
+    running the search and replayed to every model scored on it (up to 256 MiB of
+    batches; beyond, each model streams it itself). ``mean_fit_time`` is the training
+    time of the row's round only. ``StreamHyperbandSearchCV`` runs Hyperband's brackets
+    of this search.
 
     Examples
     --------
@@ -139,17 +307,10 @@ class StreamHalvingSearchCV(BaseSearchCV):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        **_CONSTRAINTS,
-        "estimator": [HasMethods(["partial_fit"])],
+        **_BaseStreamSearchCV._parameter_constraints,
         "param_grid": [dict, list],
         "n_candidates": [Interval(Integral, 1, None, closed="left"), None],
-        "factor": [Interval(Real, 1, None, closed="neither")],
-        "min_batches": [Interval(Integral, 1, None, closed="left"), None],
-        "max_batches": [Interval(Integral, 1, None, closed="left"), None],
         "aggressive_elimination": ["boolean"],
-        "refit": ["boolean", str],
-        "random_state": ["random_state"],
-        "return_train_score": ["boolean"],
     }
 
     def __init__(
@@ -189,71 +350,8 @@ class StreamHalvingSearchCV(BaseSearchCV):
         self.aggressive_elimination = aggressive_elimination
         self.random_state = random_state
 
-    def _resources(self, learner: Any) -> int:
-        """The most batches a candidate trains on, checked against ``min_batches``."""
-        max_batches = self.max_batches if self.max_batches is not None else learner.max_batches
-        if max_batches is None:
-            raise ValueError(
-                f"{type(self).__name__} needs the most batches a candidate may train on: "
-                "set max_batches on the search (or on the StreamLearner it searches)."
-            )
-        if self.min_batches is not None and self.min_batches > max_batches:
-            raise ValueError(
-                f"min_batches={self.min_batches} is greater than max_batches={max_batches}: "
-                "the first round would train on more batches than any round may."
-            )
-        return max_batches
-
-    def _check_refit(self) -> None:
-        multimetric = not (
-            self.scoring is None or isinstance(self.scoring, str) or callable(self.scoring)
-        )
-        if multimetric and not isinstance(self.refit, str):
-            raise ValueError(
-                f"With several metrics (scoring={self.scoring!r}), refit must name the one "
-                f"that chooses the candidates going on to the next round; got "
-                f"refit={self.refit!r}."
-            )
-
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any = None, **params: Any) -> "StreamHalvingSearchCV":
-        """Run the rounds on ``(X, y)``, then refit the best candidate on all of it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, ...)
-            The data, or what the learner's ``stream`` takes (e.g. a 1-D array of files).
-        y : array-like of shape (n_samples,) or None, default=None
-        **params
-            ``groups`` for the splitter; the rest goes to the learner's ``fit``.
-
-        Returns
-        -------
-        self : StreamHalvingSearchCV
-
-        Raises
-        ------
-        ValueError
-            If ``max_batches`` is a searched parameter, is not set, is below
-            ``min_batches``, several metrics are given without ``refit`` naming one, or
-            every fit fails.
-        TypeError
-            If ``estimator`` has no ``partial_fit``.
-        """
-        self._check_refit()
-        learner, prefix = as_learner(self.estimator, self.max_batches or 1, self.random_state)
-        max_batches = self._resources(learner)
-        if prefix:
-            learner.set_params(n_epochs=max_batches)
+    def _plan(self, max_batches: int) -> tuple:
         candidates = candidate_list(self.param_grid, self.n_candidates, self.random_state)
-        check_candidates(candidates, prefix)
-        scorers, refit_metric = self._get_scorers()
-        X, y = indexable(X, y)
-        params = _check_method_params(X, params=params)
-        routed = self._get_routed_params_for_fit(params)
-        cv = check_cv(self.cv, y, classifier=is_classifier(learner))
-        splits = list(cv.split(X, y, **routed.splitter.split))
-        self.n_splits_ = len(splits)
         bracket = halving_schedule(
             len(candidates),
             self.min_batches,
@@ -261,72 +359,194 @@ class StreamHalvingSearchCV(BaseSearchCV):
             self.factor,
             self.aggressive_elimination,
         )
-        self._describe(bracket)
-        engine = RoundEngine(
-            learner,
-            prefix,
-            candidates,
-            splits,
-            X,
-            y,
-            routed.estimator.fit,
-            routed.scorer.score,
-            bracket,
-            scorer=scorers,
-            refit_metric=self.refit if isinstance(self.refit, str) else None,
-            error_score=self.error_score,
-            return_train_score=self.return_train_score,
-            n_jobs=self.n_jobs,
-            insert_errors=callable(self.scoring),
-        )
-        remaining = engine.run()
-        results = self._format_results(
-            engine.params, self.n_splits_, engine.out, engine.more_results
-        )
-        self._set_schedule(bracket, len(remaining), engine)
-        self.multimetric_ = isinstance(engine.out[0]["test_scores"], dict)
-        metric = self.refit if self.multimetric_ else refit_metric
-        self.best_index_ = best_index(results, metric)
-        self.best_score_ = results[f"mean_test_{metric}"][self.best_index_]
-        self.best_params_ = results["params"][self.best_index_]
-        if self.refit:
-            self._refit(learner, prefix, X, y, routed.estimator.fit)
-        self.scorer_ = getattr(scorers, "_scorers", scorers)
-        self.cv_results_ = results
-        return self
+        return candidates, [bracket]
 
-    def _describe(self, bracket: Bracket) -> None:
-        if self.verbose:
-            print(
-                f"n_iterations: {len(bracket.rungs)}\nn_resources: {bracket.rungs}\n"
-                f"n_candidates: {bracket.n_candidates}"
-            )
-
-    def _set_schedule(self, bracket: Bracket, n_remaining: int, engine: RoundEngine) -> None:
+    def _set_schedule(self, brackets: list, engine: RoundEngine) -> None:
+        (bracket,) = brackets
         self.n_resources_ = list(bracket.rungs)
         self.n_candidates_ = list(bracket.n_candidates)
-        self.n_remaining_candidates_ = n_remaining
+        self.n_remaining_candidates_ = engine.n_remaining[0]
         self.n_iterations_ = len(bracket.rungs)
         self.n_required_iterations_ = bracket.n_required
         self.n_possible_iterations_ = bracket.n_possible
         self.min_resources_ = bracket.min_batches
         self.max_resources_ = bracket.max_batches
-        self.n_batches_trained_ = engine.n_batches_trained
-        self.n_batches_read_ = np.array(engine.n_batches_read)
 
-    def _refit(self, learner: Any, prefix: str, X: Any, y: Any, fit_params: dict) -> None:
-        """Fit the best candidate on all the data, to its final batches."""
-        best = dict(self.best_params_)
-        max_batches = best.pop("max_batches")
-        estimator = clone(learner).set_params(
-            **prefixed(clone(best, safe=False), prefix), max_batches=max_batches
+
+class StreamHyperbandSearchCV(_BaseStreamSearchCV):
+    """Hyperband over the batches trained: brackets of successive halving, continuing the
+    survivors' training, all from one read of each fold's stream.
+
+    Hyperband hedges over how early candidates can be told apart: bracket ``s`` (from
+    ``s_max``, the largest ``s`` with ``factor ** s <= max_batches // min_batches``, down
+    to 0) starts ``ceil((s_max + 1) / (s + 1) * factor ** s)`` candidates on
+    ``max_batches // factor ** s`` batches and halves them over ``s + 1`` rounds, as
+    :class:`~sklearn_stream.model_selection.StreamHalvingSearchCV` does; the last
+    bracket trains a few candidates on ``max_batches`` from the start. The candidates
+    are sampled from ``param_distributions`` all at once and given to the brackets in
+    order. The brackets run in lock-step by batches, so each fold's stream is read once
+    for all of them, and each bracket's rows of ``cv_results_`` are those of
+    ``HalvingGridSearchCV(learner, resource="max_batches")`` over its candidates,
+    ``min_resources`` and ``max_resources``. The winner is the best candidate of any
+    bracket's last round.
+
+    Parameters
+    ----------
+    estimator : StreamLearner or estimator with partial_fit
+        As in :class:`~sklearn_stream.model_selection.StreamHalvingSearchCV`.
+    param_distributions : dict or list of dicts
+        Distributions (with ``rvs``) or lists to sample the candidates from, as
+        :class:`~sklearn.model_selection.RandomizedSearchCV` does. ``max_batches``
+        cannot be among them.
+    max_batches : int >= 1
+        The most batches a candidate trains on (Hyperband's ``R``).
+    factor : float > 1, default=3
+        The rounds keep ``ceil(n / factor)`` candidates and multiply the batches by it.
+    min_batches : int >= 1, default=1
+        The fewest batches any round trains on.
+    cv : int, cross-validation generator or iterable, default=5
+        As in :class:`~sklearn.model_selection.GridSearchCV`; computed once.
+    scoring : str, callable, list, tuple, dict or None, default=None
+        Several metrics need ``refit`` to name the one that chooses.
+    n_jobs : int or None, default=None
+        Parallel tasks of each round, through joblib (any backend: loky, dask, Ray).
+    refit : bool or str, default=True
+        Refit the best candidate on all the data (to its final batches).
+    random_state : None, int or numpy.random.RandomState, default=None
+        Samples the candidates (and seeds a wrapped estimator's learner).
+    verbose : int, default=0
+    error_score : "raise" or float, default=np.nan
+    return_train_score : bool, default=False
+
+    Attributes
+    ----------
+    cv_results_ : dict of arrays
+        The halving layout of
+        :class:`~sklearn_stream.model_selection.StreamHalvingSearchCV`, rows ordered by
+        bracket (``s_max`` first), round and rank, with a ``bracket`` column (``s``).
+        Ranks are over all the rows.
+    best_estimator_ : StreamLearner
+    best_score_ : float
+    best_params_ : dict
+    best_index_ : int
+    scorer_ : callable or dict
+    n_splits_ : int
+    refit_time_ : float
+    multimetric_ : bool
+    n_brackets_ : int
+    n_resources_, n_candidates_ : list of lists of int
+        Each bracket's batches and candidates per round.
+    n_remaining_candidates_ : list of int
+    n_iterations_, n_required_iterations_, n_possible_iterations_ : list of int
+    min_resources_, max_resources_ : list of int
+        Each bracket's first and largest batches.
+    n_batches_trained_ : int
+    n_batches_read_ : ndarray of shape (n_splits,)
+        Training batches read from the streams, per fold: at most ``max_batches`` per
+        training stream, whatever the brackets.
+    n_eval_passes_ : ndarray of shape (n_splits,)
+
+    See Also
+    --------
+    sklearn_stream.model_selection.StreamHalvingSearchCV : one bracket, over a grid or
+        sampled candidates.
+
+    Notes
+    -----
+    Every bracket's first-round models are held at once (about ``(s_max + 1) *
+    factor ** s_max`` per fold, not all trained alike); a bracket's candidates are
+    dropped as it eliminates them. Brackets whose candidates' logarithms fall on
+    scikit-learn's floating-point quirk (``floor(log(243, 3)) == 4``) still run
+    ``s + 1`` rounds here.
+
+    References
+    ----------
+    L. Li, K. Jamieson, G. DeSalvo, A. Rostamizadeh, A. Talwalkar. "Hyperband: A Novel
+    Bandit-Based Approach to Hyperparameter Optimization", JMLR 18 (2018).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn_stream.learner import StreamLearner
+    >>> from sklearn_stream.model_selection import StreamHyperbandSearchCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 4))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> learner = StreamLearner(SGDClassifier(), batch_size=20, random_state=0)
+    >>> space = {"estimator__alpha": loguniform(1e-5, 1.0)}
+    >>> search = StreamHyperbandSearchCV(
+    ...     learner, space, max_batches=9, cv=3, random_state=0
+    ... ).fit(X, y)
+    >>> search.n_resources_, search.n_candidates_
+    ([[1, 3, 9], [3, 9], [9]], [[9, 3, 1], [5, 2], [3]])
+    >>> sorted(set(search.cv_results_["bracket"].tolist()))
+    [0, 1, 2]
+    >>> int(search.n_batches_read_[0])
+    9
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **_BaseStreamSearchCV._parameter_constraints,
+        "param_distributions": [dict, list],
+        "max_batches": [Interval(Integral, 1, None, closed="left")],
+        "min_batches": [Interval(Integral, 1, None, closed="left")],
+    }
+    _with_bracket = True
+
+    def __init__(
+        self,
+        estimator: Any,
+        param_distributions: Any,
+        *,
+        max_batches: int,
+        factor: float = 3,
+        min_batches: int = 1,
+        cv: Any = 5,
+        scoring: Any = None,
+        n_jobs: int | None = None,
+        refit: bool | str = True,
+        random_state: Any = None,
+        verbose: int = 0,
+        error_score: Any = np.nan,
+        return_train_score: bool = False,
+    ) -> None:
+        super().__init__(
+            estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            error_score=error_score,
+            return_train_score=return_train_score,
         )
-        start = time.time()
-        if y is None:
-            estimator.fit(X, **fit_params)
-        else:
-            estimator.fit(X, y, **fit_params)
-        self.refit_time_ = time.time() - start
-        self.best_estimator_ = estimator
-        if hasattr(estimator, "feature_names_in_"):
-            self.feature_names_in_ = estimator.feature_names_in_
+        self.param_distributions = param_distributions
+        self.max_batches = max_batches
+        self.factor = factor
+        self.min_batches = min_batches
+        self.random_state = random_state
+
+    def _plan(self, max_batches: int) -> tuple:
+        planned = hyperband_brackets(max_batches, self.factor, self.min_batches)
+        n_candidates = sum(bracket.n_candidates[0] for bracket in planned)
+        sampler = ParameterSampler(
+            self.param_distributions, n_candidates, random_state=self.random_state
+        )
+        candidates = list(sampler)
+        brackets = hyperband_brackets(
+            max_batches, self.factor, self.min_batches, n_available=len(candidates)
+        )
+        return candidates, brackets
+
+    def _set_schedule(self, brackets: list, engine: RoundEngine) -> None:
+        self.n_brackets_ = len(brackets)
+        self.n_resources_ = [list(bracket.rungs) for bracket in brackets]
+        self.n_candidates_ = [list(bracket.n_candidates) for bracket in brackets]
+        self.n_remaining_candidates_ = engine.n_remaining
+        self.n_iterations_ = [len(bracket.rungs) for bracket in brackets]
+        self.n_required_iterations_ = [bracket.n_required for bracket in brackets]
+        self.n_possible_iterations_ = [bracket.n_possible for bracket in brackets]
+        self.min_resources_ = [bracket.min_batches for bracket in brackets]
+        self.max_resources_ = [bracket.max_batches for bracket in brackets]

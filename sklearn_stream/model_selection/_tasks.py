@@ -15,7 +15,8 @@ from sklearn.model_selection._validation import _score
 from sklearn.utils import _safe_indexing
 
 from ..learner._run import FitRun
-from ._groups import BatchChunk
+from ..learner._scoring import replayed_evaluations
+from ._groups import BatchChunk, EvalReplay
 
 __all__ = ["ScoringJob", "SliceOutcome", "run_slice"]
 
@@ -68,19 +69,35 @@ class ScoringJob:
             return dict.fromkeys(self.scorer._scorers, self.error_score)
         return self.error_score
 
-    def _scores_on(self, learner: Any, rows: Any) -> Any:
+    def parts(self) -> dict:
+        """The parts of the fold scored, by name (``"test"``, and ``"train"`` with
+        ``return_train_score``): ``(X, y, score_params)`` of their rows.
+
+        Every model of a task is scored on the same objects, so that one read of an
+        evaluation stream on them can be replayed to all.
+        """
+        names = {"test": self.test, "train": self.train}
+        if not self.return_train_score:
+            del names["train"]
+        return {name: self._part(rows) for name, rows in names.items()}
+
+    def _part(self, rows: Any) -> tuple:
         y = None if self.y is None else _safe_indexing(self.y, rows)
         params = {
             name: _safe_indexing(value, rows) if _per_sample(value, self.X) else value
             for name, value in self.score_params.items()
         }
-        X = _safe_indexing(self.X, rows)
-        return _score(learner, X, y, self.scorer, params, self.error_score)
+        return _safe_indexing(self.X, rows), y, params
 
-    def score(self, run: FitRun, fit_time: float) -> dict:
-        """The result of ``run`` now: its scores, or ``error_score`` if it is broken or its
-        learner cannot be snapshot (e.g. trained within ``preprocessing_batches``)."""
-        result = {"fit_time": fit_time, "fit_error": run.broken, "score_time": 0.0}
+    def score(self, run: FitRun, parts: dict, replay: dict) -> dict:
+        """The result of ``run`` now: its scores on ``parts``, or ``error_score`` if it is
+        broken or its learner cannot be snapshot (e.g. trained within
+        ``preprocessing_batches``).
+
+        ``replay`` maps a part's name to the batches its evaluation stream made, read once
+        for every model (the part's stream is started by the scorer otherwise).
+        """
+        result = {"fit_error": run.broken, "score_time": 0.0}
         learner = None
         if run.broken is None:
             try:
@@ -90,14 +107,15 @@ class ScoringJob:
                     raise
                 result["fit_error"] = traceback.format_exc()
         if learner is None:
-            result["test_scores"] = self._error_scores()
-            if self.return_train_score:
-                result["train_scores"] = self._error_scores()
+            for name in parts:
+                result[f"{name}_scores"] = self._error_scores()
             return result
         start = perf_counter()
-        result["test_scores"] = self._scores_on(learner, self.test)
-        if self.return_train_score:
-            result["train_scores"] = self._scores_on(learner, self.train)
+        passes = [(parts[name][0], parts[name][1], batches) for name, batches in replay.items()]
+        with replayed_evaluations(learner, passes):
+            for name, (X, y, params) in parts.items():
+                scores = _score(learner, X, y, self.scorer, params, self.error_score)
+                result[f"{name}_scores"] = scores
         result["score_time"] = perf_counter() - start
         return result
 
@@ -109,8 +127,16 @@ def _per_sample(value: Any, X: Any) -> bool:
         return False
 
 
-def run_slice(runs: list, chunk: BatchChunk, job: ScoringJob | None, error_score: Any) -> list:
-    """Continue each ``(candidate, run)`` of ``runs`` on ``chunk``; score it with ``job``.
+def run_slice(
+    runs: list,
+    chunk: BatchChunk,
+    job: ScoringJob | None,
+    scored: dict,
+    replay: EvalReplay | None,
+    error_score: Any,
+) -> list:
+    """Continue each ``(candidate, run)`` of ``runs`` on ``chunk``; score those in
+    ``scored`` with ``job``.
 
     Parameters
     ----------
@@ -118,7 +144,13 @@ def run_slice(runs: list, chunk: BatchChunk, job: ScoringJob | None, error_score
     chunk : BatchChunk
         The batches that follow each run's position in the group's stream.
     job : ScoringJob or None
-        None: the round is not over for this group (more batches follow).
+        None: no model of the slice is scored (its round goes on, or its bracket is not
+        due).
+    scored : dict
+        The candidates scored, each with the key of its evaluation passes in ``replay``
+        (None: it has none).
+    replay : EvalReplay or None
+        The fold's evaluation passes of this round, read once.
     error_score : "raise" or float
         With "raise", a failing ``partial_fit`` raises here; otherwise its run is broken.
 
@@ -126,6 +158,8 @@ def run_slice(runs: list, chunk: BatchChunk, job: ScoringJob | None, error_score
     -------
     list of SliceOutcome
     """
+    parts = job.parts() if job is not None and scored else {}
+    passes = {} if replay is None else replay.batches
     outcomes = []
     for candidate, run in runs:
         before = run.progress.n_batches
@@ -136,7 +170,11 @@ def run_slice(runs: list, chunk: BatchChunk, job: ScoringJob | None, error_score
             if error_score == "raise":
                 raise
         fit_time = perf_counter() - start
-        result = None if job is None else job.score(run, fit_time)
+        result = None
+        if candidate in scored:
+            key = scored[candidate]
+            replayed = {name: passes[key, name] for name in parts if (key, name) in passes}
+            result = job.score(run, parts, replayed)
         trained = run.progress.n_batches - before
         outcomes.append(SliceOutcome(candidate, run, trained, fit_time, result))
     return outcomes

@@ -125,3 +125,41 @@ def assert_same_results(ours, theirs):
     assert ours.n_resources_ == theirs.n_resources_
     assert ours.n_candidates_ == theirs.n_candidates_
     assert ours.n_iterations_ == theirs.n_iterations_
+    assert ours.n_remaining_candidates_ == theirs.n_remaining_candidates_
+
+
+class CountedPass:
+    """A picklable finite evaluation stream (one pass in chunks of 32) that logs each start
+    with its data's length, first and last values, which tell the folds' parts apart."""
+
+    def __init__(self, log):
+        self.log = str(log)
+
+    def __call__(self, X, y, random_state=None):
+        with open(self.log, "a") as handle:
+            handle.write(f"start:{len(X)}:{float(X[0, 0]):.17g}:{float(X[-1, -1]):.17g}\n")
+        for start in range(0, len(X), 32):
+            yield {"X": X[start : start + 32], "y": y[start : start + 32]}
+
+
+def starts_per_data(log):
+    """How often :class:`CountedPass` started, by the data it started on."""
+    starts = {}
+    for word in _words(log):
+        starts[word] = starts.get(word, 0) + 1
+    return starts
+
+
+def assert_same_rows(ours, rows, theirs):
+    """The ``rows`` of ``ours.cv_results_`` equal every row of ``theirs.cv_results_`` in
+    every column but times and ranks (ranks are over all of ``ours``' rows)."""
+    mine, other = ours.cv_results_, theirs.cv_results_
+    keys = {k for k in other if "time" not in k and not k.startswith("rank")}
+    assert keys <= set(mine)
+    for key in sorted(keys):
+        if key == "params":
+            assert [mine[key][i] for i in rows] == list(other[key])
+        elif np.ma.isMaskedArray(other[key]):
+            assert mine[key][rows].tolist() == other[key].tolist(), key
+        else:
+            np.testing.assert_array_equal(mine[key][rows], other[key], err_msg=key)

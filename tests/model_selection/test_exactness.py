@@ -161,3 +161,11 @@ def test_early_stopping_with_validation_data_stays_exact():
     )
     ours, theirs = _both(learner, GRID, X, y, min_batches=3, max_batches=27, cv=KFold(3))
     assert_same_results(ours, theirs)
+
+
+def test_in_memory_data_used_up_before_a_rung_equals_halving_grid_search():
+    # 240 training rows in batches of 32, one epoch: 7 batches, fewer than rungs 9 and 27
+    learner = clone(IN_MEMORY).set_params(n_epochs=1)
+    ours, theirs = _both(learner, GRID, X, y, min_batches=3, max_batches=27, cv=KFold(3))
+    assert_same_results(ours, theirs)
+    assert ours.n_batches_read_.tolist() == [7, 7, 7]

@@ -1,22 +1,28 @@
-"""The search's tasks run on loky's workers and on a dask cluster, with identical results."""
+"""The search's tasks run on loky's workers, on a dask cluster and on a local Ray, with
+identical results."""
 
+import ipaddress
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 
 import joblib
 import numpy as np
 import pytest
+from scipy.stats import loguniform
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import KFold
 
 from sklearn_stream import Streamer
 from sklearn_stream.learner import StreamLearner
-from sklearn_stream.model_selection import StreamHalvingSearchCV
+from sklearn_stream.model_selection import StreamHalvingSearchCV, StreamHyperbandSearchCV
 
-from .search_data import X, noisy, y
+from .search_data import CountedPass, X, noisy, starts_per_data, y
 
 GRID = {"estimator__alpha": [1e-5, 1e-3, 1e-1], "stream__sigma": [0.0, 1.0]}
 
@@ -77,9 +83,10 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _pids(path):
+def _pids(path, column=0):
+    """The process ids logged, one line per call (``column`` 1: their parents')."""
     with open(path) as handle:
-        return [int(word) for word in handle.read().split()]
+        return [int(line.split()[column]) for line in handle if line.strip()]
 
 
 @pytest.mark.slow
@@ -116,7 +123,7 @@ def _logged_sgd(log):
 
         def partial_fit(self, X, y, classes=None):
             with open(log, "a") as handle:
-                handle.write(f"{os.getpid()}\n")
+                handle.write(f"{os.getpid()} {os.getppid()}\n")
             return super().partial_fit(X, y, classes=classes)
 
     return Logged()
@@ -153,3 +160,139 @@ def test_a_dask_cluster_gives_identical_results_and_trains_on_its_workers(tmp_pa
         search.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
     )
     assert search.best_params_ == serial.best_params_
+
+
+def _descendants(pid):
+    """The processes below ``pid`` (from /proc)."""
+    children = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _name(pid):
+    with open(f"/proc/{pid}/comm") as handle:
+        return handle.read().strip()
+
+
+def _address(hex_address):
+    """An address of /proc/net/tcp{,6}: 32-bit words in the host's (little-endian) order."""
+    raw = bytes.fromhex(hex_address)
+    return ipaddress.ip_address(b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4)))
+
+
+def _listening(pids):
+    """``(address, port)`` of every TCP socket listening in one of ``pids``."""
+    inodes = set()
+    for pid in pids:
+        try:
+            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            continue
+        inodes |= {link[8:-1] for link in links if link.startswith("socket:[")}
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as handle:
+            for line in list(handle)[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # LISTEN
+                    address, port = fields[1].split(":")
+                    found.append((_address(address), int(port, 16)))
+    return found
+
+
+def _loopback(address):
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+@pytest.fixture
+def local_ray(monkeypatch):
+    """A Ray of 2 CPUs on loopback only, started here and shut down after the test, which
+    checks that none of its processes is left."""
+    # Ray turns a node address of 127.0.0.1 into the machine's own, and its servers then
+    # listen on every interface; with clusters "disabled" the node is 127.0.0.1 and they
+    # listen there only.
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    ray = pytest.importorskip("ray")
+    from ray._private import ray_constants
+    from ray.util.joblib import register_ray
+
+    monkeypatch.setattr(ray_constants, "ENABLE_RAY_CLUSTER", False)
+    before = _descendants(os.getpid())
+    folder = tempfile.mkdtemp(prefix="ray")  # short: Ray puts sockets in it
+    start = time.perf_counter()
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        _temp_dir=folder,
+        log_to_driver=False,
+    )
+    print(f"Ray started in {time.perf_counter() - start:.1f} s")
+    register_ray()
+    started = _descendants(os.getpid()) - before
+    try:
+        yield started
+    finally:
+        ray.shutdown()
+        deadline = time.monotonic() + 30
+        while any(map(_alive, started)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        shutil.rmtree(folder, ignore_errors=True)
+    assert not [pid for pid in started if _alive(pid)], "Ray left processes behind"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_local_ray_gives_identical_results_trains_in_its_workers_on_loopback(
+    local_ray, tmp_path
+):
+    fits, passes = str(tmp_path / "fits.log"), tmp_path / "passes.log"
+    learner = StreamLearner(
+        _logged_sgd(fits),
+        stream=Streamer(noisy),
+        eval_stream=Streamer(CountedPass(passes)),
+        random_state=0,
+    )
+    space = {"estimator__alpha": loguniform(1e-5, 1e-1), "stream__sigma": [0.0, 1.0]}
+    kwargs = {"max_batches": 9, "cv": KFold(3), "refit": False, "random_state": 0}
+    serial = StreamHyperbandSearchCV(learner, space, **kwargs).fit(X, y)
+    os.unlink(fits)
+    passes.unlink()
+    with joblib.parallel_config(backend="ray"):
+        search = StreamHyperbandSearchCV(learner, space, n_jobs=2, **kwargs).fit(X, y)
+    ray_processes = _descendants(os.getpid())
+    listening = _listening(ray_processes | {os.getpid()})
+    assert listening and all(_loopback(address) for address, _ in listening), listening
+    for key in ("params", "mean_test_score", "split0_test_score", "bracket", "n_resources"):
+        assert list(search.cv_results_[key]) == list(serial.cv_results_[key]), key
+    assert search.best_params_ == serial.best_params_
+    workers = set(_pids(fits))
+    assert workers and os.getpid() not in workers
+    # the trainings ran in Ray's worker processes: children of its raylet
+    parents = set(_pids(fits, column=1))
+    assert {_name(pid) for pid in parents} == {"raylet"}
+    assert len(_pids(fits)) == search.n_batches_trained_ == serial.n_batches_trained_
+    # the held-out parts were read here, once a round, not by the workers
+    assert set(starts_per_data(passes).values()) == {3}
