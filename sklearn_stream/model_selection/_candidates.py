@@ -57,8 +57,10 @@ def as_learner(estimator: Any, max_batches: int, random_state: Any) -> tuple:
     A :class:`~sklearn_stream.StreamLearner` is cloned and its names are used as
     they are. Any other estimator with ``partial_fit`` is wrapped in
     ``StreamLearner(estimator, batch_size=256, n_epochs=max_batches,
-    random_state=random_state)`` (the epochs never run out before ``max_batches``), and a
-    candidate's ``alpha`` sets the learner's ``estimator__alpha``.
+    random_state=random_state)``: ``n_epochs`` is set to ``max_batches``, so that the
+    in-memory data's epochs never run out before ``max_batches`` batches (each epoch
+    gives at least one batch), and a candidate's ``alpha`` sets the learner's
+    ``estimator__alpha``.
 
     Returns
     -------
@@ -74,10 +76,13 @@ def as_learner(estimator: Any, max_batches: int, random_state: Any) -> tuple:
     if isinstance(estimator, StreamLearner):
         return clone(estimator), ""
     if not hasattr(estimator, "partial_fit"):
+        name = type(estimator).__name__
         raise TypeError(
             f"The search trains its candidates batch by batch, so estimator must be a "
-            f"StreamLearner or have partial_fit; got {type(estimator).__name__}, which has "
-            "no partial_fit."
+            f"StreamLearner or have partial_fit; got {name}, which has no partial_fit. "
+            f"Wrap it in a StreamLearner, which also trains a Pipeline batch by batch "
+            f"(StreamLearner({name}(...))), and name its parameters estimator__* in the "
+            "grid."
         )
     learner = StreamLearner(clone(estimator), n_epochs=max_batches, random_state=random_state)
     return learner, "estimator__"
@@ -88,18 +93,18 @@ def prefixed(candidate: Mapping, prefix: str) -> dict:
     return {f"{prefix}{name}": value for name, value in candidate.items()}
 
 
-def check_candidates(candidates: list, prefix: str) -> None:
-    """Refuse candidates that set ``max_batches``: it is the search's resource.
+def check_candidates(candidates: list) -> None:
+    """Refuse candidates that set ``max_batches``: it is the search's resource (the
+    learner's ``max_batches``, or a wrapped estimator's own, named as in the grid).
 
     Raises
     ------
     ValueError
         If a candidate sets ``max_batches``.
     """
-    name = f"{prefix}max_batches" if prefix else "max_batches"
     if any("max_batches" in candidate for candidate in candidates):
         raise ValueError(
-            f"Cannot search over {name}: it is the resource the search allocates (the "
+            "Cannot search over max_batches: it is the resource the search allocates (the "
             "batches each candidate trains on, round after round). Remove it from the "
             "grid and set min_batches and max_batches instead."
         )

@@ -8,18 +8,63 @@ fold's ``eval_stream`` is read once a round (:func:`read_evaluation`) and replay
 model scored on it (:class:`EvalReplay`).
 """
 
+import sys
 import traceback
 from itertools import islice
 from typing import Any
 
+import numpy as np
+import scipy.sparse as sp
+
 from ..learner._run import FitSource
 from ..learner._scoring import Evaluation
 
-__all__ = ["BatchChunk", "EvalReplay", "TrainGroup", "batch_nbytes", "read_evaluation"]
+__all__ = [
+    "BatchChunk",
+    "EvalReplay",
+    "TrainGroup",
+    "batch_nbytes",
+    "data_nbytes",
+    "read_evaluation",
+]
+
+
+def data_nbytes(data: Any) -> int:
+    """The bytes ``data`` holds: an array's ``nbytes``; a sparse matrix's component arrays;
+    a DataFrame's or Series' ``memory_usage(deep=True)``; the items of an object array, a
+    list or a tuple, each by ``sys.getsizeof`` (a str's or bytes' characters included).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from sklearn_stream.model_selection._groups import data_nbytes
+    >>> data_nbytes(np.zeros((4, 2)))
+    64
+    >>> data_nbytes(sp.eye(4, format="csr"))  # data, indices and indptr
+    68
+    >>> data_nbytes(np.array(["x" * 1000], dtype=object)) > 1000
+    True
+    """
+    if sp.issparse(data):
+        parts = [getattr(data, name, None) for name in ("data", "indices", "indptr", "row", "col")]
+        parts += list(getattr(data, "coords", ()))
+        return sum(int(part.nbytes) for part in parts if isinstance(part, np.ndarray))
+    if hasattr(data, "memory_usage") and hasattr(data, "dtypes"):  # pandas
+        return int(np.sum(data.memory_usage(deep=True)))
+    if isinstance(data, np.ndarray) and data.dtype == object:
+        return int(data.nbytes) + sum(sys.getsizeof(item) for item in data.flat)
+    if isinstance(data, (list, tuple)):
+        return sys.getsizeof(data) + sum(
+            data_nbytes(item) if hasattr(item, "nbytes") else sys.getsizeof(item) for item in data
+        )
+    if isinstance(data, (str, bytes)):
+        return sys.getsizeof(data)
+    return int(getattr(data, "nbytes", 0))
 
 
 def batch_nbytes(batch: Any) -> int:
-    """The bytes of a batch's arrays (fields without ``nbytes`` count as nothing).
+    """The bytes of a batch's fields (:func:`data_nbytes` of each).
 
     Examples
     --------
@@ -31,7 +76,7 @@ def batch_nbytes(batch: Any) -> int:
     fields = batch.values() if isinstance(batch, dict) else batch
     if not isinstance(fields, (tuple, list, type({}.values()))):
         fields = (fields,)
-    return sum(int(getattr(field, "nbytes", 0)) for field in fields)
+    return sum(data_nbytes(field) for field in fields)
 
 
 class BatchChunk:
@@ -151,11 +196,11 @@ class TrainGroup:
         taken: list = []
         if self.reached(stop):
             return BatchChunk(taken)
-        if self._batches is None:
-            self._batches = self.source.open(self.max_batches)
         size = 0
         try:
             with self.source.noted():
+                if self._batches is None:  # a stream may fail as it is opened
+                    self._batches = self.source.open(self.max_batches)
                 for batch in islice(self._batches, stop - self.position):
                     taken.append(batch)
                     size += batch_nbytes(batch)

@@ -30,6 +30,7 @@ from sklearn.model_selection._validation import (
 )
 from sklearn.utils import _safe_indexing
 from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import _check_method_params
 
 from ..learner._training import TrainingProgress
 from ._candidates import evaluation_key, prefixed, training_key
@@ -58,18 +59,6 @@ class _FailedStart:
 
     def train_on(self, batches: Any, max_batches: int | None = None) -> None:
         """Train nothing: the fit failed already."""
-
-
-def _fold_params(params: dict, rows: Any, n_samples: int) -> dict:
-    """``params`` with per-sample values cut to ``rows`` (as scikit-learn's searches do)."""
-    return {
-        name: _safe_indexing(value, rows)
-        if hasattr(value, "__len__")
-        and not isinstance(value, (str, dict))
-        and len(value) == n_samples
-        else value
-        for name, value in params.items()
-    }
 
 
 class _BracketRun:
@@ -161,10 +150,9 @@ class RoundEngine:
         self.error_score = error_score
         self.n_jobs = n_jobs
         self.insert_errors = insert_errors
-        self.jobs = [
-            ScoringJob(scorer, X, y, test, train, score_params, return_train_score, error_score)
-            for train, test in splits
-        ]
+        self.scorer = scorer
+        self.score_params = score_params
+        self.return_train_score = return_train_score
         self.runs: dict = {}
         self.groups: dict = {}
         self.eval_keys: dict = {}
@@ -217,15 +205,17 @@ class RoundEngine:
 
     def _start(self, live: list) -> None:
         """Start every (candidate, fold) model and put it in its group."""
-        n_samples = len(self.X)
         last = max(bracket.schedule.rungs[-1] for bracket in self.brackets)
         for fold, (train, _) in enumerate(self.splits):
             X_train = _safe_indexing(self.X, train)
             y_train = None if self.y is None else _safe_indexing(self.y, train)
-            params = _fold_params(self.fit_params, train, n_samples)
+            params = _check_method_params(self.X, self.fit_params, train)
             for candidate in live:
                 learner = clone(self.learner)
-                learner.set_params(**prefixed(self.candidates[candidate], self.prefix))
+                # clones of the values, as scikit-learn's searches set them: the grid's
+                # objects (a stream, an estimator) are neither shared nor changed
+                values = clone(self.candidates[candidate], safe=False)
+                learner.set_params(**prefixed(values, self.prefix))
                 self._note_evaluation(candidate, learner)
                 try:
                     run, source = learner._start_run(X_train, y_train, params)
@@ -262,10 +252,11 @@ class RoundEngine:
         return their results by (candidate, fold)."""
         pending = [group for group in self.groups.values() if group.members]
         results: dict = {}
-        replays: dict = {}
+        cache: dict = {}
         while pending:
             folds: list = []
-            outputs = parallel(self._tasks(pending, rung, scored, folds, replays))
+            before = [group.position for group in pending]
+            outputs = parallel(self._tasks(pending, rung, scored, folds, cache))
             for fold, outcomes in zip(folds, outputs):
                 for outcome in outcomes:
                     key = outcome.candidate, fold
@@ -274,18 +265,24 @@ class RoundEngine:
                     self._fit_times[key] += outcome.fit_time
                     if outcome.result is not None:
                         results[key] = {**outcome.result, "fit_time": self._fit_times.pop(key)}
-            pending = [group for group in pending if not group.reached(rung)]
+            left = [group for group in pending if not group.reached(rung)]
+            if len(left) == len(pending) and before == [group.position for group in left]:
+                raise RuntimeError(  # a bug: the loop would never end
+                    f"Internal error of the search: a pass of the round to {rung} batches "
+                    "read no batch and ended no stream."
+                )
+            pending = left
         return results
 
-    def _tasks(self, groups: list, rung: int, scored: set, folds: list, replays: dict) -> Any:
+    def _tasks(self, groups: list, rung: int, scored: set, folds: list, cache: dict) -> Any:
         """The tasks of one pass over ``groups``, made lazily: a group's batches are read
         when joblib asks for its tasks."""
         n_slots = 2 * effective_n_jobs(self.n_jobs)
         for group in groups:
             chunk = self._read(group, rung)
             due = {c for c in group.members if c in scored} if group.reached(rung) else set()
-            job = self.jobs[group.fold] if due else None
-            replay = self._replay(group.fold, due, replays)
+            job = self._job(group.fold, cache) if due else None
+            replay = self._replay(group.fold, due, cache)
             n_slices = min(len(group.members), max(1, ceil(n_slots / len(groups))))
             for start in range(n_slices):
                 part = group.members[start::n_slices]
@@ -306,28 +303,40 @@ class RoundEngine:
                 self.runs[candidate, group.fold].broken = group.broken
             return BatchChunk([])
 
-    def _replay(self, fold: int, due: set, replays: dict) -> EvalReplay | None:
+    def _job(self, fold: int, cache: dict) -> ScoringJob:
+        """The scoring job of ``fold`` this round, made once: ``cache`` keeps the one of
+        the fold being dispatched (a fold's groups come one after the other), and drops
+        those of the folds done."""
+        if cache.get("fold") != fold:
+            cache.clear()
+            cache["fold"] = fold
+        if "job" not in cache:
+            train, test = self.splits[fold]
+            rows = {"test": test, "train": train} if self.return_train_score else {"test": test}
+            cache["job"] = ScoringJob.of_fold(
+                self.scorer, (self.X, self.y), rows, self.score_params, self.error_score
+            )
+        return cache["job"]
+
+    def _replay(self, fold: int, due: set, cache: dict) -> EvalReplay | None:
         """The evaluation passes of the ``due`` candidates on ``fold`` this round, read
-        once: ``replays`` keeps them for the fold's other groups (which come one after
-        the other), and drops those of the folds done."""
+        once: ``cache`` keeps them for the fold's other groups (see :meth:`_job`)."""
         keys = frozenset(self.eval_keys[c] for c in due if self.runs[c, fold].broken is None) - {
             None
         }
         if not keys:
             return None
-        for done in [entry for entry in replays if entry[0] != fold]:
-            del replays[done]
-        if (fold, keys) not in replays:
-            parts = self.jobs[fold].parts()
+        job = self._job(fold, cache)
+        if keys not in cache:
             passes = {}
             for key in keys:
-                for name, (X, y, _) in parts.items():
+                for name, (X, y, _) in job.parts.items():
                     batches = read_evaluation(self.eval_learners[key], X, y, EVAL_BUDGET)
                     if batches is not None:
                         passes[key, name] = batches
                         self.n_eval_passes[fold] += 1
-            replays[fold, keys] = EvalReplay(passes) if passes else None
-        return replays[fold, keys]
+            cache[keys] = EvalReplay(passes) if passes else None
+        return cache[keys]
 
     def _end_round(self, due: list, results: dict) -> None:
         """Record the rows of the brackets ``due`` and keep their best candidates."""

@@ -38,7 +38,8 @@ class _BaseStreamSearchCV(BaseSearchCV):
 
     _parameter_constraints: ClassVar[dict] = {
         **_CONSTRAINTS,
-        "estimator": [HasMethods(["partial_fit"])],
+        # as_learner says how to search an estimator without partial_fit (a Pipeline)
+        "estimator": [HasMethods(["fit"])],
         "factor": [Interval(Real, 1, None, closed="neither")],
         "min_batches": [Interval(Integral, 1, None, closed="left"), None],
         "max_batches": [Interval(Integral, 1, None, closed="left"), None],
@@ -112,7 +113,7 @@ class _BaseStreamSearchCV(BaseSearchCV):
         if prefix:
             learner.set_params(n_epochs=max_batches)
         candidates, brackets = self._plan(max_batches)
-        check_candidates(candidates, prefix)
+        check_candidates(candidates)
         scorers, refit_metric = self._get_scorers()
         X, y = indexable(X, y)
         params = _check_method_params(X, params=params)
@@ -199,7 +200,9 @@ class StreamHalvingSearchCV(_BaseStreamSearchCV):
     ``max_batches``. Continuing is exact: a candidate's score after ``r`` batches equals
     that of a fresh fit with ``max_batches=r``, so the search gives the ``cv_results_``,
     survivors and winner of ``HalvingGridSearchCV(learner, resource="max_batches")``, at
-    the cost of the survivors' final batches only. Candidates that stream the same batches
+    the cost of the survivors' final batches only. (``return_train_score`` defaults to
+    False here, and to True in ``HalvingGridSearchCV``: set it alike for the same
+    ``cv_results_`` columns.) Candidates that stream the same batches
     (the same fold and stream parameters) share one read of the stream.
 
     Parameters
@@ -207,8 +210,10 @@ class StreamHalvingSearchCV(_BaseStreamSearchCV):
     estimator : StreamLearner or estimator with partial_fit
         A :class:`~sklearn_stream.StreamLearner` (with ``stream`` and
         ``eval_stream``, or in-memory ``fit``); any other estimator with ``partial_fit``
-        is wrapped in ``StreamLearner(estimator, batch_size=256, random_state=random_state)``
-        and the grid names its own parameters (``alpha``, not ``estimator__alpha``).
+        is wrapped in ``StreamLearner(estimator, batch_size=256, n_epochs=max_batches,
+        random_state=random_state)`` (so that in-memory data's epochs never run out before
+        ``max_batches``) and the grid names its own parameters (``alpha``, not
+        ``estimator__alpha``).
     param_grid : dict or list of dicts
         The candidates' parameters (a grid); with ``n_candidates``, distributions or lists
         to sample from, as :class:`~sklearn.model_selection.RandomizedSearchCV` does.
@@ -245,6 +250,7 @@ class StreamHalvingSearchCV(_BaseStreamSearchCV):
         The score of a candidate whose fit fails on a fold, from the round where it fails.
     return_train_score : bool, default=False
         Also score the training part of each fold (it is read once more per round).
+        ``HalvingGridSearchCV`` defaults to True.
 
     Attributes
     ----------
@@ -385,10 +391,19 @@ class StreamHyperbandSearchCV(_BaseStreamSearchCV):
     bracket trains a few candidates on ``max_batches`` from the start. The candidates
     are sampled from ``param_distributions`` all at once and given to the brackets in
     order. The brackets run in lock-step by batches, so each fold's stream is read once
-    for all of them, and each bracket's rows of ``cv_results_`` are those of
+    for all of them. The winner is the best candidate of any bracket's last round.
+
+    A bracket's rows of ``cv_results_`` are those of
     ``HalvingGridSearchCV(learner, resource="max_batches")`` over its candidates,
-    ``min_resources`` and ``max_resources``. The winner is the best candidate of any
-    bracket's last round.
+    ``min_resources`` and ``max_resources`` when ``factor`` is a whole number and the
+    bracket got all the candidates it starts with. Otherwise they differ from the round
+    where ``HalvingGridSearchCV`` would stop, as a bracket always runs its ``s + 1``
+    rounds: with a ``factor`` that is not a whole number (``factor=2.5``), ``max_batches
+    // factor ** s`` is rounded down and may leave fewer rounds to ``HalvingGridSearchCV``;
+    when ``param_distributions`` holds lists only, with fewer combinations than the
+    brackets start (the candidates are then those combinations, given to the brackets in
+    order), a bracket may get fewer candidates than ``factor ** s``, which
+    ``HalvingGridSearchCV`` halves in fewer rounds.
 
     Parameters
     ----------
@@ -417,6 +432,7 @@ class StreamHyperbandSearchCV(_BaseStreamSearchCV):
     verbose : int, default=0
     error_score : "raise" or float, default=np.nan
     return_train_score : bool, default=False
+        ``HalvingGridSearchCV`` defaults to True.
 
     Attributes
     ----------

@@ -5,20 +5,24 @@ Tasks run wherever joblib's backend puts them (the main process with ``n_jobs=1`
 workers, a dask or Ray cluster); the models travel to them and back as pickles.
 """
 
+import copy
 import traceback
+import types
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
+import numpy as np
 from sklearn.metrics._scorer import _MultimetricScorer
 from sklearn.model_selection._validation import _score
 from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import _check_method_params
 
 from ..learner._run import FitRun
 from ..learner._scoring import replayed_evaluations
-from ._groups import BatchChunk, EvalReplay
+from ._groups import BatchChunk, EvalReplay, data_nbytes
 
-__all__ = ["ScoringJob", "SliceOutcome", "run_slice"]
+__all__ = ["ScoringJob", "SliceOutcome", "run_slice", "writable"]
 
 
 @dataclass
@@ -37,66 +41,71 @@ class SliceOutcome:
     result: dict | None
 
 
-@dataclass
 class ScoringJob:
-    """How the models of one fold are scored: the data, its held-out and training rows.
+    """How the models of one fold are scored: the scorer and the fold's parts scored.
+
+    A job holds its fold's rows only (not all the data), and is sized by them, so that
+    joblib's dask backend scatters it to the cluster once for all the tasks that score
+    on the fold instead of putting it in every task.
 
     Parameters
     ----------
     scorer : callable
         A scorer, or scikit-learn's multimetric scorer.
-    X, y : array-like
-        All the data; ``y`` may be None.
-    test, train : ndarray of int
-        The fold's rows.
-    score_params : dict
-        Routed scorer parameters of all the data (per-sample ones are cut to the fold).
-    return_train_score : bool
+    parts : dict
+        The parts of the fold scored, by name (``"test"``, and ``"train"`` with
+        ``return_train_score``): ``(X, y, score_params)`` of their rows. Every model of a
+        task is scored on the same objects, so that one read of an evaluation stream on
+        them can be replayed to all.
     error_score : "raise" or float
     """
 
-    scorer: Any
-    X: Any
-    y: Any
-    test: Any
-    train: Any
-    score_params: dict
-    return_train_score: bool
-    error_score: Any
+    def __init__(self, scorer: Any, parts: dict, error_score: Any) -> None:
+        self.scorer = scorer
+        self.parts = parts
+        self.error_score = error_score
+        self.nbytes = sum(data_nbytes(X) + data_nbytes(y) for X, y, _ in parts.values())
+
+    def __sizeof__(self) -> int:
+        return object.__sizeof__(self) + self.nbytes
+
+    @classmethod
+    def of_fold(
+        cls,
+        scorer: Any,
+        data: tuple,
+        rows: dict,
+        score_params: dict,
+        error_score: Any,
+    ) -> "ScoringJob":
+        """The job of a fold of ``data`` (``(X, y)``, ``y`` may be None): ``rows`` maps
+        each part's name to its rows; per-sample ``score_params`` of all the data are cut
+        to them, as scikit-learn's searches do."""
+        X, y = data
+        parts = {
+            name: (
+                _safe_indexing(X, part),
+                None if y is None else _safe_indexing(y, part),
+                _check_method_params(X, score_params, part),
+            )
+            for name, part in rows.items()
+        }
+        return cls(scorer, parts, error_score)
 
     def _error_scores(self) -> Any:
         if isinstance(self.scorer, _MultimetricScorer):
             return dict.fromkeys(self.scorer._scorers, self.error_score)
         return self.error_score
 
-    def parts(self) -> dict:
-        """The parts of the fold scored, by name (``"test"``, and ``"train"`` with
-        ``return_train_score``): ``(X, y, score_params)`` of their rows.
-
-        Every model of a task is scored on the same objects, so that one read of an
-        evaluation stream on them can be replayed to all.
-        """
-        names = {"test": self.test, "train": self.train}
-        if not self.return_train_score:
-            del names["train"]
-        return {name: self._part(rows) for name, rows in names.items()}
-
-    def _part(self, rows: Any) -> tuple:
-        y = None if self.y is None else _safe_indexing(self.y, rows)
-        params = {
-            name: _safe_indexing(value, rows) if _per_sample(value, self.X) else value
-            for name, value in self.score_params.items()
-        }
-        return _safe_indexing(self.X, rows), y, params
-
-    def score(self, run: FitRun, parts: dict, replay: dict) -> dict:
-        """The result of ``run`` now: its scores on ``parts``, or ``error_score`` if it is
+    def score(self, run: FitRun, replay: dict) -> dict:
+        """The result of ``run`` now: its scores on the parts, or ``error_score`` if it is
         broken or its learner cannot be snapshot (e.g. trained within
         ``preprocessing_batches``).
 
         ``replay`` maps a part's name to the batches its evaluation stream made, read once
         for every model (the part's stream is started by the scorer otherwise).
         """
+        parts = self.parts
         result = {"fit_error": run.broken, "score_time": 0.0}
         learner = None
         if run.broken is None:
@@ -120,11 +129,49 @@ class ScoringJob:
         return result
 
 
-def _per_sample(value: Any, X: Any) -> bool:
-    try:
-        return hasattr(value, "__len__") and len(value) == len(X)
-    except TypeError:
+# Values that hold no array of the model (a function's or module's globals are not its own).
+_ATOMS = (
+    str,
+    bytes,
+    int,
+    float,
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+)
+
+
+def _holds_read_only(value: Any, seen: set) -> bool:
+    """Whether ``value`` holds a read-only array, in its attributes, items or values, at
+    any depth (as a model deserialised without copies, e.g. by Ray, does)."""
+    if id(value) in seen or isinstance(value, _ATOMS):
         return False
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        return not value.flags.writeable or (
+            value.dtype == object and any(_holds_read_only(item, seen) for item in value.flat)
+        )
+    if isinstance(value, dict):
+        items: Any = value.values()
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = value
+    else:
+        items = list(getattr(value, "__dict__", {}).values())
+        items += [getattr(value, name, None) for name in _slots(value)]
+    return any(_holds_read_only(item, seen) for item in items)
+
+
+def _slots(value: Any) -> list:
+    names = [name for cls in type(value).__mro__ for name in getattr(cls, "__slots__", ())]
+    return [name for name in names if not name.startswith("__")]
+
+
+def writable(run: Any) -> Any:
+    """``run``, or a deep copy of it if it holds a read-only array: training updates its
+    estimator's arrays in place."""
+    return copy.deepcopy(run) if _holds_read_only(run, set()) else run
 
 
 def run_slice(
@@ -158,10 +205,11 @@ def run_slice(
     -------
     list of SliceOutcome
     """
-    parts = job.parts() if job is not None and scored else {}
+    parts = job.parts if job is not None and scored else {}
     passes = {} if replay is None else replay.batches
     outcomes = []
-    for candidate, run in runs:
+    for candidate, shipped in runs:
+        run = writable(shipped)
         before = run.progress.n_batches
         start = perf_counter()
         try:
@@ -174,7 +222,7 @@ def run_slice(
         if candidate in scored:
             key = scored[candidate]
             replayed = {name: passes[key, name] for name in parts if (key, name) in passes}
-            result = job.score(run, parts, replayed)
+            result = job.score(run, replayed)
         trained = run.progress.n_batches - before
         outcomes.append(SliceOutcome(candidate, run, trained, fit_time, result))
     return outcomes

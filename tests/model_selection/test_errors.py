@@ -8,12 +8,16 @@ from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
+from sklearn_stream import Streamer
 from sklearn_stream.learner import StreamLearner
-from sklearn_stream.model_selection import StreamHalvingSearchCV
+from sklearn_stream.model_selection import StreamHalvingSearchCV, _groups
+from sklearn_stream.model_selection._groups import BatchChunk
 
-from .search_data import SGD, LoggedSGD, X, assert_same_results, sklearn_halving, y
+from .search_data import SGD, LoggedSGD, X, assert_same_results, noisy, sklearn_halving, y
 
 LEARNER = StreamLearner(SGD, batch_size=32, n_epochs=5, random_state=0)
 GRID = {"estimator__alpha": [1e-5, 1e-3, 1e-1]}
@@ -123,3 +127,56 @@ def test_a_bare_partial_fit_estimator_is_wrapped_with_its_own_names():
     )
     assert search.predict(X[:5]).tolist() == same.predict(X[:5]).tolist()
     assert clone(search).get_params()["estimator"].alpha == sgd.alpha
+
+
+def _opens_nothing(X, y):
+    raise FileNotFoundError("missing file")  # e.g. opening a list of files eagerly
+
+
+def _eager(X, y, sigma=0.3, random_state=None):
+    """A stream that checks its parameters when called, before its first batch."""
+    if sigma > 2:
+        raise ValueError("sigma too large")
+    return noisy(X, y, sigma, random_state)
+
+
+@pytest.mark.timeout(60)
+def test_a_stream_failing_as_it_opens_fails_its_fits_as_sklearn():
+    learner = StreamLearner(SGD, stream=Streamer(_eager), random_state=0)
+    grid = {"stream__sigma": [0.1, 1.0, 3.0]}
+    kwargs = {"min_batches": None, "max_batches": 9, "cv": KFold(3)}
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        ours = StreamHalvingSearchCV(learner, grid, **kwargs).fit(X, y)
+    failed = [w for w in record if w.category is FitFailedWarning]
+    assert failed and "sigma too large" in str(failed[0].message)
+    theirs = _quietly(sklearn_halving(learner, grid, X, y, **kwargs))
+    assert_same_results(ours, theirs)
+    assert np.isnan(ours.cv_results_["mean_test_score"][2])
+
+
+@pytest.mark.timeout(60)
+def test_a_stream_failing_as_it_opens_for_every_fit_is_an_error():
+    learner = StreamLearner(SGD, stream=_opens_nothing, random_state=0)
+    search = StreamHalvingSearchCV(learner, GRID, max_batches=3, cv=3)
+    with pytest.raises(ValueError, match="All the 9 fits failed"):
+        search.fit(X, y)
+    with pytest.raises(FileNotFoundError, match="missing file"):
+        search.set_params(error_score="raise").fit(X, y)
+
+
+@pytest.mark.timeout(60)
+def test_a_pass_that_makes_no_progress_is_an_internal_error(monkeypatch):
+    # a (hypothetical) read that neither reads a batch nor ends its stream
+    monkeypatch.setattr(_groups.TrainGroup, "read", lambda group, stop, budget: BatchChunk([]))
+    with pytest.raises(RuntimeError, match="Internal error"):
+        StreamHalvingSearchCV(LEARNER, GRID, max_batches=3, cv=3).fit(X, y)
+
+
+def test_the_messages_name_what_the_user_wrote():
+    sgd = SGDClassifier()
+    with pytest.raises(ValueError, match="Cannot search over max_batches:"):
+        StreamHalvingSearchCV(sgd, {"max_batches": [3, 9]}, max_batches=9).fit(X, y)
+    pipeline = make_pipeline(StandardScaler(), SGDClassifier())
+    with pytest.raises(TypeError, match=r"Wrap it in a StreamLearner.*Pipeline"):
+        StreamHalvingSearchCV(pipeline, {"sgdclassifier__alpha": [1e-4]}, max_batches=3).fit(X, y)

@@ -296,3 +296,21 @@ def test_a_local_ray_gives_identical_results_trains_in_its_workers_on_loopback(
     assert len(_pids(fits)) == search.n_batches_trained_ == serial.n_batches_trained_
     # the held-out parts were read here, once a round, not by the workers
     assert set(starts_per_data(passes).values()) == {3}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_local_ray_continues_models_it_returned_with_read_only_arrays(local_ray):
+    # Ray gives the models back with read-only arrays (zero-copy): a 3-class SGD updates
+    # its coef_ in place, so the next round must train a writable copy of it.
+    target = np.arange(len(X)) % 3
+    learner = StreamLearner(SGDClassifier(), batch_size=32, random_state=0)
+    grid = {"estimator__alpha": [1e-5, 1e-3, 1e-1]}
+    kwargs = {"max_batches": 9, "cv": KFold(3), "refit": False}
+    serial = StreamHalvingSearchCV(learner, grid, **kwargs).fit(X, target)
+    with joblib.parallel_config(backend="ray"):
+        search = StreamHalvingSearchCV(learner, grid, n_jobs=2, **kwargs).fit(X, target)
+    assert not np.isnan(search.cv_results_["mean_test_score"]).any()
+    for key in ("params", "mean_test_score", "split0_test_score", "n_resources"):
+        assert list(search.cv_results_[key]) == list(serial.cv_results_[key]), key
+    assert search.n_batches_trained_ == serial.n_batches_trained_
