@@ -19,6 +19,7 @@ kept.
 import copy
 import traceback
 from collections import defaultdict
+from itertools import chain
 from math import ceil
 from typing import Any
 
@@ -160,6 +161,10 @@ class RoundEngine:
         self.n_batches_trained = 0
         self.n_eval_passes = [0] * len(splits)
         self._fit_times: dict = defaultdict(float)
+        # Set by the search: a function of the one candidate left for a single bracket's
+        # last round, giving a joblib task (the refit) that runs with that round's tasks.
+        self.early_task: Any = None
+        self.early_result: Any = None
 
     @property
     def n_batches_read(self) -> list:
@@ -185,7 +190,8 @@ class RoundEngine:
                         break
                     due = [b for b in self.brackets if b.next_rung == min(rungs)]
                     scored = {c for bracket in due for c in bracket.live}
-                    self._end_round(due, self._round(parallel, min(rungs), scored))
+                    extra = self._early_task()
+                    self._end_round(due, self._round(parallel, min(rungs), scored, extra))
         finally:
             for group in self.groups.values():
                 group.close()
@@ -247,17 +253,33 @@ class RoundEngine:
         self.groups[fold, "failed", candidate] = group
         self.runs[candidate, fold] = _FailedStart(error)
 
-    def _round(self, parallel: Any, rung: int, scored: set) -> dict:
+    def _early_task(self) -> Any:
+        """The search's early task, when the round about to run is the last of the only
+        bracket and trains one candidate: the winner is then known before it is scored."""
+        if self.early_task is None or len(self.brackets) != 1:
+            return None
+        bracket = self.brackets[0]
+        if bracket.itr != len(bracket.schedule.rungs) - 1 or len(bracket.live) != 1:
+            return None
+        return self.early_task(bracket.live[0])
+
+    def _round(self, parallel: Any, rung: int, scored: set, extra: Any = None) -> dict:
         """Train every live model to ``rung`` batches and score those of ``scored``;
-        return their results by (candidate, fold)."""
+        return their results by (candidate, fold). ``extra``, a joblib task, runs with
+        the first pass's tasks; its output goes to :attr:`early_result`."""
         pending = [group for group in self.groups.values() if group.members]
         results: dict = {}
         cache: dict = {}
         while pending:
-            folds: list = []
+            folds: list = [None] if extra is not None else []
             before = [group.position for group in pending]
-            outputs = parallel(self._tasks(pending, rung, scored, folds, cache))
+            tasks = self._tasks(pending, rung, scored, folds, cache)
+            outputs = parallel(chain([extra], tasks) if extra is not None else tasks)
+            if extra is not None:
+                self.early_result, extra = outputs[0], None
             for fold, outcomes in zip(folds, outputs):
+                if fold is None:
+                    continue
                 for outcome in outcomes:
                     key = outcome.candidate, fold
                     self.runs[key] = outcome.run

@@ -3,7 +3,7 @@ batches trained, and Hyperband's brackets of it, continuing the survivors instea
 retraining them.
 """
 
-import time
+from functools import partial
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -13,12 +13,14 @@ from sklearn.model_selection import ParameterSampler, check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import indexable
 from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.parallel import delayed
 from sklearn.utils.validation import _check_method_params
 
 from ._candidates import as_learner, candidate_list, check_candidates, prefixed
 from ._results import best_index
 from ._rounds import RoundEngine
 from ._schedule import halving_schedule, hyperband_brackets
+from ._tasks import fit_whole, writable
 
 __all__ = ["StreamHalvingSearchCV", "StreamHyperbandSearchCV"]
 
@@ -144,6 +146,12 @@ class _BaseStreamSearchCV(BaseSearchCV):
             n_jobs=self.n_jobs,
             insert_errors=callable(self.scoring),
         )
+        if self.refit:  # a last round of one candidate refits it meanwhile (_refit_task)
+            fit_data = (X, y, routed.estimator.fit)
+            last = brackets[0].rungs[-1]  # the task is used with a single bracket only
+            engine.early_task = partial(
+                self._refit_task, learner, prefix, candidates, last, fit_data
+            )
         engine.run()
         params, out, more = engine.rows(with_bracket=self._with_bracket)
         results = self._format_results(params, self.n_splits_, out, more)
@@ -157,7 +165,7 @@ class _BaseStreamSearchCV(BaseSearchCV):
         self.best_score_ = results[f"mean_test_{metric}"][self.best_index_]
         self.best_params_ = results["params"][self.best_index_]
         if self.refit:
-            self._refit(learner, prefix, X, y, routed.estimator.fit)
+            self._refit(learner, prefix, X, y, routed.estimator.fit, engine.early_result)
         self.scorer_ = getattr(scorers, "_scorers", scorers)
         self.cv_results_ = results
         return self
@@ -173,20 +181,44 @@ class _BaseStreamSearchCV(BaseSearchCV):
                 f"{label}n_candidates: {bracket.n_candidates}"
             )
 
-    def _refit(self, learner: Any, prefix: str, X: Any, y: Any, fit_params: dict) -> None:
-        """Fit the best candidate on all the data, to its final batches."""
-        best = dict(self.best_params_)
-        max_batches = best.pop("max_batches")
-        estimator = clone(learner).set_params(
-            **prefixed(clone(best, safe=False), prefix), max_batches=max_batches
+    @staticmethod
+    def _refit_learner(learner: Any, prefix: str, params: dict) -> Any:
+        """A clone of ``learner`` with a candidate's ``params`` (``max_batches`` included)."""
+        params = dict(params)
+        max_batches = params.pop("max_batches")
+        return clone(learner).set_params(
+            **prefixed(clone(params, safe=False), prefix), max_batches=max_batches
         )
-        start = time.time()
-        if y is None:
-            estimator.fit(X, **fit_params)
-        else:
-            estimator.fit(X, y, **fit_params)
-        self.refit_time_ = time.time() - start
-        self.best_estimator_ = estimator
+
+    def _refit_task(
+        self,
+        learner: Any,
+        prefix: str,
+        candidates: list,
+        last: int,
+        fit_data: tuple,
+        candidate: int,
+    ) -> Any:
+        """The refit of ``candidate``, the only one in the last round of a single bracket
+        and so the winner whatever its scores, as a joblib task that runs with that
+        round's tasks instead of after them."""
+        params = {**candidates[candidate], "max_batches": last}
+        return delayed(fit_whole)(self._refit_learner(learner, prefix, params), *fit_data)
+
+    def _refit(
+        self, learner: Any, prefix: str, X: Any, y: Any, fit_params: dict, early: Any
+    ) -> None:
+        """Fit the best candidate on all the data, to its final batches (or take the fit
+        made with the last round, ``early``)."""
+        if early is None:
+            early = fit_whole(self._refit_learner(learner, prefix, self.best_params_), X, y,
+                              fit_params)  # fmt: skip
+        estimator, self.refit_time_, error = early
+        if error is not None:
+            raise error
+        # a model made in a worker may come back with read-only arrays (Ray): the user's
+        # best_estimator_ must take partial_fit
+        self.best_estimator_ = writable(estimator)
         if hasattr(estimator, "feature_names_in_"):
             self.feature_names_in_ = estimator.feature_names_in_
 

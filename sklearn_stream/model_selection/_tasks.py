@@ -22,7 +22,7 @@ from ..learner._run import FitRun
 from ..learner._scoring import replayed_evaluations
 from ._groups import BatchChunk, EvalReplay, data_nbytes
 
-__all__ = ["ScoringJob", "SliceOutcome", "run_slice", "writable"]
+__all__ = ["ScoringJob", "SliceOutcome", "fit_whole", "run_slice", "writable"]
 
 
 @dataclass
@@ -226,3 +226,18 @@ def run_slice(
         trained = run.progress.n_batches - before
         outcomes.append(SliceOutcome(candidate, run, trained, fit_time, result))
     return outcomes
+
+
+def fit_whole(estimator: Any, X: Any, y: Any, fit_params: dict) -> tuple:
+    """The refit as a joblib task: ``(fitted estimator, seconds, None)``, or ``(None, 0,
+    the exception)`` if the fit raised (raised again by the search once its rounds are
+    done, where a refit in the search's own process would have raised it)."""
+    start = perf_counter()
+    try:
+        if y is None:
+            estimator.fit(X, **fit_params)
+        else:
+            estimator.fit(X, y, **fit_params)
+    except Exception as error:
+        return None, 0.0, error
+    return estimator, perf_counter() - start, None

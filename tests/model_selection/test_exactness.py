@@ -10,6 +10,7 @@ from sklearn_stream import Streamer
 from sklearn_stream.io import read_npy
 from sklearn_stream.learner import StreamLearner
 from sklearn_stream.model_selection import StreamHalvingSearchCV
+from sklearn_stream.model_selection._rounds import RoundEngine
 
 from .search_data import GRID, SGD, X, assert_same_results, noisy, sklearn_halving, y
 
@@ -169,3 +170,25 @@ def test_in_memory_data_used_up_before_a_rung_equals_halving_grid_search():
     ours, theirs = _both(learner, GRID, X, y, min_batches=3, max_batches=27, cv=KFold(3))
     assert_same_results(ours, theirs)
     assert ours.n_batches_read_.tolist() == [7, 7, 7]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_last_round_of_one_candidate_refits_it_alongside(monkeypatch, n_jobs):
+    """The winner of a last round of one candidate is known before that round: its refit
+    runs as one more task of the round, and equals the refit made after the rounds."""
+    used = []
+    early_task = RoundEngine._early_task
+
+    def spy(engine):
+        task = early_task(engine)
+        used.append(task is not None)
+        return task
+
+    monkeypatch.setattr(RoundEngine, "_early_task", spy)
+    grid = {"estimator__alpha": [1e-5, 1e-3, 1e-1], "estimator__eta0": [0.01, 0.03, 0.1]}
+    ours, theirs = _both(IN_MEMORY, grid, X, y, min_batches=2, max_batches=18, n_jobs=n_jobs)
+    assert ours.n_candidates_ == [9, 3, 1]
+    assert used[-1] and not any(used[:-1])  # the last round only
+    assert_same_results(ours, theirs)
+    np.testing.assert_array_equal(ours.best_estimator_.coef_, theirs.best_estimator_.coef_)
+    assert ours.refit_time_ > 0
