@@ -20,7 +20,7 @@ from ._candidates import as_learner, candidate_list, check_candidates, prefixed
 from ._results import best_index
 from ._rounds import RoundEngine
 from ._schedule import halving_schedule, hyperband_brackets
-from ._tasks import fit_whole, writable
+from ._tasks import early_fit_whole, fit_whole, writable
 
 __all__ = ["StreamHalvingSearchCV", "StreamHyperbandSearchCV"]
 
@@ -203,19 +203,17 @@ class _BaseStreamSearchCV(BaseSearchCV):
         and so the winner whatever its scores, as a joblib task that runs with that
         round's tasks instead of after them."""
         params = {**candidates[candidate], "max_batches": last}
-        return delayed(fit_whole)(self._refit_learner(learner, prefix, params), *fit_data)
+        return delayed(early_fit_whole)(self._refit_learner(learner, prefix, params), *fit_data)
 
     def _refit(
         self, learner: Any, prefix: str, X: Any, y: Any, fit_params: dict, early: Any
     ) -> None:
         """Fit the best candidate on all the data, to its final batches (or take the fit
         made with the last round, ``early``)."""
-        if early is None:
+        if early is None:  # no early refit, or it failed: this raises its error again
             early = fit_whole(self._refit_learner(learner, prefix, self.best_params_), X, y,
                               fit_params)  # fmt: skip
-        estimator, self.refit_time_, error = early
-        if error is not None:
-            raise error
+        estimator, self.refit_time_ = early
         # a model made in a worker may come back with read-only arrays (Ray): the user's
         # best_estimator_ must take partial_fit
         self.best_estimator_ = writable(estimator)

@@ -22,7 +22,7 @@ from ..learner._run import FitRun
 from ..learner._scoring import replayed_evaluations
 from ._groups import BatchChunk, EvalReplay, data_nbytes
 
-__all__ = ["ScoringJob", "SliceOutcome", "fit_whole", "run_slice", "writable"]
+__all__ = ["ScoringJob", "SliceOutcome", "early_fit_whole", "fit_whole", "run_slice", "writable"]
 
 
 @dataclass
@@ -228,16 +228,24 @@ def run_slice(
     return outcomes
 
 
-def fit_whole(estimator: Any, X: Any, y: Any, fit_params: dict) -> tuple:
-    """The refit as a joblib task: ``(fitted estimator, seconds, None)``, or ``(None, 0,
-    the exception)`` if the fit raised (raised again by the search once its rounds are
-    done, where a refit in the search's own process would have raised it)."""
+def fit_whole(estimator: Any, X: Any, y: Any, fit_params: dict) -> tuple | None:
+    """The refit: ``(fitted estimator, seconds)``.
+
+    As an early joblib task (see ``RoundEngine.early_task``) it returns None if the fit
+    raised, so that the search fits again in its own process, after its rounds, where the
+    error (which may not survive a pickle), its traceback and its warnings reach the user
+    as they would without the early task."""
     start = perf_counter()
+    if y is None:
+        estimator.fit(X, **fit_params)
+    else:
+        estimator.fit(X, y, **fit_params)
+    return estimator, perf_counter() - start
+
+
+def early_fit_whole(estimator: Any, X: Any, y: Any, fit_params: dict) -> tuple | None:
+    """:func:`fit_whole`, or None if it raised (see there)."""
     try:
-        if y is None:
-            estimator.fit(X, **fit_params)
-        else:
-            estimator.fit(X, y, **fit_params)
-    except Exception as error:
-        return None, 0.0, error
-    return estimator, perf_counter() - start, None
+        return fit_whole(estimator, X, y, fit_params)
+    except Exception:
+        return None

@@ -192,3 +192,25 @@ def test_a_last_round_of_one_candidate_refits_it_alongside(monkeypatch, n_jobs):
     assert_same_results(ours, theirs)
     np.testing.assert_array_equal(ours.best_estimator_.coef_, theirs.best_estimator_.coef_)
     assert ours.refit_time_ > 0
+
+
+ALL_ROWS = len(X)
+
+
+def failing_on_all_data(X, y):
+    """The batches of ``X`` and ``y``, unless they are all the data (the refit's)."""
+    if len(X) == ALL_ROWS:
+        raise OSError("the refit's stream fails")
+    yield from noisy(X, y, random_state=0)
+
+
+def test_an_early_refit_that_fails_fails_again_after_the_rounds():
+    """The error of a failed early refit is that of a refit in the search's own process,
+    raised after the rounds, with the stream's frames in its traceback."""
+    learner = StreamLearner(SGD, stream=Streamer(failing_on_all_data), random_state=0)
+    grid = {"estimator__alpha": [1e-5, 1e-3, 1e-1], "estimator__eta0": [0.01, 0.03, 0.1]}
+    search = StreamHalvingSearchCV(learner, grid, min_batches=2, max_batches=18, cv=3)
+    with pytest.raises(OSError, match="the refit's stream fails") as raised:
+        search.fit(X, y)
+    assert search.best_index_ == 12  # the rounds ended: the winner was chosen
+    assert "failing_on_all_data" in "".join(str(entry) for entry in raised.traceback)
