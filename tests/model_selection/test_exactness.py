@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from joblib.externals.loky import get_reusable_executor
 from sklearn.base import clone
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import GroupKFold, HalvingRandomSearchCV, KFold, cross_validate
@@ -186,7 +187,10 @@ def test_a_last_round_of_one_candidate_refits_it_alongside(monkeypatch, n_jobs):
 
     monkeypatch.setattr(RoundEngine, "_early_task", spy)
     grid = {"estimator__alpha": [1e-5, 1e-3, 1e-1], "estimator__eta0": [0.01, 0.03, 0.1]}
-    ours, theirs = _both(IN_MEMORY, grid, X, y, min_batches=2, max_batches=18, n_jobs=n_jobs)
+    try:
+        ours, theirs = _both(IN_MEMORY, grid, X, y, min_batches=2, max_batches=18, n_jobs=n_jobs)
+    finally:  # joblib keeps its loky workers otherwise; later tests count child processes
+        get_reusable_executor().shutdown(wait=True)
     assert ours.n_candidates_ == [9, 3, 1]
     assert used[-1] and not any(used[:-1])  # the last round only
     assert_same_results(ours, theirs)
