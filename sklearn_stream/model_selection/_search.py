@@ -3,6 +3,7 @@ batches trained, and Hyperband's brackets of it, continuing the survivors instea
 retraining them.
 """
 
+from abc import abstractmethod
 from functools import partial
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -52,12 +53,13 @@ class _BaseStreamSearchCV(BaseSearchCV):
     # Whether cv_results_ has a "bracket" column.
     _with_bracket = False
 
+    @abstractmethod
     def _plan(self, max_batches: int) -> tuple:
         """``(candidates, brackets)``: the candidates, given to the brackets in order."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _set_schedule(self, brackets: list, engine: RoundEngine) -> None:
-        raise NotImplementedError
+        """Set the attributes that describe the schedule run (``n_resources_``, ...)."""
 
     def _resources(self, learner: Any) -> int:
         """The most batches a candidate trains on, checked against ``min_batches``."""
