@@ -1,9 +1,6 @@
 """Searches over streams in parallel: loky with ``n_jobs=-1``, and a dask.distributed cluster."""
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 
 import joblib
@@ -15,6 +12,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sklearn_stream import Streamer
 from sklearn_stream.learner import StreamLearner
+from tests.scripts import logged_pids, run_script
 
 GRID = {"stream__sigma": [0.0, 2.0], "estimator__alpha": [1e-4, 1e-1]}
 
@@ -75,29 +73,14 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _pids(path):
-    with open(path) as handle:
-        return [int(line) for line in handle.read().split()]
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_loky_runs_streams_from_main_lambdas_and_nested_functions(tmp_path):
-    script = tmp_path / "search_script.py"
-    script.write_text(SCRIPT)
-    done = subprocess.run(
-        [sys.executable, str(script), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report = run_script(SCRIPT, tmp_path)
     for name, (serial, parallel) in report["scores"].items():
         assert len(serial) == (2 if name == "lambda" else 4)  # a lambda has no parameters
         assert parallel == serial, name  # the same seeds in every process: the same scores
-        pids = _pids(tmp_path / f"{name}.log")
+        pids = logged_pids(tmp_path / f"{name}.log")
         in_main = [pid for pid in pids if pid == report["pid"]]
         elsewhere = {pid for pid in pids if pid != report["pid"]}
         assert len(in_main) == len(pids) // 2  # the n_jobs=1 search ran here...
@@ -141,7 +124,7 @@ def test_search_runs_on_the_workers_of_a_dask_cluster(tmp_path):
         with joblib.parallel_config(backend="dask"):
             search = GridSearchCV(learner, GRID, cv=3, n_jobs=-1).fit(X, y)
     assert len(workers) == 2 and os.getpid() not in workers
-    pids = _pids(log)
+    pids = logged_pids(log)
     # 4 candidates x 3 folds on the cluster; the refit of the best one here
     assert len(pids) == 13
     assert pids.count(os.getpid()) == 1

@@ -2,11 +2,8 @@
 identical results."""
 
 import ipaddress
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import textwrap
 import time
@@ -21,6 +18,7 @@ from sklearn.model_selection import KFold
 from sklearn_stream import Streamer
 from sklearn_stream.learner import StreamLearner
 from sklearn_stream.model_selection import StreamHalvingSearchCV, StreamHyperbandSearchCV
+from tests.scripts import logged_pids, run_script
 
 from .search_data import CountedPass, X, noisy, starts_per_data, y
 
@@ -83,32 +81,16 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _pids(path, column=0):
-    """The process ids logged, one line per call (``column`` 1: their parents')."""
-    with open(path) as handle:
-        return [int(line.split()[column]) for line in handle if line.strip()]
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_loky_gives_identical_results_and_trains_in_its_workers(tmp_path):
-    script = tmp_path / "search_script.py"
-    script.write_text(SCRIPT)
-    done = subprocess.run(
-        [sys.executable, str(script), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report = run_script(SCRIPT, tmp_path)
     serial, parallel = report["scores"]
     assert parallel == serial
     main = report["pid"]
-    assert set(_pids(tmp_path / "fits1.log")) == {main}
-    assert set(_pids(tmp_path / "starts2.log")) == {main}  # streams are read here
-    workers = set(_pids(tmp_path / "fits2.log"))
+    assert set(logged_pids(tmp_path / "fits1.log")) == {main}
+    assert set(logged_pids(tmp_path / "starts2.log")) == {main}  # streams are read here
+    workers = set(logged_pids(tmp_path / "fits2.log"))
     if joblib.cpu_count() > 1:
         assert main not in workers and workers
 
@@ -154,8 +136,8 @@ def test_a_dask_cluster_gives_identical_results_and_trains_on_its_workers(tmp_pa
                 X, y
             )
     assert len(workers) == 2 and os.getpid() not in workers
-    assert set(_pids(log)) <= workers
-    assert len(_pids(log)) == search.n_batches_trained_ == serial.n_batches_trained_
+    assert set(logged_pids(log)) <= workers
+    assert len(logged_pids(log)) == search.n_batches_trained_ == serial.n_batches_trained_
     np.testing.assert_array_equal(
         search.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
     )
@@ -288,12 +270,12 @@ def test_a_local_ray_gives_identical_results_trains_in_its_workers_on_loopback(
     for key in ("params", "mean_test_score", "split0_test_score", "bracket", "n_resources"):
         assert list(search.cv_results_[key]) == list(serial.cv_results_[key]), key
     assert search.best_params_ == serial.best_params_
-    workers = set(_pids(fits))
+    workers = set(logged_pids(fits))
     assert workers and os.getpid() not in workers
     # the trainings ran in Ray's worker processes: children of its raylet
-    parents = set(_pids(fits, column=1))
+    parents = set(logged_pids(fits, column=1))
     assert {_name(pid) for pid in parents} == {"raylet"}
-    assert len(_pids(fits)) == search.n_batches_trained_ == serial.n_batches_trained_
+    assert len(logged_pids(fits)) == search.n_batches_trained_ == serial.n_batches_trained_
     # the held-out parts were read here, once a round, not by the workers
     assert set(starts_per_data(passes).values()) == {3}
 
