@@ -7,6 +7,7 @@ test."""
 import multiprocessing
 import pickle
 import sys
+import textwrap
 import threading
 import tracemalloc
 
@@ -21,7 +22,9 @@ from sklearn.linear_model import SGDClassifier
 from sklearn_stream import Streamer, StreamLearner, _process
 from sklearn_stream.io import DaskReader, from_dask
 from sklearn_stream.zmq_stream import ZMQStreamer
+from tests.clusters import loopback_cluster
 from tests.io.epochs import check_epochs, row_ids
+from tests.scripts import run_script
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -270,54 +273,79 @@ def test_a_stream_worker_computes_synchronously_any_other_process_as_configured(
         assert share_in_calling_thread() == 1.0  # the synchronous scheduler
 
 
-def on_its_own_cluster(queue):
-    """In a process forked from the tests (no zmq_stream worker): start a cluster, stream
-    from_dask there and report the rows and the tasks the cluster ran."""
+# Run in an interpreter of its own: a process whose distributed event loop already runs (an
+# earlier test's cluster) cannot start a cluster in a forked child, whatever sklearn_stream
+# does, so the test must not depend on what ran before it in the test process.
+FORKED_CLIENT_SCRIPT = textwrap.dedent(
+    """
+    import json
+    import multiprocessing
+
+    import dask.array as da
     import distributed
+    import numpy as np
 
-    try:
-        with (
-            distributed.LocalCluster(
-                n_workers=1,
-                threads_per_worker=1,
-                processes=False,
-                protocol="tcp",
-                host="127.0.0.1",
-                dashboard_address=None,
-                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-            ) as local,
-            distributed.Client(local) as client,
-        ):
-            X, y = numbered([10, 10, 10, 10])
-            X, y = X + 0, y + 0  # tasks of their own for the cluster to run
-            with distributed.get_task_stream(client) as tasks:
-                rows = row_ids(from_dask(X, y, batch_size=8).generate())
-            workers = {task["worker"] for task in tasks.data}
-            queue.put((rows, len(tasks.data), workers <= set(local.scheduler_info["workers"])))
-    except BaseException as exc:  # reported, not lost in the child
-        queue.put(repr(exc))
+    from sklearn_stream.io import from_dask
 
 
-@pytest.mark.timeout(120)
-def test_a_forked_process_that_is_no_stream_worker_computes_on_its_own_client():
+    def on_its_own_cluster(queue):
+        # In a forked process that is no zmq_stream worker: start a cluster, stream
+        # from_dask there and report the rows and the tasks the cluster ran.
+        try:
+            with (
+                distributed.LocalCluster(
+                    n_workers=1,
+                    threads_per_worker=1,
+                    processes=False,
+                    protocol="tcp",
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                ) as local,
+                distributed.Client(local) as client,
+            ):
+                ids = np.arange(40)
+                X = da.from_array(np.column_stack([ids, -ids]).astype(float), chunks=(10, 2))
+                y = da.from_array(ids % 2, chunks=10)
+                X, y = X + 0, y + 0  # tasks of their own for the cluster to run
+                with distributed.get_task_stream(client) as tasks:
+                    batches = list(from_dask(X, y, batch_size=8).generate())
+                rows = np.concatenate([b["X"][:, 0] for b in batches]).astype(int).tolist()
+                workers = {task["worker"] for task in tasks.data}
+                on_it = workers <= set(local.scheduler_info["workers"])
+                queue.put([rows, len(tasks.data), on_it])
+        except BaseException as exc:  # reported, not lost in the child
+            queue.put(repr(exc))
+
+
+    if __name__ == "__main__":
+        da.ones(10, chunks=5).sum().compute()  # dask ran here before the fork
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        child = context.Process(target=on_its_own_cluster, args=(queue,))
+        child.start()
+        try:
+            report = queue.get(timeout=90)
+        finally:
+            child.join(30)
+            if child.is_alive():
+                child.kill()
+                child.join()
+        print(json.dumps({"report": report, "exitcode": child.exitcode}))
+    """
+)
+
+
+@pytest.mark.timeout(200)
+def test_a_forked_process_that_is_no_stream_worker_computes_on_its_own_client(tmp_path):
     pytest.importorskip("distributed")
-    da.ones(10, chunks=5).sum().compute()  # dask ran here before the fork
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=on_its_own_cluster, args=(queue,))
-    child.start()
-    try:
-        report = queue.get(timeout=90)
-    finally:
-        child.join(30)
-        if child.is_alive():
-            child.kill()
-            child.join()
+    done = run_script(FORKED_CLIENT_SCRIPT, tmp_path)
+    report = done["report"]
     assert not isinstance(report, str), report
     rows, n_tasks, on_the_cluster = report
     assert rows == list(range(40))
     assert n_tasks > 0 and on_the_cluster  # the child's Client, not dask's sync scheduler
-    assert child.exitcode == 0
+    assert done["exitcode"] == 0
     assert multiprocessing.active_children() == []
 
 
@@ -359,15 +387,7 @@ def test_memory_stays_bounded_by_a_few_blocks():
 
 @pytest.fixture(scope="module")
 def cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        host="127.0.0.1",
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP port: any free one
-    ) as local:
+    with loopback_cluster() as local:
         yield local
 
 

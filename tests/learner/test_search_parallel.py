@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sklearn_stream import Streamer
 from sklearn_stream.learner import StreamLearner
+from tests.clusters import loopback_cluster
 from tests.scripts import logged_pids, run_script
 
 GRID = {"stream__sigma": [0.0, 2.0], "estimator__alpha": [1e-4, 1e-1]}
@@ -111,13 +112,7 @@ def test_search_runs_on_the_workers_of_a_dask_cluster(tmp_path):
     serial = GridSearchCV(learner, GRID, cv=3).fit(X, y)
     log.unlink()
     with (
-        distributed.LocalCluster(
-            n_workers=2,
-            processes=True,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
+        loopback_cluster() as cluster,
         distributed.Client(cluster) as client,
     ):
         workers = set(client.run(os.getpid).values())

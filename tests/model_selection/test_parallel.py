@@ -18,6 +18,7 @@ from sklearn.model_selection import KFold
 from sklearn_stream import Streamer
 from sklearn_stream.learner import StreamLearner
 from sklearn_stream.model_selection import StreamHalvingSearchCV, StreamHyperbandSearchCV
+from tests.clusters import loopback_cluster
 from tests.scripts import logged_pids, run_script
 
 from .search_data import CountedPass, X, noisy, starts_per_data, y
@@ -121,13 +122,7 @@ def test_a_dask_cluster_gives_identical_results_and_trains_on_its_workers(tmp_pa
     serial = StreamHalvingSearchCV(learner, GRID, refit=False, **kwargs).fit(X, y)
     os.unlink(log)
     with (
-        distributed.LocalCluster(
-            n_workers=2,
-            processes=True,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
+        loopback_cluster() as cluster,
         distributed.Client(cluster) as client,
     ):
         workers = set(client.run(os.getpid).values())
