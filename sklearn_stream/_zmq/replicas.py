@@ -11,14 +11,16 @@ worker gets its own random int, derived from ``random_state`` (or from the sourc
 
 - a :class:`~sklearn_stream.Mux` that promises to use each seed once
   (``with_replacement=False``) is split: worker ``j`` gets every ``n``-th seed of the pool
-  (with their weights), so no seed is used by two workers;
+  (with their weights), so no seed is used by two workers; a ``ShuffledMux``,
+  ``RoundRobinMux`` or ``ChainMux`` is split the same way, whatever its mode (its
+  ``_worker_shares``), as a file reader splits its blocks;
 - any other source with a ``random_state`` parameter (a ``Mux`` with replacement, a
   ``Streamer`` whose function takes ``random_state``) gets a clone with the worker's
   random int as its ``random_state``;
 - other sources run unchanged in every worker, which also passes its own random int to
   ``random.seed`` and ``numpy.random.seed`` (Python's and numpy's global generators).
 
-A ``Streamer`` or ``Mux`` is changed through a shallow copy, so the workers share the
+A ``Streamer`` or a mux is changed through a shallow copy, so the workers share the
 source's data (copy-on-write with the ``fork`` start method; pickled once for all workers
 otherwise) instead of each costing a copy of it in the consumer.
 """
@@ -33,7 +35,7 @@ from sklearn.base import clone
 
 from .._random import epoch_rng, spawn_random_ints
 from ..core import Streamer, is_data_source
-from ..mux import Mux
+from ..mux import ChainMux, Mux, RoundRobinMux, ShuffledMux, _pool_shares
 
 __all__ = ["worker_sources"]
 
@@ -107,8 +109,8 @@ def _own_random_state(source: Any) -> Any:
 
 def _shallow(source: Any) -> Any:
     """A copy whose parameters can be set without touching ``source`` or copying its data:
-    ``Streamer`` and ``Mux`` replace, never mutate, what ``set_params`` changes."""
-    if type(source) in (Streamer, Mux):
+    ``Streamer`` and the muxes replace, never mutate, what ``set_params`` changes."""
+    if type(source) in (Streamer, Mux, ShuffledMux, RoundRobinMux, ChainMux):
         return copy.copy(source)
     return clone(source, safe=False)
 
@@ -116,22 +118,7 @@ def _shallow(source: Any) -> Any:
 def _split_mux(source: Mux, random_ints: list) -> tuple[list, list]:
     """Worker ``j`` gets every ``n``-th seed of the pool (with its weight) and
     ``random_ints[j]`` as its ``random_state``; never more workers than usable seeds."""
-    weights = source.pool_weights
-    weights = None if weights is None else np.asarray(weights, dtype=float)
-    pool = list(source.seed_pool)
-    usable = [i for i in range(len(pool)) if weights is None or weights[i] > 0]
-    n_shares = min(len(random_ints), len(usable))
-    replicas = []
-    for j in range(n_shares):
-        share = usable[j::n_shares]
-        replica = _shallow(source)
-        replica.set_params(
-            seed_pool=[pool[i] for i in share],
-            pool_weights=None if weights is None else weights[share],
-            random_state=random_ints[j],
-        )
-        replicas.append(replica)
-    return replicas, random_ints[:n_shares]
+    return _pool_shares(source, random_ints, "seed_pool", "pool_weights", copier=_shallow)
 
 
 def worker_sources(
@@ -147,7 +134,7 @@ def worker_sources(
         return [_at_epoch(source, epoch)], [None]
     base = random_state if random_state is not None else own
     random_ints = spawn_random_ints(epoch_rng(base, epoch), n_workers)
-    if hasattr(inner, "_worker_shares"):  # a file reader: each worker reads a share
+    if hasattr(inner, "_worker_shares"):  # a file reader or a pescador 3 mux: shares
         return inner._worker_shares(random_ints)
     if isinstance(inner, Mux) and not inner.with_replacement:
         return _split_mux(inner, random_ints)
