@@ -2,28 +2,37 @@
 
 :class:`DataSource` is the base of every data source of the package: it derives the
 parameters from ``__init__`` (``get_params``, ``set_params``, cloning, ``repr``), validates
-them once per started stream, and provides ``generate``, ``iterate``, ``cycle`` and the
-closing of streams. A subclass gives its parameters' checks and its own stream.
-:class:`Streamer` wraps a generator function (whose keyword arguments are its parameters),
-a re-iterable or another data source.
+them once per started stream, and provides ``generate``, ``iterate``, ``cycle``, calling
+(``source(max_iter, cycle)``, as in pescador 3) and the closing of streams. A subclass gives
+its parameters' checks and its own stream. :class:`Streamer` wraps a generator function
+(whose keyword arguments are its parameters), a re-iterable or another data source; the
+:func:`streamable` decorator makes a generator function return such a ``Streamer``.
 """
 
 import copy
+import functools
 import inspect
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain, islice
-from types import GeneratorType
+from types import FunctionType, GeneratorType
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from ._checks import check_max_batches, close_if_closable, is_data_source
+from ._checks import check_bool, check_max_batches, close_if_closable, is_data_source
 from .exceptions import EmptyStreamError
 
-__all__ = ["DataSource", "Streamer", "check_max_batches", "is_data_source"]
+__all__ = ["DataSource", "Streamer", "check_max_batches", "is_data_source", "streamable"]
+
+
+# A function decorated with ``streamable`` holds the generator function under this
+# attribute; the generator function's ``__qualname__`` may end with it, so that pickle finds
+# it by name (see ``_reachable_by_name``).
+_ORIGINAL = "_streamable_function"
 
 
 def _describe(value: Any) -> str:
@@ -37,7 +46,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, (list, tuple)) and len(value) > 6:
         return f"<{type(value).__name__} of {len(value)}>"
     if inspect.isfunction(value) or inspect.isbuiltin(value) or inspect.isclass(value):
-        return value.__qualname__
+        return value.__qualname__.removesuffix(f".{_ORIGINAL}")
     return repr(value)
 
 
@@ -246,10 +255,10 @@ class DataSource(ABC):
     the same names, as in scikit-learn's estimators), checks them in :meth:`_check` and
     starts one stream in :meth:`_start`. The base then gives ``get_params``/``set_params``
     (with ``name__param`` for parameters of nested objects), cloning, a ``repr`` showing
-    the parameters that differ from their defaults, and :meth:`generate`, :meth:`iterate`
-    and :meth:`cycle`. Parameters are checked when the object is made, when
-    :meth:`set_params` changes them (nothing changes if the new set is invalid) and again
-    at each :meth:`generate` (attributes may have been assigned directly).
+    the parameters that differ from their defaults, and :meth:`generate`, :meth:`iterate`,
+    :meth:`cycle` and calling (:meth:`__call__`). Parameters are checked when the object is
+    made, when :meth:`set_params` changes them (nothing changes if the new set is invalid)
+    and again at each :meth:`generate` (attributes may have been assigned directly).
 
     Examples
     --------
@@ -509,6 +518,55 @@ class DataSource(ABC):
     def __iter__(self) -> Iterator:
         return self.generate()
 
+    def __call__(self, max_iter: int | None = None, cycle: bool = False) -> Iterator:
+        """Start a stream by calling the data source, as in pescador 3.
+
+        ``source(max_iter)`` is :meth:`iterate`, ``source(max_iter, cycle=True)`` is
+        :meth:`cycle`, so code written for pescador 3, which calls its streamers (``for
+        batch in streamer(max_iter=100)``), runs unchanged. Unlike pescador, which gives an
+        empty stream for ``max_iter=-1`` and takes ``max_iter=1.5``, the arguments are
+        checked at the call.
+
+        Parameters
+        ----------
+        max_iter : int >= 0 or None, default=None
+            The most batches to yield in total; None for no bound.
+        cycle : bool, default=False
+            Whether to restart the stream each time it ends (and so yield batches until
+            ``max_iter``, or forever).
+
+        Returns
+        -------
+        iterator of batches
+            Closing it closes the underlying stream.
+
+        Raises
+        ------
+        TypeError, ValueError
+            At the call, if ``max_iter`` is not None or an int >= 0, or ``cycle`` is not a
+            bool.
+        EmptyStreamError
+            While iterating with ``cycle=True``, if a fresh stream yields no batch at all.
+
+        See Also
+        --------
+        iterate : the same as ``source(max_iter)``.
+        cycle : the same as ``source(max_iter, cycle=True)``.
+
+        Examples
+        --------
+        >>> from sklearn_stream import Streamer
+        >>> source = Streamer([{"X": [0]}, {"X": [1]}])
+        >>> [batch["X"][0] for batch in source()]
+        [0, 1]
+        >>> [batch["X"][0] for batch in source(max_iter=5, cycle=True)]
+        [0, 1, 0, 1, 0]
+        """
+        max_iter = check_max_batches(max_iter, "max_iter")
+        if check_bool("cycle", cycle):
+            return self.cycle(max_iter)
+        return self.iterate(max_iter)
+
 
 def _check_nested(owner: Any, value: Any, name: str, params: dict) -> None:
     """Raise unless parameter ``name`` (``value``) of ``owner`` has parameters to set and,
@@ -537,6 +595,9 @@ class Streamer(DataSource):
         - an iterable that can be iterated more than once (a list of batches, an array);
         - another data source (an object with ``generate``, e.g. a ``Streamer`` or
           :class:`~sklearn_stream.Mux`), whose ``generate()`` starts each stream.
+
+        A function decorated with :func:`streamable` stands for the generator function it
+        decorates.
     *args, **kwargs
         Arguments for a callable ``streamer``. The keyword arguments are this object's
         parameters: :meth:`get_params` returns them and :meth:`set_params` changes them,
@@ -557,6 +618,7 @@ class Streamer(DataSource):
     See Also
     --------
     Mux : a data source that multiplexes a pool of data sources.
+    streamable : a decorator that makes a generator function return a ``Streamer``.
 
     Examples
     --------
@@ -584,6 +646,7 @@ class Streamer(DataSource):
     """
 
     def __init__(self, streamer: Any, *args: Any, **kwargs: Any) -> None:
+        streamer = _undecorated(streamer)
         if isinstance(streamer, GeneratorType) or inspect.isasyncgen(streamer):
             raise TypeError(_generator_object_message(streamer))
         if isinstance(streamer, Iterator):
@@ -749,6 +812,128 @@ class Streamer(DataSource):
         parts += [_describe(arg) for arg in self.args]
         parts += [f"{name}={_describe(value)}" for name, value in self.kwargs.items()]
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _undecorated(func: Any) -> Any:
+    """The generator function behind a function decorated with :func:`streamable` (made
+    reachable by pickle first); else ``func`` itself."""
+    function = getattr(func, _ORIGINAL, None) if isinstance(func, FunctionType) else None
+    if function is None:
+        return func
+    _reachable_by_name(function)
+    return function
+
+
+def _named(module_name: str, qualname: str) -> Any:
+    """What ``module_name.qualname`` names now (None if nothing, or a local function)."""
+    found = sys.modules.get(module_name)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return found
+
+
+def _reachable_by_name(function: Callable) -> None:
+    """Let pickle find ``function`` by name when :func:`streamable` has taken its name.
+
+    Pickle saves a function as its module and ``__qualname__``, and checks that the name
+    leads back to it. After ``@streamable`` (or ``gen = streamable(gen)``) the name ``gen``
+    holds the decorated function instead, so ``function.__qualname__`` gets the suffix
+    ``._streamable_function``: ``module.gen._streamable_function`` is ``function``. This is
+    done when a ``Streamer`` is made (the name is bound by then), and only if the name
+    holds a decorated ``function``: after ``other = streamable(gen)``, ``gen`` still names
+    ``function``, which then keeps its ``__qualname__``.
+    """
+    qualname = getattr(function, "__qualname__", None)
+    if not isinstance(function, FunctionType) or qualname.endswith(f".{_ORIGINAL}"):
+        return
+    named = _named(function.__module__, qualname)
+    if named is not function and getattr(named, _ORIGINAL, None) is function:
+        function.__qualname__ = f"{qualname}.{_ORIGINAL}"
+
+
+def _check_streamable(function: Any) -> None:
+    if is_data_source(function):
+        raise TypeError(
+            f"streamable decorates a generator function; got a {type(function).__name__}, "
+            "which is a data source already: call it, or pass it where a stream is expected."
+        )
+    if not callable(function):
+        hint = ""
+        if isinstance(function, GeneratorType):
+            hint = " Decorate the generator function itself, not a generator object it made."
+        raise TypeError(
+            "streamable decorates a generator function (or another callable returning an "
+            f"iterable of batches); got a {type(function).__name__}.{hint}"
+        )
+
+
+def streamable(function: Callable) -> Callable:
+    """Make a generator function return a :class:`Streamer` instead of a generator.
+
+    After ``@streamable``, ``gen(*args, **kwargs)`` is ``Streamer(gen_function, *args,
+    **kwargs)``: a data source that can restart the stream as often as asked, rather than a
+    generator that runs once. The arguments are checked against the function's signature
+    at the call, as ``Streamer`` checks them. Use it for generator functions that are only
+    ever used as data sources (seeds of a mux, the ``stream`` of a learner, worker
+    processes).
+
+    The decorated function keeps the name, docstring and signature of ``function`` (which
+    stays available as its ``__wrapped__``). A module-level function decorated this way,
+    and every ``Streamer`` it makes, pickles by reference, so the data sources it makes
+    work in worker processes, joblib and clusters. (So that pickle finds ``function`` by its
+    name, which the decorated function now holds, ``function.__qualname__`` gets the
+    suffix ``._streamable_function`` when the first ``Streamer`` is made.) Passing a
+    decorated function to ``Streamer``, or decorating it again, has the same effect as
+    passing the generator function itself.
+
+    Parameters
+    ----------
+    function : callable
+        A generator function, or any callable returning an iterable of batches.
+
+    Returns
+    -------
+    callable
+        A function with the signature of ``function`` that returns a ``Streamer``.
+
+    Raises
+    ------
+    TypeError
+        If ``function`` is not callable (a generator object, say), or is a data source
+        already.
+
+    See Also
+    --------
+    Streamer : the data source the decorated function returns.
+
+    Examples
+    --------
+    >>> from sklearn_stream import streamable
+    >>> @streamable
+    ... def counter(n, step=1):
+    ...     "Yield one-sample batches 0, step, 2 * step, ..."
+    ...     for i in range(0, n, step):
+    ...         yield {"X": np.array([i])}
+    >>> source = counter(6, step=2)
+    >>> source
+    Streamer(counter, 6, step=2)
+    >>> [int(batch["X"][0]) for batch in source(cycle=True, max_iter=5)]
+    [0, 2, 4, 0, 2]
+    >>> counter.__name__, counter.__doc__
+    ('counter', 'Yield one-sample batches 0, step, 2 * step, ...')
+    """
+    _check_streamable(function)
+    if _undecorated(function) is not function:
+        return function  # decorated already
+    # a function's attributes are copied; a class's __dict__ is not
+    updated = functools.WRAPPER_UPDATES if isinstance(function, FunctionType) else ()
+
+    def make_streamer(*args: Any, **kwargs: Any) -> Streamer:
+        return Streamer(make_streamer, *args, **kwargs)
+
+    functools.update_wrapper(make_streamer, function, updated=updated)
+    setattr(make_streamer, _ORIGINAL, function)
+    return make_streamer
 
 
 def _close(iterator: Iterator) -> Iterator:

@@ -8,6 +8,7 @@ raise plain ``TypeError`` or ``ValueError`` at the call, as scikit-learn's funct
 
 __all__ = [
     "BatchError",
+    "BatchKeyError",
     "BatchLengthError",
     "BatchShapeError",
     "BindError",
@@ -52,12 +53,38 @@ class BatchError(StreamError, TypeError):
     """
 
 
+class BatchKeyError(BatchError, KeyError):
+    """A batch lacks a field that was asked for, or has other fields than expected.
+
+    Raised by :func:`~sklearn_stream.maps.tuples` and :func:`~sklearn_stream.maps.keras_tuples`
+    for a key a batch does not have, and by :func:`~sklearn_stream.buffer_stream` for a
+    sample whose keys differ from the first sample's. The message names the key and the
+    keys the batch has. It is a :class:`BatchError` and also a ``KeyError`` (what a missing
+    key raises in a ``dict``, and in pescador), so ``except KeyError`` keeps working.
+
+    Examples
+    --------
+    >>> from sklearn_stream.maps import tuples
+    >>> next(tuples([{"X": np.zeros(2), "y": np.ones(2)}], "X", "Y"))
+    Traceback (most recent call last):
+    ...
+    sklearn_stream.exceptions.BatchKeyError: batch 0 of the stream has no field 'Y'; ...
+    >>> issubclass(BatchKeyError, KeyError) and issubclass(BatchKeyError, BatchError)
+    True
+    """
+
+    def __str__(self) -> str:
+        # KeyError shows its argument's repr (quotes and escapes); show the message as is.
+        return Exception.__str__(self)
+
+
 class BatchShapeError(StreamError, ValueError):
     """A batch holds an array of a shape the estimator cannot take.
 
     Raised, for example, for a 1-D ``X`` (a single row without its batch axis) given to an
-    estimator that takes 2-D input. It is a ``ValueError``, as scikit-learn raises for
-    such input, so ``except ValueError`` keeps working.
+    estimator that takes 2-D input, or by :func:`~sklearn_stream.buffer_stream` for samples
+    whose values differ in shape, which cannot be stacked. It is a ``ValueError``, as
+    scikit-learn raises for such input, so ``except ValueError`` keeps working.
 
     Examples
     --------

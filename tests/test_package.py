@@ -65,7 +65,7 @@ LAYERS = [
     {"exceptions", "_checks", "_random", "_process"},
     {"buffer"},
     {"core"},
-    {"mux", "io"},
+    {"mux", "io", "maps"},
     {"learner", "_zmq"},
     {"model_selection"},
     {"zmq_stream", "plotting"},

@@ -1,12 +1,13 @@
 """Tests for sklearn_stream.core.Streamer."""
 
+import inspect
 import pickle
 
 import numpy as np
 import pytest
 from sklearn.base import clone
 
-from sklearn_stream import Mux, Streamer
+from sklearn_stream import Mux, Streamer, streamable
 from sklearn_stream.core import check_max_batches, is_data_source
 from sklearn_stream.exceptions import EmptyStreamError
 
@@ -402,3 +403,272 @@ def test_an_unknown_nested_name_is_named():
 
 def from_mux(n, mux):
     yield from mux.generate(n)
+
+
+# -- calling a data source: source(max_iter, cycle), as in pescador 3 -----------------------
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ({}, [0, 1, 2]),
+        ({"max_iter": 2}, [0, 1]),
+        ({"max_iter": 0}, []),
+        ({"max_iter": 10}, [0, 1, 2]),
+        ({"max_iter": 7, "cycle": True}, [0, 1, 2, 0, 1, 2, 0]),
+        ({"max_iter": np.int64(4), "cycle": np.True_}, [0, 1, 2, 0]),
+        ({"cycle": False}, [0, 1, 2]),
+    ],
+    ids=["plain", "bounded", "zero", "beyond-the-end", "cycle", "numpy-args", "no-cycle"],
+)
+def test_calling_a_streamer_iterates_or_cycles(call, expected):
+    source = Streamer(count_up, 3)
+    assert values(source(**call)) == expected
+    assert values(source(**call)) == expected  # each call starts afresh
+    positional = (call.get("max_iter"), call.get("cycle", False))
+    assert values(source(*positional)) == expected
+
+
+def test_calling_matches_iterate_and_cycle():
+    source = Streamer(count_up, 4, start=5)
+    assert values(source()) == values(source.iterate())
+    assert values(source(3)) == values(source.iterate(3))
+    assert values(source(9, cycle=True)) == values(source.cycle(9))
+
+
+def test_an_endless_cycle_of_a_call_keeps_restarting():
+    stream = Streamer(count_up, 2)(cycle=True)
+    assert values(next(stream) for _ in range(5)) == [0, 1, 0, 1, 0]
+    stream.close()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"max_iter": -1}, ValueError, "max_iter"),
+        ({"max_iter": 1.5}, TypeError, "max_iter"),
+        ({"max_iter": "3"}, TypeError, "max_iter"),
+        ({"max_iter": True}, TypeError, "max_iter"),
+        ({"cycle": 1}, TypeError, "cycle must be a bool"),
+        ({"cycle": "yes"}, TypeError, "cycle must be a bool"),
+        ({"cycle": None}, TypeError, "cycle must be a bool"),
+    ],
+)
+def test_calling_checks_its_arguments_at_the_call(kwargs, error, match):
+    tracked = Tracked()
+    with pytest.raises(error, match=match):
+        Streamer(tracked, 3)(**kwargs)
+    assert tracked.started == 0  # nothing was started
+
+
+@pytest.mark.parametrize("cycle", [False, True])
+def test_closing_a_called_stream_closes_the_source(cycle):
+    tracked = Tracked()
+    stream = Streamer(tracked, 5)(cycle=cycle)
+    next(stream)
+    stream.close()
+    assert (tracked.started, tracked.closed) == (1, 1)
+
+
+@pytest.mark.timeout(10)
+def test_a_cycled_call_of_an_empty_source_raises():
+    with pytest.raises(EmptyStreamError, match="cannot repeat an empty stream"):
+        next(Streamer([])(cycle=True))
+
+
+def test_every_data_source_can_be_called_and_stays_a_data_source():
+    pool = [Streamer(count_up, 3, start=10 * i) for i in range(2)]
+    mux = Mux(pool, 1, lam=None, with_replacement=False, random_state=0)
+    assert len(values(mux(max_iter=4))) == 4
+    assert sorted(values(mux())) == [0, 1, 2, 10, 11, 12]
+    # Being callable changes nothing where a data source is expected
+    assert is_data_source(mux)
+    assert sorted(values(Streamer(mux))) == [0, 1, 2, 10, 11, 12]
+    with pytest.raises(TypeError, match="not a function to call"):
+        Streamer(mux, 3)
+    assert values(Streamer(Streamer(count_up, 2))(cycle=True, max_iter=3)) == [0, 1, 0]
+
+
+def test_a_learner_takes_a_callable_data_source_as_its_stream():
+    from sklearn.linear_model import SGDRegressor
+
+    from sklearn_stream import StreamLearner
+
+    X, y = np.ones((6, 1)), np.arange(6.0)
+    learner = StreamLearner(SGDRegressor(), 1, stream=Streamer(noisy, sigma=0.0))
+    assert learner.fit(X, y).n_batches_seen_ == 1  # a callable, but rebuilt as a source
+    pool = [Streamer(noisy, X, y, sigma=s) for s in (0.0, 1.0)]
+    mux = Mux(pool, 2, lam=None, with_replacement=False, random_state=0)
+    assert StreamLearner(SGDRegressor()).iter_fit(mux).n_batches_seen_ == 2
+
+
+# -- streamable ----------------------------------------------------------------------------
+@streamable
+def decorated_count(n, start=0, step=1):
+    """Yield n one-sample batches, from start by step."""
+    yield from count_up(n, start=start, step=step)
+
+
+def _plain_count(n, start=0):
+    yield from count_up(n, start=start)
+
+
+aliased_count = streamable(_plain_count)  # the function keeps its own name too
+
+
+def rebound_count(n):
+    yield from count_up(n)
+
+
+rebound_count = streamable(rebound_count)  # the pre-decorator idiom
+
+
+class Holder:
+    """Decorated methods work too: the instance comes first."""
+
+    def __init__(self, start):
+        self.start = start
+
+    @streamable
+    def count(self, n):
+        yield from count_up(n, start=self.start)
+
+
+def test_a_streamable_function_returns_a_streamer():
+    source = decorated_count(3, start=4)
+    assert type(source) is Streamer
+    assert source.streamer is decorated_count.__wrapped__
+    assert (source.args, source.kwargs) == ((3,), {"start": 4})
+    assert values(source) == values(source) == [4, 5, 6]  # restarts
+    assert values(source(max_iter=5, cycle=True)) == [4, 5, 6, 4, 5]
+    assert repr(source) == "Streamer(decorated_count, 3, start=4)"
+
+
+def test_a_streamable_function_keeps_name_docstring_and_signature():
+    assert decorated_count.__name__ == "decorated_count"
+    assert decorated_count.__qualname__ == "decorated_count"
+    assert decorated_count.__module__ == __name__
+    assert decorated_count.__doc__ == "Yield n one-sample batches, from start by step."
+    assert str(inspect.signature(decorated_count)) == "(n, start=0, step=1)"
+
+
+def test_a_streamable_function_checks_its_arguments_at_the_call():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'sigma'"):
+        decorated_count(3, sigma=1)
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        decorated_count(1, 2, 3, 4)
+    with pytest.raises(TypeError, match=r"missing the required argument 'n'"):
+        decorated_count().generate()  # missing arguments: named when a stream starts
+
+
+def test_a_streamable_function_made_streamers_have_parameters_and_clone():
+    source = decorated_count(3, step=2)
+    assert source.set_params(step=5).get_params() == {"step": 5}
+    assert values(source) == [0, 5, 10]
+    copy = clone(source)
+    assert copy is not source and repr(copy) == repr(source)
+    assert values(copy) == [0, 5, 10]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: decorated_count(3, start=1),
+        lambda: aliased_count(3, start=1),
+        lambda: rebound_count(3),
+        lambda: Holder(1).count(3),
+        lambda: Streamer(decorated_count, 3, start=1),
+    ],
+    ids=["decorated", "aliased", "rebound", "method", "streamer-of-decorated"],
+)
+@pytest.mark.parametrize("protocol", [2, pickle.HIGHEST_PROTOCOL])
+def test_streamers_of_streamable_functions_pickle_by_reference(make, protocol):
+    source = make()
+    restored = pickle.loads(pickle.dumps(source, protocol=protocol))
+    assert restored.streamer is source.streamer  # found by its name: the same function
+    assert values(restored) == values(source)
+
+
+# (aliased_count itself is not found by its name, _plain_count: plain pickle refuses it,
+# cloudpickle copies it; the Streamers it makes pickle by reference, tested above.)
+@pytest.mark.parametrize(
+    "function",
+    [decorated_count, _plain_count, rebound_count, Holder.count],
+    ids=["decorated", "aliased-original", "rebound", "method"],
+)
+@pytest.mark.parametrize("protocol", [2, pickle.HIGHEST_PROTOCOL])
+def test_streamable_functions_and_their_originals_pickle_by_reference(function, protocol):
+    assert pickle.loads(pickle.dumps(function, protocol=protocol)) is function
+    original = getattr(function, "__wrapped__", function)
+    Streamer(function, 1)  # (an original is given its new name by the first Streamer)
+    assert pickle.loads(pickle.dumps(original, protocol=protocol)) is original
+
+
+def test_cloudpickle_keeps_streamable_functions_by_reference():
+    cloudpickle = pytest.importorskip("cloudpickle")
+    source = decorated_count(2)
+    data = cloudpickle.dumps(source)
+    assert b"co_code" not in data and b"_streamable_function" in data
+    assert cloudpickle.loads(data).streamer is source.streamer
+
+
+def test_a_local_streamable_function_works_and_cloudpickles_by_value():
+    cloudpickle = pytest.importorskip("cloudpickle")
+
+    @streamable
+    def local(n):
+        yield from count_up(n)
+
+    assert repr(local(2)).endswith("<locals>.local, 2)")
+    assert values(cloudpickle.loads(cloudpickle.dumps(local(2)))) == [0, 1]
+
+
+def test_passing_a_streamable_function_to_streamer_or_streamable_again_unwraps_it():
+    assert Streamer(decorated_count, 2).streamer is decorated_count.__wrapped__
+    assert streamable(decorated_count) is decorated_count
+    again = streamable(decorated_count.__wrapped__)  # the original decorated twice
+    assert again is not decorated_count
+    assert values(again(2)) == [0, 1]
+    assert pickle.loads(pickle.dumps(again(2))).streamer is decorated_count.__wrapped__
+
+
+def test_a_learner_takes_a_streamable_function_as_its_stream():
+    from sklearn.linear_model import SGDRegressor
+
+    from sklearn_stream import StreamLearner
+
+    @streamable
+    def batches(X, y, n_batches=2):
+        for _ in range(n_batches):
+            yield {"X": X, "y": y}
+
+    learner = StreamLearner(SGDRegressor(), stream=batches).fit(np.ones((4, 2)), np.ones(4))
+    assert learner.n_batches_seen_ == 2
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        (3, "got a int"),
+        (None, "got a NoneType"),
+        (count_up(2), "generator object"),
+        (Streamer(count_up, 2), "data source already"),
+        ([{"X": [1]}], "got a list"),
+    ],
+    ids=["int", "none", "generator", "data-source", "list"],
+)
+def test_streamable_refuses_what_is_not_a_generator_function(bad, match):
+    with pytest.raises(TypeError, match=f"streamable decorates a generator function.*{match}"):
+        streamable(bad)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_a_streamable_source_runs_in_zmq_workers(start_method):
+    pytest.importorskip("zmq")
+    import multiprocessing
+
+    from sklearn_stream import ZMQStreamer
+
+    source = ZMQStreamer(decorated_count(4, start=1), n_workers=2, start_method=start_method)
+    assert sorted(values(source)) == [1, 1, 2, 2, 3, 3, 4, 4]  # each worker its own stream
+    assert sorted(values(clone(source)(max_iter=3))) in ([1, 1, 2], [1, 2, 2], [1, 2, 3])
+    assert multiprocessing.active_children() == []
