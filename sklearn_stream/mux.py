@@ -16,6 +16,7 @@ import copy
 import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -336,11 +337,9 @@ def shuffle_streams(sources: list, weights: np.ndarray, rng: np.random.Generator
 
 def _round_robin_pass(sources: list, rng: np.random.Generator | None, opened: list) -> Iterator:
     """One pass of a round robin: start every stream (in a random order if ``rng`` is
-    given), then take one batch from each in turn; an exhausted stream leaves the rotation.
-    Returns whether the pass yielded anything."""
+    given), then take one batch from each in turn; an exhausted stream leaves the rotation."""
     order = range(len(sources)) if rng is None else rng.permutation(len(sources)).tolist()
     nexts = [_start(sources[i], opened).__next__ for i in order]
-    produced = False
     while nexts:
         running = []
         for next_batch in nexts:
@@ -350,24 +349,20 @@ def _round_robin_pass(sources: list, rng: np.random.Generator | None, opened: li
                 continue
             running.append(next_batch)
             yield batch
-        produced = produced or bool(running)
         nexts = running
-    return produced
 
 
 def _chain_pass(sources: list, rng: Any, opened: list) -> Iterator:
     """One pass of a chain: each stream to its end, one after the other (``rng`` is unused).
-    Returns whether the pass yielded anything."""
-    produced = False
+    ``itertools.chain`` hands each batch over, so the chain adds no Python frame per batch."""
+    return chain.from_iterable(_started_in_turn(sources, opened))
+
+
+def _started_in_turn(sources: list, opened: list) -> Iterator:
+    """Start a stream of each source once the previous one has ended (and close that one)."""
     for source in sources:
-        stream = _start(source, opened)
-        first = next(stream, _END)
-        if first is not _END:
-            produced = True
-            yield first
-            yield from stream
         _close_all(opened)
-    return produced
+        yield _start(source, opened)
 
 
 def _repeat_passes(one_pass: Callable[[list], Iterator], mode: str, source: Any) -> Iterator:
@@ -380,11 +375,15 @@ def _repeat_passes(one_pass: Callable[[list], Iterator], mode: str, source: Any)
     opened: list = []
     try:
         while True:
-            produced = yield from one_pass(opened)
+            batches = one_pass(opened)
+            first = next(batches, _END)
+            if first is not _END:
+                yield first
+                yield from batches
             _close_all(opened)
             if mode == "exhaustive":
                 return
-            if not produced:
+            if first is _END:
                 raise EmptyStreamError(
                     f"{source!r} started a pass over its streams that yielded no batch; "
                     f"mode={mode!r} cannot repeat streams that are all empty."
