@@ -6,7 +6,7 @@
   ``Model.fit`` takes from a generator;
 - :func:`cache` re-serves recent batches at random, so that a slow source yields more
   batches than it makes;
-- :func:`~sklearn_stream.buffer_stream` (defined in :mod:`sklearn_stream.buffer`) stacks
+- :func:`~sklearn_stream.buffer_stream` (defined in ``sklearn_stream.buffer``) stacks
   single samples into batches.
 
 Each function takes a stream (any iterable of batches, or a data source, from which it

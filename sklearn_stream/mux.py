@@ -594,9 +594,9 @@ class Mux(_PoolSource):
           single active seed (``A = 1``), ``1 + Poisson(lam)``, the limit of those draws.
           The mean is that of ``"poisson"`` but the variance is about ``lam / A`` instead
           of ``lam``, so activations end at steadier intervals as ``k`` grows (see Notes);
-        - ``"constant"``: ``1 + lam`` batches exactly, the mean of the other two, with
-          ``lam`` rounded to the nearest integer (halves up: ``lam=2.5`` gives 4 batches,
-          ``lam=0.2`` gives 1).
+        - ``"constant"``: ``1 + lam`` batches exactly, with ``lam`` rounded to the nearest
+          integer (halves up: ``lam=2.5`` gives 4 batches, ``lam=0.2`` gives 1); for a
+          whole-number ``lam``, the mean of the other two.
     pool_weights : array-like of shape (len(seed_pool),) or None, default=None
         Non-negative weights, not all zero (integers are fine): the sampling proportions of
         the seeds. None means uniform. The array given is never modified.
