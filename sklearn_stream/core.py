@@ -857,6 +857,12 @@ def _check_streamable(function: Any) -> None:
             f"streamable decorates a generator function; got a {type(function).__name__}, "
             "which is a data source already: call it, or pass it where a stream is expected."
         )
+    if isinstance(function, type):
+        raise TypeError(
+            f"streamable decorates functions; got the class {function.__qualname__}, whose "
+            "Streamers could not be pickled once its name holds the decorated function. "
+            f"Use Streamer({function.__name__}, ...) where a data source is needed."
+        )
     if not callable(function):
         hint = ""
         if isinstance(function, GeneratorType):
@@ -899,8 +905,8 @@ def streamable(function: Callable) -> Callable:
     Raises
     ------
     TypeError
-        If ``function`` is not callable (a generator object, say), or is a data source
-        already.
+        If ``function`` is not callable (a generator object, say), is a class, or is a
+        data source already.
 
     See Also
     --------
@@ -925,7 +931,7 @@ def streamable(function: Callable) -> Callable:
     _check_streamable(function)
     if _undecorated(function) is not function:
         return function  # decorated already
-    # a function's attributes are copied; a class's __dict__ is not
+    # a function's attributes are copied; a callable object's __dict__ is not
     updated = functools.WRAPPER_UPDATES if isinstance(function, FunctionType) else ()
 
     def make_streamer(*args: Any, **kwargs: Any) -> Streamer:

@@ -15,7 +15,7 @@ stream from a block of indices drawn in one call.
 import copy
 import functools
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = ["ChainMux", "Mux", "RoundRobinMux", "ShuffledMux", "mux"]
 _BLOCK = 4096  # random numbers are drawn this many at a time, off the per-batch path
 _FIRST_BLOCK = 16  # binomial lifetimes: the first block for a new number of active streams
 _DISTS = ("poisson", "binomial", "constant")
+_MOST_LAM = 1e15  # numpy's Poisson and binomial draws overflow not far above
 _ROUND_ROBIN_MODES = ("exhaustive", "cycle", "permuted_cycle")
 _CHAIN_MODES = ("exhaustive", "cycle")
 _END = object()
@@ -403,27 +404,51 @@ def _check_seed_pool(seed_pool: Any, name: str = "seed_pool") -> list:
             f"{unordered if isinstance(seed_pool, (set, frozenset)) else ''}."
         )
     try:
-        seeds = list(seed_pool)
+        items = iter(seed_pool)
     except TypeError:
         raise TypeError(
             f"{name} must be a list of data sources (e.g. Streamer objects); got a "
             f"{type(seed_pool).__name__}."
         ) from None
+    seeds = []
+    for i, seed in enumerate(items):  # one at a time: a stream of batches stops at its first
+        if not is_data_source(seed):
+            raise _not_a_source(name, i, seed, one_shot=items is seed_pool)
+        seeds.append(seed)
     if not seeds:
         raise EmptyPoolError(f"{name} is empty: a mux needs at least one data source.")
-    for i, seed in enumerate(seeds):
-        if not is_data_source(seed):
-            hint = (
-                " A generator object runs only once; wrap its function instead: "
-                "Streamer(noisy_samples, X, Y)."
-                if hasattr(seed, "__next__")
-                else " Wrap it in sklearn_stream.Streamer."
-            )
-            raise TypeError(
-                f"{name}[{i}] is a {type(seed).__name__}, not a data source (an object "
-                f"with a generate() method, such as Streamer).{hint}"
-            )
     return seeds
+
+
+def _type_name(value: Any) -> str:
+    """The name of ``value``'s type, with its module when it is not Python's own or ours
+    (another library's ``Streamer`` is not ours)."""
+    kind = type(value)
+    if kind.__module__ == "builtins" or kind.__module__.startswith("sklearn_stream"):
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _not_a_source(name: str, i: int, seed: Any, one_shot: bool) -> TypeError:
+    """The error for item ``i`` of the pool argument ``name``, which is not a data source;
+    ``one_shot``: the argument is an iterator, read up to that item."""
+    if hasattr(seed, "__next__"):
+        hint = (
+            " A generator object runs only once; wrap its function instead: "
+            "Streamer(noisy_samples, X, Y)."
+        )
+    else:
+        hint = " Wrap it in sklearn_stream.Streamer."
+    if one_shot and isinstance(seed, Mapping):
+        hint = (
+            f" {name} looks like a stream of batches: a mux takes a list of data sources, "
+            f"such as [Streamer(batches_of_file, path) for path in paths]; {name} was read "
+            "up to this item."
+        )
+    return TypeError(
+        f"{name}[{i}] is a {_type_name(seed)}, not a data source (an object with a "
+        f"generate() method, such as sklearn_stream.Streamer).{hint}"
+    )
 
 
 def _check_weights(
@@ -434,10 +459,13 @@ def _check_weights(
     if weights is None:
         return np.full(n_sources, 1.0 / n_sources)
     try:
-        proportions = np.array(weights, dtype=float)  # always a copy
+        given = np.asarray(weights)
+        if given.dtype.kind not in "iuf":  # no text, bools, objects or complex numbers
+            raise TypeError
+        proportions = np.array(given, dtype=float)  # always a copy
     except (TypeError, ValueError):
         raise TypeError(
-            f"{name} must be None or a 1-d array of {n_sources} numbers; got {weights!r}."
+            f"{name} must be None or a 1-d array of {n_sources} real numbers; got {weights!r}."
         ) from None
     if proportions.ndim != 1 or len(proportions) != n_sources:
         raise ValueError(
@@ -467,7 +495,12 @@ def _check_choice(name: str, value: Any, choices: tuple) -> str:
 def _check_params(params: dict) -> tuple[list, np.ndarray]:
     seeds = _check_seed_pool(params["seed_pool"])
     check_int("k", params["k"], 1, meaning=" (how many seeds are active)")
-    check_real("lam", params["lam"], allow_none=True, what="float")
+    lam = check_real("lam", params["lam"], allow_none=True, what="float")
+    if lam is not None and lam > _MOST_LAM:
+        raise ValueError(
+            f"lam must be at most {_MOST_LAM:.0e} (numpy cannot draw larger lifetimes); got "
+            f"{params['lam']!r}. lam=None runs each activation until its seed is exhausted."
+        )
     _check_choice("dist", params["dist"], _DISTS)
     for name in ("with_replacement", "prune_empty_seeds", "revive"):
         check_bool(name, params[name])
@@ -489,7 +522,8 @@ class _PoolSource(DataSource):
 
     def _repr_parts(self) -> list:
         size = len(getattr(self, self._pool_name))
-        return [f"{self._pool_name}=[{size} data sources]", *super()._repr_parts()[1:]]
+        sources = "data source" if size == 1 else "data sources"
+        return [f"{self._pool_name}=[{size} {sources}]", *super()._repr_parts()[1:]]
 
     def _new_epoch(self, random: bool = True) -> np.random.Generator | None:
         """Count one more started stream; return its generator (if ``random``)."""
@@ -755,9 +789,11 @@ default=None
     Notes
     -----
     pescador 3's ``ShuffledMux`` restarts a stream when it ends, so it never stops. This
-    one stops, so that an epoch holds each batch of finite streams exactly once; for
-    pescador 3's behaviour, give endless streams, e.g. ``Streamer(source.cycle)`` for each
-    ``source``.
+    one stops, so that an epoch holds each batch of finite streams exactly once; for a mux
+    that never stops, give endless streams, e.g. ``Streamer(source.cycle)`` for each
+    ``source``. Its shares then follow the weights, where pescador's do not quite for
+    short streams (it draws among the streams still running, and one that restarts often
+    is out of the draw while it restarts).
 
     Through ``zmq_stream`` workers (:class:`~sklearn_stream.ZMQStreamer` with
     ``n_workers > 1``), worker ``j`` of ``n`` runs a copy of this mux over every ``n``-th

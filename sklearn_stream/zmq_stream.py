@@ -41,8 +41,9 @@ class ZMQStreamer(DataSource):
         How many copies of the source run at once. With more than one, each worker gets its
         own random int (see ``random_state``): a source with a ``random_state`` parameter
         gets a clone with that int as its ``random_state``, a ``Mux`` with
-        ``with_replacement=False`` is split so each worker draws from its own share of the
-        pool (never more workers than seeds), and every worker passes its int to
+        ``with_replacement=False``, a ``ShuffledMux``, ``RoundRobinMux`` or ``ChainMux`` is
+        split so each worker draws from its own share of the pool (never more workers than
+        streams), and every worker passes its int to
         ``random.seed`` and ``numpy.random.seed``. A deterministic source yields each of its
         batches once per worker.
     prefetch : int >= n_workers or None, default=None

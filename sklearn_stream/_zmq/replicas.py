@@ -27,6 +27,7 @@ otherwise) instead of each costing a copy of it in the consumer.
 
 import copy
 import inspect
+from collections.abc import Iterator
 from numbers import Integral
 from typing import Any
 
@@ -126,7 +127,18 @@ def worker_sources(
 ) -> tuple[list, list]:
     """Return the source and the random int (None: leave the worker's generators alone) of
     each worker. A ``Mux`` without replacement and fewer usable seeds than ``n_workers`` gets
-    one worker per seed."""
+    one worker per seed. Worker ``j`` of epoch ``e`` runs the data sources nested in its
+    source from a later epoch of theirs (see :class:`_NestedFrom`), unless ``e = j = 0``."""
+    sources, random_ints = _top_level(source, n_workers, random_state, epoch)
+    sources = [
+        _NestedFrom.wrap(replica, epoch * len(sources) + j) for j, replica in enumerate(sources)
+    ]
+    return sources, random_ints
+
+
+def _top_level(source: Any, n_workers: int, random_state: Any, epoch: int) -> tuple[list, list]:
+    """The sources and random ints of :func:`worker_sources`, before the nested sources'
+    epochs are moved on."""
     inner = _unwrap(source)
     own = _own_random_state(inner)
     own_is_object = isinstance(own, (np.random.RandomState, np.random.Generator))
@@ -152,3 +164,67 @@ def _with_random_state(source: Any, random_int: int) -> Any:
             f"{source!r} failed ({exc}). Pass random_state to the generator function as a "
             "keyword argument (Streamer(func, ..., random_state=0)), not positionally."
         ) from exc
+
+
+_NESTED_STRIDE = 1 << 32  # epochs a nested source is moved on per step: more than it starts
+
+
+def _outermost(source: Any) -> Any:
+    """``source`` without the plain ``Streamer`` wrappers around a data source: the object
+    whose own epochs :func:`_at_epoch` and the random ints already take care of."""
+    while type(source) is Streamer and is_data_source(source.streamer):
+        source = source.streamer
+    return source
+
+
+def _nested(source: Any) -> Iterator:
+    """The data sources among ``source``'s parameters (alone or in a list or tuple)."""
+    for value in _params(source).values():
+        if is_data_source(value):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from (item for item in value if is_data_source(item))
+
+
+def _descendants(source: Any) -> Iterator:
+    """Every data source nested in ``source``, at any depth, each once."""
+    seen: set = set()
+    pending = list(_nested(source))
+    while pending:
+        child = pending.pop()
+        if id(child) not in seen:
+            seen.add(id(child))
+            yield child
+            pending.extend(_nested(child))
+
+
+class _NestedFrom:
+    """A worker's source whose nested data sources start from a later epoch of theirs.
+
+    In-process, a mux nested in another counts its own epochs, one per activation, so every
+    epoch of the outer one finds it further on. A worker runs a copy of the source that
+    starts from the consumer's counts, which never move (the consumer runs nothing), so
+    without this every epoch of a ``ZMQStreamer`` would replay the same nested draws, and
+    so would every worker of one epoch. :meth:`generate` runs in the worker and moves its
+    own copy's nested counts ``step`` strides on (the source's own count is left to
+    :func:`_at_epoch`); the consumer's objects never change.
+    """
+
+    def __init__(self, source: Any, step: int) -> None:
+        self.source = source
+        self.step = step
+
+    @classmethod
+    def wrap(cls, source: Any, step: int) -> Any:
+        """``source`` as worker ``step`` runs it: unchanged for step 0 or when nothing
+        nested in it but plain ``Streamer`` objects."""
+        descendants = _descendants(_outermost(_unwrap(source)))
+        if step == 0 or all(type(child) is Streamer for child in descendants):
+            return source  # plain Streamers draw nothing from their epoch count
+        return cls(source, step)
+
+    def generate(self, max_batches: int | None = None) -> Iterator:
+        for child in _descendants(_outermost(_unwrap(self.source))):
+            if type(getattr(child, "_epochs", None)) is int:  # a count that draws depend on
+                child._epochs += self.step * _NESTED_STRIDE
+        return self.source.generate(max_batches)

@@ -660,6 +660,19 @@ def test_streamable_refuses_what_is_not_a_generator_function(bad, match):
         streamable(bad)
 
 
+def test_streamable_refuses_a_class_whose_streamers_could_not_pickle():
+    class Rows:
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter([{"X": np.array([i])} for i in range(self.n)])
+
+    with pytest.raises(TypeError, match=r"got the class .*Rows.*Use Streamer\(Rows, \.\.\.\)"):
+        streamable(Rows)
+    assert [int(b["X"][0]) for b in Streamer(Rows, 2).generate()] == [0, 1]
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
 def test_a_streamable_source_runs_in_zmq_workers(start_method):

@@ -171,6 +171,42 @@ def test_an_empty_pool_is_a_runtime_error():
     assert issubclass(EmptyPoolError, RuntimeError)
 
 
+def endless_batches():
+    """A stream of batches (not a data source) that never ends."""
+    while True:
+        yield {"X": np.zeros(3)}
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("make", [*NEW_MUXES, lambda pool: Mux(pool, 1)])
+def test_a_stream_of_batches_given_as_the_pool_is_refused_at_its_first_batch(make):
+    with pytest.raises(TypeError, match=r"\[0\] is a dict.*looks like a stream of batches"):
+        make(endless_batches())  # read up to its first item, not for ever
+    given = iter([{"X": np.zeros(1)}, {"X": np.ones(1)}])
+    with pytest.raises(TypeError, match="looks like a stream of batches"):
+        make(given)
+    assert len(list(given)) == 1  # the message says it was read up to that item
+
+
+def test_a_foreign_object_is_named_with_its_module():
+    from fractions import Fraction
+
+    with pytest.raises(TypeError, match=r"streamers\[0\] is a fractions.Fraction, not a data"):
+        ShuffledMux([Fraction(1, 2)])
+
+
+@pytest.mark.parametrize("dist", ["poisson", "binomial", "constant"])
+def test_a_lam_numpy_cannot_draw_is_refused_at_the_call(dist):
+    Mux(endless_pool(3), 2, lam=1e15, dist=dist)  # the largest accepted
+    with pytest.raises(ValueError, match=r"lam must be at most 1e\+15.*got 1e\+19.*lam=None"):
+        Mux(endless_pool(3), 2, lam=1e19, dist=dist)
+
+
+def test_the_repr_counts_the_streams():
+    assert repr(ShuffledMux(endless_pool(1))) == "ShuffledMux(streamers=[1 data source])"
+    assert repr(ChainMux(endless_pool(2))).startswith("ChainMux(streamers=[2 data sources]")
+
+
 @pytest.mark.parametrize(
     ("make", "kwargs", "error", "match"),
     [
@@ -190,6 +226,9 @@ def test_an_empty_pool_is_a_runtime_error():
             "weights must have at least one positive",
         ),
         (ShuffledMux, {"weights": ["a", "b", "c"]}, TypeError, "weights must be None or a 1-d"),
+        (ShuffledMux, {"weights": ["1", "2", "3"]}, TypeError, "3 real numbers; got \\['1'"),
+        (ShuffledMux, {"weights": [True, False, True]}, TypeError, "3 real numbers; got \\[True"),
+        (ShuffledMux, {"weights": [1j, 1, 1]}, TypeError, "weights must be None or a 1-d"),
         (ShuffledMux, {"random_state": "seed"}, TypeError, "random_state must be"),
         (ShuffledMux, {"random_state": -1}, ValueError, "random_state must be a non-negative"),
         (

@@ -162,3 +162,50 @@ def test_nested_parameters_clone_and_pickle_through_a_zmq_streamer():
         assert copy.source.weights == [1, 4]
         assert sorted(keys(copy.generate())) == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
     assert no_children()
+
+
+# -- muxes nested in the source: every epoch and every worker draws anew ----------------------
+def nested_source(random_state=0):
+    """A round robin over two shuffled muxes of three streams of three batches each."""
+    inner = [
+        ShuffledMux([Streamer(tagged, 3 * g + t, 3) for t in range(3)], random_state=g)
+        for g in range(2)
+    ]
+    return RoundRobinMux(inner, random_state=random_state)
+
+
+@pytest.mark.parametrize("n_workers", [1, 2])
+def test_nested_muxes_differ_between_epochs_through_workers_and_stay_reproducible(n_workers):
+    def epochs(source):
+        streamer = ZMQStreamer(source, n_workers=n_workers, random_state=0)
+        return [keys(streamer.generate()) for _ in range(3)]
+
+    def orders(epoch):
+        """Each worker's batches in its order (worker j runs inner mux j with 2 workers;
+        arrival interleaves the workers); the whole epoch with 1 worker."""
+        if n_workers == 1:
+            return (tuple(epoch),)
+        return tuple(tuple(key for key in epoch if key[0] // 3 == j) for j in range(2))
+
+    first = epochs(nested_source())
+    for epoch in first:  # exhaustive: every batch once
+        assert sorted(epoch) == [(i, p) for i in range(6) for p in range(3)]
+    for j in range(len(orders(first[0]))):  # no epoch repeats another, in any worker
+        assert len({orders(epoch)[j] for epoch in first}) == 3
+    assert [orders(epoch) for epoch in epochs(nested_source())] == [orders(e) for e in first]
+    assert no_children()
+
+
+def test_one_worker_runs_a_nested_mux_as_in_process_at_the_first_epoch():
+    through = keys(ZMQStreamer(nested_source(), n_workers=1).generate())
+    assert through == keys(nested_source().generate())
+    assert no_children()
+
+
+def test_the_consumers_nested_muxes_are_never_moved_on():
+    source = nested_source()
+    streamer = ZMQStreamer(source, n_workers=2, random_state=0)
+    for _ in range(2):
+        keys(streamer.generate())
+    assert [inner._epochs for inner in source.streamers] == [0, 0]
+    assert no_children()
