@@ -4,6 +4,7 @@ import functools
 import pickle
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -35,20 +36,28 @@ def empty():
 
 
 class Log:
-    """Seeds that record when each activation starts and ends."""
+    """Seeds that record when each activation starts and ends; batch ``i`` of seed ``s``
+    holds ``X = [s]`` and ``pos = [i]``."""
 
     def __init__(self):
         self.events = []
+        self.held = []  # streams a test keeps referenced (see test_muxes.Held)
 
     def seed(self, seed_id, n=None):
         self.events.append(("start", seed_id))
         try:
             i = 0
             while n is None or i < n:
-                yield {"X": np.array([seed_id])}
+                yield {"X": np.array([seed_id]), "pos": np.array([i])}
                 i += 1
         finally:
             self.events.append(("stop", seed_id))
+
+    def starts(self):
+        return Counter(i for kind, i in self.events if kind == "start")
+
+    def stops(self):
+        return Counter(i for kind, i in self.events if kind == "stop")
 
 
 def seed_ids(stream):

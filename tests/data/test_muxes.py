@@ -20,37 +20,13 @@ from sklearn_stream import ChainMux, Mux, RoundRobinMux, ShuffledMux, Streamer, 
 from sklearn_stream.core import DataSource
 from sklearn_stream.exceptions import EmptyPoolError, EmptyStreamError
 from sklearn_stream.learner import StreamLearner
-from tests.data.test_mux import constant, finite
+from tests.data.test_mux import Log, constant, finite
 
 
 # -- seeds (also constant: endless; finite: n batches tagged (stream id, position)) ----------
 def broken():
     yield {"X": np.array([9]), "pos": np.array([0])}
     raise OSError("disk on fire")
-
-
-class Log:
-    """Seeds that record when each of their streams starts and stops."""
-
-    def __init__(self):
-        self.events = []
-        self.held = []
-
-    def seed(self, stream_id, n=None):
-        self.events.append(("start", stream_id))
-        try:
-            i = 0
-            while n is None or i < n:
-                yield {"X": np.array([stream_id]), "pos": np.array([i])}
-                i += 1
-        finally:
-            self.events.append(("stop", stream_id))
-
-    def starts(self):
-        return Counter(i for kind, i in self.events if kind == "start")
-
-    def stops(self):
-        return Counter(i for kind, i in self.events if kind == "stop")
 
 
 class Held:
