@@ -218,13 +218,12 @@ class _NestedFrom:
     def wrap(cls, source: Any, step: int) -> Any:
         """``source`` as worker ``step`` runs it: unchanged for step 0 or when nothing
         nested in it but plain ``Streamer`` objects."""
-        descendants = _descendants(_outermost(_unwrap(source)))
-        if step == 0 or all(type(child) is Streamer for child in descendants):
+        if step == 0 or all(type(child) is Streamer for child in _descendants(_outermost(source))):
             return source  # plain Streamers draw nothing from their epoch count
         return cls(source, step)
 
     def generate(self, max_batches: int | None = None) -> Iterator:
-        for child in _descendants(_outermost(_unwrap(self.source))):
+        for child in _descendants(_outermost(self.source)):
             if type(getattr(child, "_epochs", None)) is int:  # a count that draws depend on
                 child._epochs += self.step * _NESTED_STRIDE
         return self.source.generate(max_batches)
