@@ -76,10 +76,10 @@ default=None
         How many distinct ports of the range to try before raising
         :class:`~sklearn_stream.exceptions.BindError`.
     max_batch_bytes : int >= 1 or None, default=None
-        The largest batch (bytes of its arrays and header) a worker may send; None means
-        256 MiB. A larger batch raises ``ValueError`` in the worker, raised again here. The
-        consumer's socket refuses any peer's message larger than this before reading it,
-        so no other process on the machine can make it allocate much more than one batch.
+        The largest batch a worker may send, in bytes of its arrays (a batch of under
+        64 KiB counts its header too); None means 256 MiB. A larger batch raises
+        ``ValueError`` in the worker, raised again here. The consumer's socket refuses any
+        larger frame before reading it, and only the workers can log in to it.
 
     Raises
     ------
@@ -100,11 +100,13 @@ default=None
     scalars of a numeric or boolean dtype, scipy sparse matrices or arrays, pandas
     DataFrames and Series whose columns have numeric or boolean dtypes (they arrive with a
     default index: the rows keep their order, the index itself is not sent), or Python
-    ``int``, ``float``, ``complex``, ``bool``, ``str``, ``bytes``, ``None`` and lists or
-    tuples of those scalars. Anything else raises a ``TypeError`` naming the key and the
-    type. An exception raised by the source is raised again in this process (as its own
-    type if it is built-in, else as :class:`~sklearn_stream.exceptions.WorkerError`) with
-    the worker's traceback as its cause. Workers are daemon processes, so the source itself
+    ``int``, ``float``, ``complex``, ``bool``, ``str``, ``bytes``, ``None``, and lists or
+    tuples of ``int``, ``float``, ``bool``, ``str`` and ``None``. Anything else raises a
+    ``TypeError`` naming the key and the type. An exception raised by the source is raised
+    again in this process (as its own type if it is built-in, except ``OSError`` and its
+    subclasses and ``StopIteration``; else as
+    :class:`~sklearn_stream.exceptions.WorkerError`) with the worker's traceback as its
+    cause. Workers are daemon processes, so the source itself
     cannot start processes.
 
     Examples

@@ -1,12 +1,14 @@
 """The consumer side of ``zmq_stream``: bind a socket, start the workers, receive batches.
 
 One PULL socket, bound to the loopback interface (or to a socket file in a private
-directory), receives the messages of every worker. Each worker puts its secret token in
-every message, so messages from any other peer are dropped unread, and the socket refuses
-(disconnects) any peer that sends a frame larger than the largest batch allowed, before
-allocating it. The consumer grants each worker a window of credits and returns them through
-the worker's private pipe as it takes batches; a worker out of credits says so (``A``),
-behind its last batch, and gets back at once all the consumer owes it.
+directory), receives the messages of every worker. Each worker logs in with its secret
+token when it connects (ZeroMQ's PLAIN mechanism, checked by a thread of the consumer), so
+no other process can deliver a message, however many connections it opens or frames it
+sends; the token also starts every message, to tell whose it is. The socket refuses any
+frame larger than the largest batch allowed before allocating it. The consumer grants
+each worker a window of credits and returns them through the worker's private pipe as it
+takes batches; a worker out of credits says so (``A``), behind its last batch, and gets back
+at once all the consumer owes it.
 
 Worker exits are looked at on a clock, whatever arrives on the socket. A worker never exits
 on its own before the consumer has read its last message (``F`` or ``E``: it waits to be
@@ -310,8 +312,23 @@ def _windows(prefetch: int | None, n_workers: int, max_bytes: int) -> list:
     return [(count, math.inf, max_bytes, pid) for count in counts]
 
 
+def _start_authenticator(context: Any, tokens: list, started: list) -> None:
+    """Start the thread that checks the user name and password of every peer that connects
+    (ZeroMQ's ZAP): each worker's is its own secret token, so no other process can deliver
+    a message, however many connections it opens or frames it sends. The authenticator
+    goes in ``started`` before it starts, so that it is stopped whatever happens."""
+    from zmq.auth.thread import ThreadAuthenticator
+
+    authenticator = ThreadAuthenticator(context)
+    started.append(authenticator)
+    authenticator.start()
+    logins = [wire.credentials(token) for token in tokens]
+    authenticator.configure_plain(domain="*", passwords=dict(zip(logins, logins)))
+
+
 def _open_socket(zmq: Any, context: Any, max_bytes: int) -> Any:
     sock = context.socket(zmq.PULL)
+    sock.setsockopt(zmq.PLAIN_SERVER, 1)  # peers must log in (see _start_authenticator)
     sock.setsockopt(zmq.LINGER, 0)
     sock.setsockopt(zmq.RCVTIMEO, _WAIT_MS)
     sock.setsockopt(zmq.RCVHWM, 0)  # the workers' credits bound what is queued
@@ -342,9 +359,11 @@ def run_stream(
     windows = _windows(prefetch, len(sources), max_batch_bytes)
     group = WorkerGroup(sources, random_ints, windows, max_batches, start_method)
     context = sock = directory = None
+    authenticators: list = []
     try:
         group.start()
         context = zmq.Context()
+        _start_authenticator(context, group.tokens, authenticators)
         sock = _open_socket(zmq, context, max_batch_bytes)
         endpoint, directory = _bind(sock, zmq, bind_options)
         group.send_endpoint(endpoint)
@@ -355,6 +374,8 @@ def run_stream(
         finally:
             if sock is not None:
                 sock.close(0)
+            for authenticator in authenticators:
+                authenticator.stop()
             if context is not None:
                 context.term()
             if directory is not None:

@@ -51,6 +51,7 @@ __all__ = [
     "TOKEN_BYTES",
     "BatchEncoder",
     "WireError",
+    "credentials",
     "encode_error",
     "group_head",
 ]
@@ -311,6 +312,12 @@ class BatchEncoder:
             parts.append(buffer)
         parts.append(tail)
         return False, parts, size
+
+
+def credentials(token: bytes) -> str:
+    """The user name and password a worker gives when it connects (ZeroMQ's PLAIN
+    mechanism, checked by the consumer): its token, in hexadecimal."""
+    return token.hex()
 
 
 def group_head(token: bytes) -> bytes:

@@ -433,6 +433,9 @@ def run_worker(
     sock = context.socket(zmq.PUSH)
     sock.setsockopt(zmq.SNDHWM, 0)  # credits bound what is in flight
     sock.setsockopt(zmq.LINGER, 0)  # nothing is closed before the consumer read it all
+    login = wire.credentials(token).encode()  # the consumer accepts no peer without it
+    sock.setsockopt(zmq.PLAIN_USERNAME, login)
+    sock.setsockopt(zmq.PLAIN_PASSWORD, login)
     sock.connect(endpoint)
     link = Link(zmq, sock, conn, token, window)
     stream = None

@@ -4,6 +4,7 @@ Each test runs under a timeout, binds only to loopback, and checks (fixture ``no
 that no child process and no file descriptor is left behind.
 """
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -194,6 +195,97 @@ def test_a_killed_worker_is_noticed_while_a_stranger_floods_the_socket(no_leftov
     assert elapsed < 3.0, f"the dead worker was noticed after {elapsed:.1f} s"
 
 
+def flood_from_many_connections(port, connections, stop):
+    """Send junk to ``port`` from ``connections`` sockets at once, until ``stop`` is set."""
+    context = zmq.Context()
+    socks = []
+    for _ in range(connections):
+        sock = context.socket(zmq.PUSH)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.SNDHWM, 100)
+        sock.connect(f"tcp://127.0.0.1:{port}")
+        socks.append(sock)
+    while not stop.is_set():
+        for sock in socks:
+            with contextlib.suppress(zmq.Again):
+                sock.send(b"D" + bytes(40), zmq.NOBLOCK)
+        time.sleep(0.0001)
+    for sock in socks:
+        sock.close()
+    context.term()
+
+
+def numbered_then_killed(n):
+    """``n`` batches, one per message, then the worker kills itself."""
+    for i in range(n):
+        yield {"X": np.full(4, i)}
+        time.sleep(0.001)  # slower than grouping: one message a batch
+    time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.timeout(120)
+def test_a_flood_from_many_connections_does_not_hide_a_dead_worker_s_batches(no_leftovers):
+    # A stranger that connects many times must not pass for the dead worker's empty queue.
+    port = free_port()
+    stream = zmq_stream(Streamer(numbered_then_killed, 300), min_port=port, max_port=port)
+    got = [int(next(stream)["X"][0])]
+    stop = threading.Event()
+    stranger = threading.Thread(
+        target=flood_from_many_connections, args=(port, 200, stop), daemon=True
+    )
+    stranger.start()
+    try:
+        time.sleep(1.5)  # the worker has sent its batches and killed itself
+        with pytest.raises(WorkerError, match="SIGKILL"):
+            for batch in stream:
+                got.append(int(batch["X"][0]))
+    finally:
+        stop.set()
+        stranger.join()
+        stream.close()
+    assert got == list(range(300))
+
+
+HANDSHAKE_FAILURES = {
+    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+    zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL,
+    zmq.EVENT_HANDSHAKE_FAILED_AUTH,
+}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("login", [None, b"0123456789abcdef"], ids=["no login", "wrong login"])
+def test_a_stranger_cannot_log_in(no_leftovers, login):
+    from zmq.utils.monitor import recv_monitor_message
+
+    port = free_port()
+    stream = zmq_stream(Streamer(numbered, 10**9), min_port=port, max_port=port, prefetch=4)
+    next(stream)
+    context = zmq.Context()
+    stranger = context.socket(zmq.PUSH)
+    stranger.setsockopt(zmq.LINGER, 0)
+    if login is not None:
+        stranger.setsockopt(zmq.PLAIN_USERNAME, login)
+        stranger.setsockopt(zmq.PLAIN_PASSWORD, login)
+    monitor = stranger.get_monitor_socket()
+    monitor.setsockopt(zmq.RCVTIMEO, 10_000)
+    stranger.connect(f"tcp://127.0.0.1:{port}")
+    outcome = None
+    try:
+        while outcome is None:
+            event = recv_monitor_message(monitor)["event"]
+            if event == zmq.EVENT_HANDSHAKE_SUCCEEDED or event in HANDSHAKE_FAILURES:
+                outcome = event
+    finally:
+        stranger.disable_monitor()
+        monitor.close()
+        stranger.close()
+        context.term()
+        stream.close()
+    assert outcome in HANDSHAKE_FAILURES
+
+
 @pytest.mark.timeout(120)
 def test_a_killed_worker_s_queued_batches_are_all_yielded_first(no_leftovers):
     stream = zmq_stream(Streamer(numbered, 10**9), prefetch=200)
@@ -222,12 +314,14 @@ CONSUMER = textwrap.dedent(
             time.sleep(0.02)
             yield {"X": np.full(4, i)}
 
-    port = int(sys.argv[1])
+    port, pause = int(sys.argv[1]), float(sys.argv[2])
     stream = zmq_stream(Streamer(paced, 150), min_port=port, max_port=port,
                         max_batch_bytes=1 << 20)
     got = [int(next(stream)["X"][0])]
     print("ready", flush=True)
-    got += [int(batch["X"][0]) for batch in stream]
+    for batch in stream:
+        got.append(int(batch["X"][0]))
+        time.sleep(pause)  # a consumer this slow leaves what arrives queued
     assert got == list(range(150)), got
     with open("/proc/self/status") as f:  # VmHWM: the peak resident size of this process
         peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) // 1024
@@ -236,26 +330,55 @@ CONSUMER = textwrap.dedent(
 )
 
 
+# A stranger's sends may block for good once its login is refused (its socket then has no
+# peer): each gives up after SNDTIMEO.
+def send_one_huge_frame(sock):
+    sock.send(bytes(256 << 20))  # 256 MiB in one frame
+
+
+def send_many_frames(sock):
+    frame = bytes(1 << 20)  # each frame under the limit, 300 MiB in one message
+    for _ in range(299):
+        sock.send(frame, zmq.SNDMORE)
+    sock.send(frame)
+
+
+def send_many_messages(sock):
+    frame = bytes(1 << 20)  # 300 messages of 1 MiB, to a consumer that is slow
+    for _ in range(300):
+        sock.send(frame)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(180)
-def test_a_stranger_s_huge_message_is_never_allocated(no_leftovers):
+@pytest.mark.parametrize(
+    ("send", "pause"),
+    [(send_one_huge_frame, 0.0), (send_many_frames, 0.0), (send_many_messages, 0.02)],
+    ids=["one huge frame", "many frames", "many messages"],
+)
+def test_a_stranger_s_huge_message_is_never_allocated(no_leftovers, send, pause):
     port = free_port()
     consumer = subprocess.Popen(
-        [sys.executable, "-c", CONSUMER, str(port)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", CONSUMER, str(port), str(pause)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    context = zmq.Context()
+    stranger = context.socket(zmq.PUSH)
+    stranger.setsockopt(zmq.LINGER, 0)
+    stranger.setsockopt(zmq.SNDTIMEO, 5000)
     try:
         assert consumer.stdout.readline().strip() == "ready"
-        context = zmq.Context()
-        stranger = context.socket(zmq.PUSH)
-        stranger.setsockopt(zmq.LINGER, 0)
         stranger.connect(f"tcp://127.0.0.1:{port}")
-        stranger.send(bytes(256 << 20))  # 256 MiB in one frame
+        with contextlib.suppress(zmq.Again):
+            send(stranger)
         out, _ = consumer.communicate(timeout=120)
+    finally:
         stranger.close()
         context.term()
-    finally:
         consumer.kill()
         consumer.wait()
+        consumer.stdout.close()
     assert consumer.returncode == 0
     peak = int(out.split()[-1])
     assert peak < 300, f"the consumer's memory peaked at {peak} MiB"  # about 150 without
