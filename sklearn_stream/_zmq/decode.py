@@ -128,7 +128,7 @@ _FIELD_KINDS = {
     "l": (3, lambda f: _is_scalar_list(f[2]), lambda f: (f[0], "l", f[2], [])),
     "t": (3, lambda f: _is_scalar_list(f[2]), lambda f: (f[0], "t", f[2], [])),
     "s": (7, lambda f: True, lambda f: _sparse_plan(f)),
-    "f": (4, lambda f: True, lambda f: _frame_plan(f)),
+    "f": (5, lambda f: type(f[4]) is int and f[4] >= 0, lambda f: _frame_plan(f)),
     "r": (4, lambda f: type(f[2]) in _JSON_SCALARS, _series_plan),
 }
 
@@ -144,7 +144,7 @@ def _field_plan(field: Any) -> tuple:
 
 
 def _frame_plan(field: list) -> tuple:
-    key, _, labels, specs = field
+    key, _, labels, specs, n_rows = field
     if not (
         isinstance(labels, list)
         and isinstance(specs, list)
@@ -153,9 +153,9 @@ def _frame_plan(field: list) -> tuple:
     ):
         raise WireError(f"invalid DataFrame field in a batch header: {field!r}.")
     plans = [_array_plan(spec) for spec in specs]
-    if any(len(plan[1]) != 1 for plan in plans) or len({plan[1] for plan in plans}) > 1:
-        raise WireError("the columns of a DataFrame in a batch header differ in shape.")
-    return key, "f", labels, plans
+    if any(plan[1] != (n_rows,) for plan in plans):
+        raise WireError("the columns of a DataFrame in a batch header differ from its length.")
+    return key, "f", (labels, n_rows), plans
 
 
 def _sparse_plan(field: list) -> tuple:
@@ -240,14 +240,17 @@ def _build_sparse(details: tuple, parts: list) -> Any:
 
 
 def _build_pandas(kind: str, details: Any, parts: list) -> Any:
-    """A DataFrame (``kind`` 'f', ``details`` its column labels) or a Series ('r', its name)
-    with a default RangeIndex."""
+    """A DataFrame (``kind`` 'f', ``details`` its column labels and number of rows) or a
+    Series ('r', its name) with a default RangeIndex."""
     import pandas as pd  # the worker sent pandas objects, so pandas is installed
 
     if kind == "r":
         return pd.Series(parts[0], name=details)
-    frame = pd.DataFrame(dict(enumerate(parts)), columns=range(len(parts)))
-    labels = list(details)
+    labels, n_rows = details
+    frame = pd.DataFrame(
+        dict(enumerate(parts)), columns=range(len(parts)), index=pd.RangeIndex(n_rows)
+    )
+    labels = list(labels)
     frame.columns = pd.RangeIndex(len(labels)) if labels == list(range(len(labels))) else labels
     return frame
 

@@ -136,8 +136,9 @@ def _sendable(key: str, array: np.ndarray, owner: Any = None, what: str = "") ->
 
 
 def _frame_field(key: str, frame: Any, buffers: list) -> list:
-    """A pandas DataFrame: its column labels and one buffer per column; the index is not
-    sent (the receiver gets a default RangeIndex)."""
+    """A pandas DataFrame: its column labels, one buffer per column and its number of rows
+    (a frame without columns has rows too); the index is not sent (the receiver gets a
+    default RangeIndex)."""
     labels = list(frame.columns)
     if not all(type(label) in _JSON_SCALARS for label in labels):
         raise _unsupported(key, frame, " whose column labels are not str, int, float or bool")
@@ -148,7 +149,7 @@ def _frame_field(key: str, frame: Any, buffers: list) -> list:
             raise _unsupported(key, frame, f" whose column {label!r} has dtype {column.dtype}")
         array = _sendable(key, column.to_numpy(), frame, f" whose column {label!r} is")
         specs.append(_array_field(key, array, buffers)[2:])
-    return [key, "f", labels, specs]
+    return [key, "f", labels, specs, len(frame)]
 
 
 def _series_field(key: str, series: Any, buffers: list) -> list:

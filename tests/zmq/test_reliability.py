@@ -499,11 +499,14 @@ def test_pandas_batches_keep_columns_dtypes_and_row_order(no_leftovers):
     def batches():
         yield {"X": frame, "y": target}
         yield {"X": frame.iloc[:2], "y": target.iloc[:2]}
+        yield {"X": frame.iloc[:, :0], "y": target}  # rows without columns
 
     got = list(zmq_stream(Streamer(batches)))
     pd.testing.assert_frame_equal(got[0]["X"], frame.reset_index(drop=True))
     pd.testing.assert_series_equal(got[0]["y"], target.reset_index(drop=True))
     pd.testing.assert_frame_equal(got[1]["X"], frame.iloc[:2].reset_index(drop=True))
+    assert got[2]["X"].shape == (6, 0)
+    pd.testing.assert_index_equal(got[2]["X"].index, pd.RangeIndex(6))
 
 
 @pytest.mark.timeout(60)
