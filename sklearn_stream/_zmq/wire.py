@@ -72,6 +72,8 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 _NUMBER_KINDS = frozenset("biufc")
 _ARRAY_KINDS = _NUMBER_KINDS | frozenset("SU")
 _JSON_SCALARS = (int, float, bool, str, type(None))
+_MOST_INT_BITS = 9000  # about 2700 digits: Python reads back ints of up to 4300 from JSON
+_MOST_TEXT_WIDTH = 999_999  # the widest S or U dtype the receiver accepts
 # Sparse formats sent with their own components; every other format travels as COO.
 _COMPRESSED = frozenset({"csr", "csc"})
 _SPARSE_FORMATS = frozenset({"csr", "csc", "coo", "bsr", "dia", "lil", "dok"})
@@ -116,6 +118,8 @@ def _sparse_field(key: str, matrix: Any, buffers: list) -> list:
         raise _unsupported(key, matrix, f" (sparse format {fmt!r})")
     if matrix.dtype.kind not in _NUMBER_KINDS:
         raise _unsupported(key, matrix, f" of dtype {matrix.dtype}")
+    if matrix.ndim != 2:
+        raise _unsupported(key, matrix, f" of {matrix.ndim} dimensions")
     if fmt in _COMPRESSED:
         parts = [matrix.data, matrix.indices, matrix.indptr]
     else:
@@ -129,10 +133,30 @@ def _sparse_field(key: str, matrix: Any, buffers: list) -> list:
 
 def _sendable(key: str, array: np.ndarray, owner: Any = None, what: str = "") -> np.ndarray:
     """``array`` if its dtype can be sent; ``owner`` is the value it comes from."""
-    if array.dtype.kind not in _ARRAY_KINDS:
+    dtype = array.dtype
+    too_wide = dtype.kind in "SU" and dtype.itemsize // (4 if dtype.kind == "U" else 1) > (
+        _MOST_TEXT_WIDTH
+    )
+    if dtype.kind not in _ARRAY_KINDS or too_wide:
         owner = array if owner is None else owner
-        raise _unsupported(key, owner, f"{what} of dtype {array.dtype}")
+        raise _unsupported(key, owner, f"{what} of dtype {dtype}")
     return array
+
+
+def _scalar_field(key: str, value: Any) -> list | None:
+    """The header field of a Python scalar that travels in the header as it is (None for
+    other values); an int too long to read back is refused."""
+    if type(value) not in _JSON_SCALARS:
+        return None
+    if not _is_json_scalar(value):
+        raise _unsupported(key, value, f" of {value.bit_length()} bits (at most {_MOST_INT_BITS})")
+    return [key, "p", value]
+
+
+def _is_json_scalar(value: Any) -> bool:
+    """Whether ``value`` travels in the header as it is (ints only of a readable length)."""
+    cls = type(value)
+    return cls in _JSON_SCALARS and (cls is not int or value.bit_length() <= _MOST_INT_BITS)
 
 
 def _frame_field(key: str, frame: Any, buffers: list) -> list:
@@ -174,8 +198,9 @@ def _value_field(key: str, value: Any, buffers: list) -> list:
     cls = type(value)
     if cls is np.ndarray or isinstance(value, np.memmap):
         return _array_field(key, _sendable(key, np.asarray(value)), buffers)
-    if cls in _JSON_SCALARS:
-        return [key, "p", value]
+    scalar = _scalar_field(key, value)
+    if scalar is not None:
+        return scalar
     if sp.issparse(value):
         return _sparse_field(key, value, buffers)
     if isinstance(value, np.generic) and value.dtype.kind in _NUMBER_KINDS:
@@ -186,7 +211,7 @@ def _value_field(key: str, value: Any, buffers: list) -> list:
     if cls is bytes:
         buffers.append(np.frombuffer(value, dtype=np.uint8))
         return [key, "b", len(value)]
-    if cls in (list, tuple) and all(type(item) in _JSON_SCALARS for item in value):
+    if cls in (list, tuple) and all(map(_is_json_scalar, value)):
         return [key, "l" if cls is list else "t", list(value)]
     pandas_kind = _pandas_kind(value)
     if pandas_kind == "DataFrame":

@@ -229,6 +229,11 @@ class Opaque:
         ([[1, 2], [3]], "list"),
         ({1, 2}, "set"),
         (Opaque(), "Opaque"),
+        (np.zeros(2, dtype="S1000000"), "ndarray"),
+        (np.zeros(2, dtype="U1000000"), "ndarray"),
+        (sp.coo_array(np.ones((2, 2, 2))), "coo_array"),
+        (10**3000, "int"),
+        ([1, 10**3000], "list"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
