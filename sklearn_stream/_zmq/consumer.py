@@ -199,7 +199,6 @@ class _Receiver:
             index, batches, sizes = self.receive()
             if not batches:
                 continue
-            self.credits.took(index, len(batches), sum(sizes))
             for batch in batches:
                 count += 1
                 if self.dead:
@@ -208,6 +207,9 @@ class _Receiver:
                 self.mark = time.monotonic()  # the user's time between batches does not count
                 if count >= limit:
                     return
+            # Taken: only now, so that a group's batches count as in flight until the last
+            # of them was yielded, and prefetch bounds what the source makes ahead.
+            self.credits.took(index, len(batches), sum(sizes))
 
     def receive(self) -> tuple:
         """One message: ``(worker, batches, their sizes)``; no batch for anything else."""

@@ -5,6 +5,7 @@ that no child process and no file descriptor is left behind.
 """
 
 import contextlib
+import mmap
 import multiprocessing
 import os
 import signal
@@ -102,6 +103,27 @@ def test_a_batch_larger_than_the_remaining_window_still_goes(no_leftovers, n_wor
     source = ZMQStreamer(Streamer(growing, sizes), n_workers=n_workers)
     got = [(int(batch["X"][0]), batch["X"].size) for batch in source.generate()]
     assert sorted(got) == sorted(list(enumerate(sizes)) * n_workers)
+
+
+def counted(made, n):
+    """``n`` small batches; ``made[0]`` counts those the source has started to make."""
+    for i in range(n):
+        made[0] += 1
+        yield {"X": np.full(4, i)}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("prefetch", [1, 4, 16])
+def test_prefetch_bounds_how_far_the_source_runs_ahead(no_leftovers, prefetch):
+    # Small batches travel in groups; a group counts as in flight until its last batch
+    # was yielded, not from when it arrived.
+    made = np.frombuffer(mmap.mmap(-1, 8), dtype=np.int64)  # shared with a forked worker
+    ahead = []
+    source = Streamer(counted, made, 100)
+    for taken, _ in enumerate(zmq_stream(source, prefetch=prefetch, start_method="fork"), 1):
+        time.sleep(0.005)
+        ahead.append(int(made[0]) - taken)
+    assert max(ahead) <= prefetch  # made but not yet taken: in flight, or being made
 
 
 @pytest.mark.timeout(120)
