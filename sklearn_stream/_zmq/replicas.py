@@ -110,9 +110,13 @@ def _own_random_state(source: Any) -> Any:
 
 def _shallow(source: Any) -> Any:
     """A copy whose parameters can be set without touching ``source`` or copying its data:
-    ``Streamer`` and the muxes replace, never mutate, what ``set_params`` changes."""
+    ``Streamer`` and the muxes replace, never mutate, what ``set_params`` changes. Other
+    data sources are made anew from their parameters, as ``clone`` makes them but without
+    copying what the parameters hold (a user's source holding a large array, say)."""
     if type(source) in (Streamer, Mux, ShuffledMux, RoundRobinMux, ChainMux):
         return copy.copy(source)
+    if hasattr(source, "get_params"):
+        return type(source)(**_params(source))
     return clone(source, safe=False)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from sklearn_stream import Mux, Streamer
 from sklearn_stream._zmq.replicas import worker_sources
+from sklearn_stream.core import DataSource
 from sklearn_stream.zmq_stream import zmq_stream
 
 pytestmark = pytest.mark.timeout(60)
@@ -127,6 +128,37 @@ def test_a_plain_streamer_around_a_mux_is_split_too():
     mux = Mux(seed_pool(4), k=1, lam=None, with_replacement=False, random_state=0)
     got = keys(zmq_stream(Streamer(mux), n_workers=2))
     assert got == Counter({(v, i): 1 for v in range(4) for i in range(4)})
+
+
+class ArraySource(DataSource):
+    """A user's own data source over an array: slices drawn with its random_state."""
+
+    def __init__(self, X, random_state=None):
+        self._init_params(X=X, random_state=random_state)
+
+    def _check(self, params):
+        return params
+
+    def _start(self, params, max_batches):
+        rng = np.random.default_rng(params["random_state"])
+        X = params["X"]
+        return ({"X": X[i : i + 2]} for i in rng.integers(0, len(X) - 2, 5))
+
+
+@pytest.mark.parametrize(("n_workers", "random_state", "epoch"), [(4, None, 0), (1, 0, 1)])
+def test_a_user_s_data_source_is_shared_by_the_workers_not_copied(n_workers, random_state, epoch):
+    source = ArraySource(np.arange(100.0), random_state=random_state)
+    replicas, seeds = worker_sources(source, n_workers, random_state=None, epoch=epoch)
+    assert len(replicas) == n_workers
+    assert all(_unwrapped(replica).X is source.X for replica in replicas)
+    if n_workers > 1:  # each its own random_state; the source itself is left alone
+        assert [_unwrapped(replica).random_state for replica in replicas] == seeds
+        assert source.random_state is None
+
+
+def _unwrapped(replica):
+    """The data source a worker runs, without the wrapper that moves nested epochs on."""
+    return getattr(replica, "source", replica)
 
 
 def test_a_random_state_given_positionally_cannot_be_replaced_and_says_so():
