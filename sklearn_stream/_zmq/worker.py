@@ -503,6 +503,13 @@ class WorkerGroup:
             ) from exc
 
     def start(self) -> None:
+        if multiprocessing.current_process().daemon:
+            raise RuntimeError(
+                "zmq_stream cannot start worker processes from a daemon process (a "
+                "zmq_stream worker, say): Python does not let daemon processes have "
+                "children. A ZMQStreamer cannot run inside another one; give the outer one "
+                "the inner one's source (and its n_workers) instead."
+            )
         payload, pickled = self._payload()
         for i in range(len(self.sources)):
             reader, writer = self.context.Pipe(duplex=False)

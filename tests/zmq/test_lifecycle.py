@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sklearn_stream import Streamer
-from sklearn_stream.zmq_stream import WorkerError, zmq_stream
+from sklearn_stream.zmq_stream import WorkerError, ZMQStreamer, zmq_stream
 
 START_METHODS = multiprocessing.get_all_start_methods()
 
@@ -254,3 +254,16 @@ def test_consumer_killed_leaves_no_orphan_worker(tmp_path):
         time.sleep(0.05)
     if running(worker_pid):
         pytest.fail("the worker outlived its consumer by 10 s")
+
+
+@pytest.mark.timeout(60)
+def test_a_zmq_streamer_inside_another_says_it_cannot_start_workers():
+    inner = ZMQStreamer(Streamer(numbered_for_nesting, 3))
+    with pytest.raises(RuntimeError, match="cannot run inside another one"):
+        list(ZMQStreamer(inner).generate())
+    assert multiprocessing.active_children() == []
+
+
+def numbered_for_nesting(n):
+    for i in range(n):
+        yield {"X": np.full(2, i)}
