@@ -134,9 +134,8 @@ def _sparse_field(key: str, matrix: Any, buffers: list) -> list:
 def _sendable(key: str, array: np.ndarray, owner: Any = None, what: str = "") -> np.ndarray:
     """``array`` if its dtype can be sent; ``owner`` is the value it comes from."""
     dtype = array.dtype
-    too_wide = dtype.kind in "SU" and dtype.itemsize // (4 if dtype.kind == "U" else 1) > (
-        _MOST_TEXT_WIDTH
-    )
+    characters = dtype.itemsize // 4 if dtype.kind == "U" else dtype.itemsize  # S: 1 byte
+    too_wide = dtype.kind in "SU" and characters > _MOST_TEXT_WIDTH
     if dtype.kind not in _ARRAY_KINDS or too_wide:
         owner = array if owner is None else owner
         raise _unsupported(key, owner, f"{what} of dtype {dtype}")
